@@ -1,0 +1,160 @@
+"""The ``meldkamer`` command line. Parsing is cheap; each command imports what it needs.
+
+Exit codes: 0 done, 2 invalid input, 3 not found, 4 refused by the rules, 5 conflict
+with someone else's change, 6 database problem, 7 reference data problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from meldkamer.cli import commands as c
+
+
+def _common() -> argparse.ArgumentParser:
+    """Options every command accepts, before or after its name."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--db", default=argparse.SUPPRESS, metavar="URL",
+                   help="database: a SQLite file path or sqlite:/// or postgresql:// URL "
+                        "(default: MELDKAMER_DB, else the embedded database)")
+    p.add_argument("--user", default=argparse.SUPPRESS,
+                   help="who is acting, for the log and audit trail (default: MELDKAMER_USER "
+                        "or your login)")
+    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                   help="machine-readable output")
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="meldkamer", parents=[common],
+        description="Dispatch workstation for the KPCN control room (Bonaire, Sint Eustatius, "
+                    "Saba). Without a command, starts the workstation.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def cmd(parent: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
+            helptext: str) -> argparse.ArgumentParser:
+        return parent.add_parser(name, parents=[common], help=helptext, description=helptext)
+
+    p = cmd(sub, "gui", "start the workstation window")
+    p.add_argument("--screenshot", metavar="PATH", help="render the main window to a PNG and exit")
+    p.add_argument("--demo", action="store_true", help="load demo data first if there is none")
+    p.add_argument("--size", default="1920x1080", help="window size for --screenshot")
+    p.set_defaults(func=c.gui)
+
+    db = cmd(sub, "db", "database maintenance").add_subparsers(dest="db_cmd", required=True)
+    cmd(db, "upgrade", "bring the database schema up to date").set_defaults(func=c.db_upgrade)
+    cmd(db, "info", "where the database is and what it holds").set_defaults(func=c.db_info)
+
+    demo = cmd(sub, "demo", "demo data").add_subparsers(dest="demo_cmd", required=True)
+    p = cmd(demo, "load", "load the KPCN demo stations, units and a running shift")
+    p.add_argument("--no-incidents", action="store_true", help="only stations and units")
+    p.set_defaults(func=c.demo_load)
+
+    cl = cmd(sub, "classification", "the incident classification tree").add_subparsers(
+        dest="cl_cmd", required=True)
+    p = cmd(cl, "list", "list classes (all levels), optionally matching a search")
+    p.add_argument("search", nargs="?", help="words in a name or search term")
+    p.add_argument("--lang", default="nl", choices=["nl", "en", "pap"])
+    p.set_defaults(func=c.classification_list)
+
+    un = cmd(sub, "unit", "units and their statuses").add_subparsers(dest="unit_cmd",
+                                                                   required=True)
+    p = cmd(un, "list", "list units with their status")
+    p.add_argument("--island", help="BO, SE or SA")
+    p.add_argument("--discipline", help="police, fire, ambulance, kmar, coastguard")
+    p.set_defaults(func=c.unit_list)
+    p = cmd(un, "status", "change a unit's status (by code, radio number or name)")
+    p.add_argument("callsign")
+    p.add_argument("status")
+    p.add_argument("--reason", default="")
+    p.set_defaults(func=c.unit_status)
+    p = cmd(un, "import", "add or update stations and units from a TOML roster")
+    p.add_argument("file")
+    p.set_defaults(func=c.unit_import)
+
+    inc = cmd(sub, "incident", "incidents").add_subparsers(dest="inc_cmd", required=True)
+    p = cmd(inc, "create", "create an incident from a call")
+    p.add_argument("--caller", required=True, help="caller's number ('anonymous' if withheld)")
+    p.add_argument("--name", default="", help="caller's name")
+    p.add_argument("--callback", default="", help="callback number")
+    p.add_argument("--lat", type=float)
+    p.add_argument("--lon", type=float)
+    p.add_argument("--address", default="")
+    p.add_argument("--island", help="responsible island when the location is unknown or at sea")
+    p.add_argument("--classification", help="class code, e.g. BZ.INB.WON")
+    p.add_argument("--priority", type=int, choices=[1, 2, 3])
+    p.add_argument("--urgency", help="ambulance urgency A0, A1, A2 or B")
+    p.add_argument("--reason", default="", help="why the priority differs from the default")
+    p.set_defaults(func=c.incident_create)
+    p = cmd(inc, "list", "list incidents (newest first, or the active ones)")
+    p.add_argument("--active", action="store_true", help="only open incidents")
+    p.add_argument("--island")
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=c.incident_list)
+    p = cmd(inc, "show", "show an incident with its calls, units and log")
+    p.add_argument("number")
+    p.set_defaults(func=c.incident_show)
+    p = cmd(inc, "locate", "set an incident's location")
+    p.add_argument("number")
+    p.add_argument("--lat", type=float)
+    p.add_argument("--lon", type=float)
+    p.add_argument("--address")
+    p.add_argument("--island", help="responsible island for a location at sea")
+    p.set_defaults(func=c.incident_locate)
+    p = cmd(inc, "classify", "set an incident's class (and priority)")
+    p.add_argument("number")
+    p.add_argument("classification")
+    p.add_argument("--priority", type=int, choices=[1, 2, 3])
+    p.add_argument("--urgency")
+    p.add_argument("--reason", default="")
+    p.set_defaults(func=c.incident_classify)
+    p = cmd(inc, "note", "add a note to the incident log")
+    p.add_argument("number")
+    p.add_argument("text")
+    p.set_defaults(func=c.incident_note)
+    p = cmd(inc, "propose", "propose units for an incident")
+    p.add_argument("number")
+    p.set_defaults(func=c.incident_propose)
+    p = cmd(inc, "dispatch", "dispatch units to an incident")
+    p.add_argument("number")
+    p.add_argument("callsigns", nargs="+", metavar="CALLSIGN")
+    p.add_argument("--override", default="", metavar="REASON",
+                   help="reason for dispatching a unit that is busy elsewhere")
+    p.set_defaults(func=c.incident_dispatch)
+    p = cmd(inc, "attach", "link another call to an incident")
+    p.add_argument("number")
+    p.add_argument("--caller", required=True)
+    p.add_argument("--name", default="")
+    p.add_argument("--callback", default="")
+    p.set_defaults(func=c.incident_attach)
+    p = cmd(inc, "duplicate", "close an incident as a duplicate of another")
+    p.add_argument("number")
+    p.add_argument("--of", required=True, metavar="NUMBER")
+    p.set_defaults(func=c.incident_duplicate)
+    p = cmd(inc, "close", "close an incident (all units must be cleared)")
+    p.add_argument("number")
+    p.add_argument("--disposition", required=True)
+    p.add_argument("--note", default="")
+    p.set_defaults(func=c.incident_close)
+    p = cmd(inc, "search", "full-text search over incident logs and notes")
+    p.add_argument("text")
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=c.incident_search)
+
+    au = cmd(sub, "audit", "the audit trail").add_subparsers(dest="audit_cmd", required=True)
+    cmd(au, "verify", "check the audit hash chain").set_defaults(func=c.audit_verify)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; errors become a message and an exit code, never a traceback."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "gui"])
+    return c.run(args)

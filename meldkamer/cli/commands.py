@@ -1,0 +1,301 @@
+"""Command handlers. Heavy imports (SQLAlchemy, Qt) happen inside, so --help stays fast."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+from meldkamer.errors import MeldkamerError
+
+if TYPE_CHECKING:
+    from meldkamer.core import Meldkamer
+    from meldkamer.domain.views import IncidentView, UnitView
+
+
+def run(args: argparse.Namespace) -> int:
+    """Call the command's handler and turn known errors into messages and exit codes."""
+    try:
+        return int(args.func(args) or 0)
+    except MeldkamerError as exc:
+        print(f"meldkamer: {exc}", file=sys.stderr)
+        if getattr(args, "json", False):
+            print(json.dumps({"error": {"kind": exc.kind, "message": str(exc)}}))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+def _core(args: argparse.Namespace) -> Meldkamer:
+    from meldkamer.core import Meldkamer
+
+    return Meldkamer.open(getattr(args, "db", None), user=getattr(args, "user", None))
+
+
+def _emit(args: argparse.Namespace, data: Any, human: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print(human)
+
+
+def _t(ts: Any) -> str:
+    from meldkamer.domain.views import local
+
+    return local(ts).strftime("%Y-%m-%d %H:%M:%S") if ts else "-"
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(h).ljust(w) for h, w in zip(header, widths, strict=True))]
+    lines += ["  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _incident_text(inc: IncidentView) -> str:
+    out = [
+        f"{inc.number}  [{inc.state}]  prio {inc.priority}"
+        + (f" {inc.urgency}" if inc.urgency else ""),
+        f"  class     {inc.classification or '-'}  {inc.classification_name}",
+        f"  island    {inc.island}  location: {inc.location_state}"
+        + (f"  {inc.lat:.5f}, {inc.lon:.5f}" if inc.lat is not None else "")
+        + (f"  {inc.address}" if inc.address else ""),
+        f"  created   {_t(inc.created_at)}  updated {_t(inc.updated_at)}"
+        + (f"  closed {_t(inc.closed_at)} ({inc.disposition})" if inc.closed_at else ""),
+    ]
+    if inc.duplicate_of:
+        out.append(f"  duplicate of {inc.duplicate_of}")
+    for call in inc.calls:
+        out.append(f"  call      {_t(call.at)}  {call.caller_number}  {call.caller_name}")
+    for a in inc.assignments:
+        times = ", ".join(f"{s.status} {_t(s.at)[11:]}" for s in a.times)
+        out.append(f"  unit      {a.callsign:<8} {a.unit_status:<18} {times}")
+    if inc.log:
+        out.append("  log:")
+        out += [f"    {_t(e.at)}  {e.user:<10} {e.kind:<14} {e.text}" for e in inc.log]
+    return "\n".join(out)
+
+
+def _unit_rows(units: list[UnitView]) -> list[list[str]]:
+    return [[u.callsign, u.island, u.discipline, ",".join(u.capabilities), u.status,
+             _t(u.status_since), u.incident or "", "demo" if u.demo else ""] for u in units]
+
+
+# -- gui -------------------------------------------------------------------------------
+
+def gui(args: argparse.Namespace) -> int:
+    """Start the workstation through the UI package's registered entry point."""
+    from importlib.metadata import entry_points
+
+    found = entry_points(group="meldkamer.frontends", name="gui")
+    if not found:
+        raise MeldkamerError("the workstation UI is not installed (no 'gui' frontend)")
+    launch = next(iter(found)).load()
+    return int(launch(args) or 0)
+
+
+# -- db and demo -----------------------------------------------------------------------
+
+def db_upgrade(args: argparse.Namespace) -> int:
+    from meldkamer import config
+    from meldkamer.store.db import Store
+
+    store = Store(config.database_url(getattr(args, "db", None)), upgrade=False)
+    before = store.revision()
+    changed = store.upgrade()
+    after = store.revision()
+    _emit(args, {"database": store.safe_url, "from": before, "to": after, "changed": changed},
+          f"{store.safe_url}: schema {before or 'empty'} -> {after}" if changed
+          else f"{store.safe_url}: schema is up to date ({after})")
+    return 0
+
+
+def db_info(args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+
+    from meldkamer.store.models import AuditHead, Incident, LogEntry, Unit
+
+    core = _core(args)
+    with core.store.read() as s:
+        info = {
+            "database": core.store.safe_url,
+            "dialect": core.store.dialect,
+            "revision": core.store.revision(),
+            "incidents": s.scalar(select(func.count()).select_from(Incident)),
+            "active_incidents": s.scalar(
+                select(func.count()).select_from(Incident).where(Incident.state == "open")),
+            "units": s.scalar(select(func.count()).select_from(Unit)),
+            "log_entries": s.scalar(select(func.count()).select_from(LogEntry)),
+            "audit_events": s.scalar(select(AuditHead.seq)),
+            "reference": dict(core.ref.sources),
+        }
+    _emit(args, info, "\n".join(f"{k:<17} {v}" for k, v in info.items() if k != "reference"))
+    return 0
+
+
+def demo_load(args: argparse.Namespace) -> int:
+    from meldkamer.demo import load_demo
+
+    core = _core(args)
+    result = load_demo(core, incidents=not args.no_incidents)
+    _emit(args, result, f"demo data loaded into {core.store.safe_url}: "
+          f"{result['stations']} stations, {result['units']} units, "
+          f"{result['incidents']} incidents created")
+    return 0
+
+
+# -- reference -------------------------------------------------------------------------
+
+def classification_list(args: argparse.Namespace) -> int:
+    from meldkamer.domain.reference import load_reference
+    from meldkamer import config
+
+    ref = load_reference(config.reference_dir())
+    words = (args.search or "").lower().split()
+    rows = []
+    for cls in ref.classifications.values():
+        hay = " ".join([cls.code.lower(), *[n.lower() for n in cls.names.values()], *cls.terms])
+        if all(w in hay for w in words):
+            rows.append(cls)
+    data = [{"code": x.code, "level": x.level, "parent": x.parent, "names": dict(x.names),
+             "path": x.path(ref, args.lang), "terms": list(x.terms), "priority": x.priority,
+             "urgency": x.urgency, "needs": list(x.needs)} for x in rows]
+    human = _table([[x.code, str(x.priority) + (f"/{x.urgency}" if x.urgency else ""),
+                     x.path(ref, args.lang), " ".join(x.needs)] for x in rows],
+                   ["CODE", "PRIO", "CLASS", "NEEDS"])
+    _emit(args, data, human)
+    return 0
+
+
+# -- units -----------------------------------------------------------------------------
+
+def unit_list(args: argparse.Namespace) -> int:
+    units = _core(args).units.list_units(island=args.island, discipline=args.discipline)
+    _emit(args, [u.to_dict() for u in units], _table(
+        _unit_rows(units),
+        ["CALLSIGN", "ISL", "DISCIPLINE", "CAPABILITIES", "STATUS", "SINCE", "INCIDENT", ""]))
+    return 0
+
+
+def unit_status(args: argparse.Namespace) -> int:
+    u = _core(args).units.set_status(args.callsign, args.status, reason=args.reason)
+    _emit(args, u.to_dict(), f"{u.callsign}: {u.status} since {_t(u.status_since)}"
+          + (f" ({u.incident})" if u.incident else ""))
+    return 0
+
+
+def unit_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    stations, units = _core(args).units.import_roster(Path(args.file))
+    _emit(args, {"stations": stations, "units": units},
+          f"imported {stations} stations and {units} units")
+    return 0
+
+
+# -- incidents -------------------------------------------------------------------------
+
+def incident_create(args: argparse.Namespace) -> int:
+    inc = _core(args).incidents.create(
+        caller_number=args.caller, caller_name=args.name, callback_number=args.callback,
+        lat=args.lat, lon=args.lon, address=args.address, island=args.island,
+        classification=args.classification, priority=args.priority,
+        priority_reason=args.reason, urgency=args.urgency,
+    )
+    _emit(args, inc.to_dict(), _incident_text(inc))
+    return 0
+
+
+def incident_list(args: argparse.Namespace) -> int:
+    incs = _core(args).incidents.list_incidents(active=args.active, island=args.island,
+                                                limit=args.limit)
+    rows = [[i.number, i.state, str(i.priority), i.classification or "-", i.location_state,
+             i.address[:30], _t(i.created_at),
+             " ".join(a.callsign for a in i.assignments if a.active)] for i in incs]
+    _emit(args, [i.to_dict() for i in incs],
+          _table(rows, ["NUMBER", "STATE", "P", "CLASS", "LOCATION", "ADDRESS", "CREATED",
+                        "UNITS"]) if rows else "no incidents")
+    return 0
+
+
+def incident_show(args: argparse.Namespace) -> int:
+    inc = _core(args).incidents.get(args.number)
+    _emit(args, inc.to_dict(), _incident_text(inc))
+    return 0
+
+
+def incident_locate(args: argparse.Namespace) -> int:
+    inc = _core(args).incidents.locate(args.number, lat=args.lat, lon=args.lon,
+                                       address=args.address, island=args.island)
+    _emit(args, inc.to_dict(), _incident_text(inc))
+    return 0
+
+
+def incident_classify(args: argparse.Namespace) -> int:
+    inc = _core(args).incidents.classify(args.number, args.classification,
+                                         priority=args.priority, reason=args.reason,
+                                         urgency=args.urgency)
+    _emit(args, inc.to_dict(), _incident_text(inc))
+    return 0
+
+
+def incident_note(args: argparse.Namespace) -> int:
+    inc = _core(args).incidents.add_note(args.number, args.text)
+    _emit(args, inc.to_dict(), _incident_text(inc))
+    return 0
+
+
+def incident_propose(args: argparse.Namespace) -> int:
+    ps = _core(args).dispatch.propose(args.number)
+    rows = [[str(p.rank), p.callsign, p.discipline, p.capability,
+             "-" if p.distance_m is None else f"{p.distance_m / 1000:.1f} km", p.reason]
+            for p in ps.proposals]
+    human = _table(rows, ["#", "CALLSIGN", "DISCIPLINE", "CAPABILITY", "DISTANCE", "WHY"])
+    if ps.unmet:
+        human += f"\nno available unit for: {', '.join(ps.unmet)}"
+    _emit(args, ps.to_dict(), human + f"\n({ps.method})")
+    return 0
+
+
+def incident_dispatch(args: argparse.Namespace) -> int:
+    inc = _core(args).dispatch.dispatch(args.number, args.callsigns,
+                                        override_reason=args.override)
+    _emit(args, inc.to_dict(), _incident_text(inc))
+    return 0
+
+
+def incident_attach(args: argparse.Namespace) -> int:
+    inc = _core(args).incidents.attach_call(args.number, caller_number=args.caller,
+                                            caller_name=args.name,
+                                            callback_number=args.callback)
+    _emit(args, inc.to_dict(), _incident_text(inc))
+    return 0
+
+
+def incident_duplicate(args: argparse.Namespace) -> int:
+    inc = _core(args).incidents.mark_duplicate(args.number, args.of)
+    _emit(args, inc.to_dict(), _incident_text(inc))
+    return 0
+
+
+def incident_close(args: argparse.Namespace) -> int:
+    inc = _core(args).incidents.close(args.number, args.disposition, note=args.note)
+    _emit(args, inc.to_dict(), _incident_text(inc))
+    return 0
+
+
+def incident_search(args: argparse.Namespace) -> int:
+    hits = _core(args).incidents.search(args.text, limit=args.limit)
+    rows = [[h.number, h.state, _t(h.at), h.kind, h.text[:70]] for h in hits]
+    _emit(args, [h.to_dict() for h in hits],
+          _table(rows, ["NUMBER", "STATE", "AT", "KIND", "TEXT"]) if rows else "no matches")
+    return 0
+
+
+def audit_verify(args: argparse.Namespace) -> int:
+    report = _core(args).verify_audit()
+    _emit(args, report.to_dict(),
+          f"audit trail intact: {report.events} events" if report.ok
+          else f"AUDIT TRAIL BROKEN at event {report.first_broken}: {report.problem}")
+    return 0 if report.ok else 8

@@ -1,0 +1,66 @@
+"""Where things live and who is working: data paths, the database URL, the user.
+
+Resolution order for the database: ``--db`` option, then ``MELDKAMER_DB``, then the
+SQLite file in the user data directory. Settings are TOML in the user config directory.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+
+APP = "meldkamer"
+TIMEZONE = "America/Kralendijk"
+
+
+def data_dir() -> Path:
+    """The user data directory (databases, imported map data, journals)."""
+    override = os.environ.get("MELDKAMER_DATA_DIR")
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP, appauthor=False))
+
+
+def config_dir() -> Path:
+    """The user config directory (settings.toml, site reference data)."""
+    override = os.environ.get("MELDKAMER_CONFIG_DIR")
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP, appauthor=False))
+
+
+def reference_dir() -> Path:
+    """The folder whose TOML files override the shipped reference data."""
+    override = os.environ.get("MELDKAMER_REFERENCE_DIR")
+    return Path(override).expanduser() if override else config_dir() / "reference"
+
+
+def default_db_path() -> Path:
+    """The embedded SQLite database of the live control room."""
+    return data_dir() / "meldkamer.sqlite3"
+
+
+def database_url(option: str | None = None) -> str:
+    """The database to use: the option, MELDKAMER_DB, or the embedded default."""
+    if option:
+        return option
+    env = os.environ.get("MELDKAMER_DB")
+    if env:
+        return env
+    return str(default_db_path())
+
+
+def current_user(option: str | None = None) -> str:
+    """Who is acting, for the log and the audit trail (MELDKAMER_USER or the OS login)."""
+    name = option or os.environ.get("MELDKAMER_USER")
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (OSError, KeyError):
+            name = "unknown"
+    return name.strip()[:60] or "unknown"

@@ -1,0 +1,117 @@
+"""The headless core of one workstation: store, reference data, user, events, services.
+
+Every operator action is a method on one of the services hanging off ``Meldkamer``; the
+CLI and the UI both go through them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from meldkamer import config
+from meldkamer.domain.reference import Reference, load_reference
+from meldkamer.events import DomainEvent, EventBus
+from meldkamer.services import audit
+from meldkamer.store.db import Store
+from meldkamer.store.models import Incident, LogEntry
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Tx:
+    """One service call's transaction: the session plus its log, audit and events."""
+
+    core: Meldkamer
+    session: Session
+    now: datetime
+    events: list[DomainEvent] = field(default_factory=list)
+    seqs: list[int] = field(default_factory=list)
+
+    def log(self, incident: Incident, kind: str, text: str) -> None:
+        """Add a line to an incident's log."""
+        self.session.add(
+            LogEntry(incident_id=incident.id, at=self.now, user=self.core.user, kind=kind,
+                     text=text)
+        )
+
+    def audit(self, action: str, entity: str, key: str, **data: Any) -> int:
+        """Append an audit event for this change; returns its sequence number."""
+        seq = audit.append(self.session, at=self.now, user=self.core.user, action=action,
+                           entity=entity, key=key, data=data)
+        self.seqs.append(seq)
+        return seq
+
+    def publish(self, event: DomainEvent) -> None:
+        """Queue an event; it is published only once the transaction has committed."""
+        self.events.append(event)
+
+
+class Meldkamer:
+    """A workstation's core. Open one per process (or per thread of work) and share it."""
+
+    def __init__(
+        self,
+        store: Store,
+        reference: Reference,
+        *,
+        user: str,
+        bus: EventBus | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        from meldkamer.services.dispatch import DispatchService
+        from meldkamer.services.incidents import IncidentService
+        from meldkamer.services.units import UnitService
+
+        self.store = store
+        self.ref = reference
+        self.user = user
+        self.bus = bus or EventBus()
+        self.clock = clock
+        self.local_seqs: set[int] = set()
+        self.incidents = IncidentService(self)
+        self.units = UnitService(self)
+        self.dispatch = DispatchService(self)
+
+    @classmethod
+    def open(
+        cls,
+        db: str | None = None,
+        *,
+        user: str | None = None,
+        reference_dir: Path | None = None,
+        upgrade: bool = True,
+    ) -> Meldkamer:
+        """Open the database (upgrading its schema) and load the reference data."""
+        store = Store(config.database_url(db), upgrade=upgrade)
+        ref = load_reference(reference_dir or config.reference_dir())
+        return cls(store, ref, user=config.current_user(user))
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """Run one service call: commit everything together, then publish its events."""
+        with self.store.write() as session:
+            tx = Tx(self, session, self.clock())
+            yield tx
+            session.flush()
+        self.local_seqs.update(tx.seqs)
+        for event in tx.events:
+            self.bus.publish(event)
+
+    def verify_audit(self) -> audit.AuditReport:
+        """Check the whole audit chain."""
+        with self.store.read() as session:
+            return audit.verify(session)
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.store.dispose()

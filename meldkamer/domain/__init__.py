@@ -1,0 +1,1 @@
+"""Domain: reference data, the unit status machine, validation and plain result types."""

@@ -1,0 +1,53 @@
+"""Validation of everything a person, file or wire hands the core."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+
+from meldkamer.errors import InvalidInput
+
+MAX_NOTE = 10_000
+MAX_SHORT = 200
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-./]{1,30}$")
+ANONYMOUS = ("anonymous", "anoniem", "onbekend", "unknown", "desconoci")
+
+
+def clean_text(value: str | None, what: str, *, limit: int, required: bool = False) -> str:
+    """Strip control characters (keeping newlines and tabs), trim, and check the length."""
+    text = "" if value is None else str(value)
+    text = "".join(
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs", "Co")
+    )
+    text = text.replace("\r", "").strip()
+    if required and not text:
+        raise InvalidInput(f"{what} is required")
+    if len(text) > limit:
+        raise InvalidInput(f"{what} is {len(text)} characters long; the limit is {limit}")
+    return text
+
+
+def phone(value: str | None, what: str = "caller number", *, required: bool = True) -> str:
+    """A telephone number as a caller presents it, or a word meaning 'number withheld'."""
+    text = clean_text(value, what, limit=40, required=required)
+    if not text:
+        return ""
+    if text.lower() in ANONYMOUS:
+        return "anonymous"
+    if not _PHONE.match(text):
+        raise InvalidInput(f"{what} {text!r} is not a telephone number")
+    return text
+
+
+def coordinate(lat: float | str | None, lon: float | str | None) -> tuple[float, float]:
+    """A WGS84 coordinate pair, checked for range."""
+    try:
+        la, lo = float(lat), float(lon)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"coordinates must be numbers, got {lat!r}, {lon!r}") from exc
+    if not (math.isfinite(la) and -90 <= la <= 90):
+        raise InvalidInput(f"latitude {lat} is out of range (-90 to 90)")
+    if not (math.isfinite(lo) and -180 <= lo <= 180):
+        raise InvalidInput(f"longitude {lon} is out of range (-180 to 180)")
+    return la, lo

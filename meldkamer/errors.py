@@ -1,0 +1,52 @@
+"""Errors the core raises on purpose: each has a clear message and a CLI exit code."""
+
+from __future__ import annotations
+
+
+class MeldkamerError(Exception):
+    """Base for every error that should reach a person as a message, not a traceback."""
+
+    exit_code = 1
+    kind = "error"
+
+
+class InvalidInput(MeldkamerError):
+    """Input from a person, file or wire that is not acceptable; nothing was changed."""
+
+    exit_code = 2
+    kind = "invalid"
+
+
+class NotFound(MeldkamerError):
+    """An incident, unit or other object that does not exist."""
+
+    exit_code = 3
+    kind = "not_found"
+
+
+class Refused(MeldkamerError):
+    """The request is well-formed but the rules forbid it (illegal transition, open units)."""
+
+    exit_code = 4
+    kind = "refused"
+
+
+class Conflict(MeldkamerError):
+    """Someone else changed the object since it was read; nothing was overwritten."""
+
+    exit_code = 5
+    kind = "conflict"
+
+
+class StoreError(MeldkamerError):
+    """The database cannot be opened, read or written (not a database, read-only, gone)."""
+
+    exit_code = 6
+    kind = "store"
+
+
+class ReferenceDataError(MeldkamerError):
+    """A reference data file is missing, malformed or inconsistent."""
+
+    exit_code = 7
+    kind = "reference"

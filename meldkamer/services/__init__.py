@@ -1,0 +1,1 @@
+"""Services: the only way to change state. Each call is one transaction."""

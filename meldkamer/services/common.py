@@ -1,0 +1,151 @@
+"""Lookups and ORM-to-view conversions shared by the services."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from meldkamer.domain.reference import Reference
+from meldkamer.domain.views import (
+    AssignmentView,
+    CallView,
+    IncidentView,
+    LogView,
+    StatusTime,
+    UnitView,
+)
+from meldkamer.errors import Conflict, InvalidInput, NotFound
+from meldkamer.store.models import Assignment, Incident, LogEntry, Unit, UnitStatusChange
+
+_NUMBER = re.compile(r"^([A-Z]{3})-(\d{4})-(\d{1,6})$")
+
+
+def normalise_number(text: str) -> str:
+    """'bon-2026-42' -> 'BON-2026-000042'; anything else is refused clearly."""
+    m = _NUMBER.match(text.strip().upper())
+    if not m:
+        raise InvalidInput(f"{text!r} is not an incident number (like BON-2026-000042)")
+    return f"{m.group(1)}-{m.group(2)}-{int(m.group(3)):06d}"
+
+
+def load_incident(session: Session, number: str) -> Incident:
+    """The incident with this number, with calls and assignments loaded."""
+    inc = session.execute(
+        select(Incident)
+        .where(Incident.number == normalise_number(number))
+        .options(
+            selectinload(Incident.calls),
+            selectinload(Incident.assignments).selectinload(Assignment.unit),
+        )
+    ).scalar_one_or_none()
+    if inc is None:
+        raise NotFound(f"no incident {normalise_number(number)}")
+    return inc
+
+
+def load_unit(session: Session, callsign: str) -> Unit:
+    """The unit with this callsign (case-insensitive)."""
+    unit = session.execute(
+        select(Unit).where(Unit.callsign == callsign.strip().upper())
+    ).scalar_one_or_none()
+    if unit is None:
+        raise NotFound(f"no unit with callsign {callsign.strip().upper()!r}")
+    return unit
+
+
+def check_version(what: str, current: int, expected: int | None) -> None:
+    """Refuse a change based on an outdated read of the object."""
+    if expected is not None and expected != current:
+        raise Conflict(
+            f"{what} was changed by someone else (version {current}, you had {expected}); "
+            "nothing was overwritten, reload and try again"
+        )
+
+
+def incident_view(
+    session: Session, inc: Incident, ref: Reference, *, detail: bool = False
+) -> IncidentView:
+    """A plain view of an incident; ``detail`` adds the log and per-status unit times."""
+    times: dict[int, list[StatusTime]] = defaultdict(list)
+    log: tuple[LogView, ...] = ()
+    if detail:
+        for ch in session.execute(
+            select(UnitStatusChange)
+            .where(UnitStatusChange.incident_id == inc.id)
+            .order_by(UnitStatusChange.id)
+        ).scalars():
+            times[ch.unit_id].append(StatusTime(ch.to_status, ch.at))
+        log = tuple(
+            LogView(e.at, e.user, e.kind, e.text)
+            for e in session.execute(
+                select(LogEntry).where(LogEntry.incident_id == inc.id).order_by(LogEntry.id)
+            ).scalars()
+        )
+    cls = ref.classifications.get(inc.classification or "")
+    dup = None
+    if inc.duplicate_of_id is not None:
+        dup = session.get(Incident, inc.duplicate_of_id)
+    return IncidentView(
+        id=inc.id,
+        number=inc.number,
+        island=inc.island,
+        state=inc.state,
+        location_state=inc.location_state,
+        lat=inc.lat,
+        lon=inc.lon,
+        address=inc.address,
+        classification=inc.classification,
+        classification_name=cls.path(ref) if cls else "",
+        priority=inc.priority,
+        urgency=inc.urgency,
+        created_at=inc.created_at,
+        updated_at=inc.updated_at,
+        closed_at=inc.closed_at,
+        disposition=inc.disposition,
+        duplicate_of=dup.number if dup else None,
+        version=inc.version,
+        calls=tuple(
+            CallView(c.at, c.caller_number, c.caller_name, c.callback_number, c.taken_by)
+            for c in inc.calls
+        ),
+        assignments=tuple(
+            AssignmentView(
+                callsign=a.unit.callsign,
+                unit_status=a.unit.status if a.cleared_at is None else "cleared",
+                dispatched_at=a.dispatched_at,
+                cleared_at=a.cleared_at,
+                dispatched_by=a.dispatched_by,
+                override_reason=a.override_reason,
+                times=tuple(
+                    t for t in times.get(a.unit_id, ())
+                    if a.dispatched_at <= t.at and (a.cleared_at is None or t.at <= a.cleared_at)
+                ),
+            )
+            for a in inc.assignments
+        ),
+        log=log,
+    )
+
+
+def unit_view(unit: Unit) -> UnitView:
+    """A plain view of a unit."""
+    return UnitView(
+        id=unit.id,
+        callsign=unit.callsign,
+        name=unit.name,
+        discipline=unit.discipline,
+        capabilities=tuple(unit.capabilities),
+        station=unit.station.code if unit.station else None,
+        island=unit.island,
+        issi=unit.issi,
+        status=unit.status,
+        status_since=unit.status_since,
+        incident=unit.incident.number if unit.incident else None,
+        lat=unit.lat,
+        lon=unit.lon,
+        demo=unit.demo,
+        version=unit.version,
+    )

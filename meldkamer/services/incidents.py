@@ -1,0 +1,312 @@
+"""Incident services: take a call, locate, classify, annotate, link duplicates, close."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, selectinload
+
+from meldkamer.domain import validate
+from meldkamer.domain.reference import Classification, Island
+from meldkamer.domain.views import LOCAL, IncidentView, SearchHit
+from meldkamer.errors import InvalidInput, Refused
+from meldkamer.events import IncidentChanged
+from meldkamer.services import search
+from meldkamer.services.common import check_version, incident_view, load_incident
+from meldkamer.store.models import Assignment, Call, Incident, IncidentCounter
+
+if TYPE_CHECKING:
+    from meldkamer.core import Meldkamer, Tx
+
+
+def _next_number(session: Session, island: Island, year: int) -> str:
+    """Hand out the next number for this island and year (row-locked counter)."""
+    dialect = session.get_bind().dialect.name
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(IncidentCounter)
+    session.execute(
+        ins.values(island=island.code, year=year, last=0).on_conflict_do_nothing()
+    )
+    counter = session.execute(
+        select(IncidentCounter)
+        .where(IncidentCounter.island == island.code, IncidentCounter.year == year)
+        .with_for_update()
+    ).scalar_one()
+    counter.last += 1
+    return f"{island.prefix}-{year}-{counter.last:06d}"
+
+
+class IncidentService:
+    """Everything an operator does to an incident."""
+
+    def __init__(self, core: Meldkamer) -> None:
+        self.core = core
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _done(self, tx: Tx, inc: Incident, action: str, **data: object) -> None:
+        inc.updated_at = tx.now
+        seq = tx.audit(action, "incident", inc.number, **data)
+        tx.publish(IncidentChanged(seq=seq, number=inc.number, action=action))
+
+    def _located(
+        self, lat: float | None, lon: float | None, island: str | None
+    ) -> tuple[str, Island, tuple[float, float] | None]:
+        """Location state, responsible island and coordinate from what the operator gave."""
+        ref = self.core.ref
+        chosen = ref.island(island) if island else None
+        if lat is None and lon is None:
+            return "unknown", chosen or ref.islands[ref.home_island], None
+        la, lo = validate.coordinate(lat, lon)
+        found = ref.island_at(la, lo)
+        if found is None:
+            return "outside", chosen or ref.islands[ref.home_island], (la, lo)
+        return "island", found, (la, lo)
+
+    def _classify(
+        self, tx: Tx, inc: Incident, cls: Classification, priority: int | None, reason: str,
+        urgency: str | None,
+    ) -> None:
+        ref = self.core.ref
+        reason = validate.clean_text(reason, "reason", limit=validate.MAX_SHORT)
+        if urgency is not None:
+            urgency = urgency.strip().upper()
+            if urgency not in ref.urgencies:
+                raise InvalidInput(f"unknown urgency {urgency!r}; use {', '.join(ref.urgencies)}")
+        urgency = urgency or cls.urgency
+        default = ref.urgencies[urgency].priority if urgency else cls.priority
+        prio = default if priority is None else int(priority)
+        if prio not in ref.priorities:
+            raise InvalidInput(f"priority must be one of {sorted(ref.priorities)}, not {prio}")
+        if prio != default and not reason:
+            raise InvalidInput(
+                f"priority {prio} differs from the default {default} for {cls.code}: give a reason"
+            )
+        inc.classification, inc.priority, inc.urgency = cls.code, prio, urgency
+        text = f"Classificatie {cls.code} {cls.path(ref)}, prio {prio}"
+        if urgency:
+            text += f", urgentie {urgency}"
+        if prio != default:
+            text += f" (afwijkend van {default}: {reason})"
+        tx.log(inc, "classification", text)
+
+    # -- services ----------------------------------------------------------------------
+
+    def create(
+        self,
+        *,
+        caller_number: str | None,
+        caller_name: str = "",
+        callback_number: str = "",
+        lat: float | None = None,
+        lon: float | None = None,
+        address: str = "",
+        island: str | None = None,
+        classification: str | None = None,
+        priority: int | None = None,
+        priority_reason: str = "",
+        urgency: str | None = None,
+    ) -> IncidentView:
+        """Create an incident from a call, optionally located and classified at once."""
+        number_in = validate.phone(caller_number)
+        name = validate.clean_text(caller_name, "caller name", limit=validate.MAX_SHORT)
+        callback = validate.phone(callback_number, "callback number", required=False)
+        addr = validate.clean_text(address, "address", limit=validate.MAX_SHORT)
+        state, isl, coord = self._located(lat, lon, island)
+        cls = self.core.ref.classification(classification) if classification else None
+        with self.core.transaction() as tx:
+            year = tx.now.astimezone(LOCAL).year
+            inc = Incident(
+                number=_next_number(tx.session, isl, year), island=isl.code, year=year,
+                state="open", location_state=state, lat=coord[0] if coord else None,
+                lon=coord[1] if coord else None, address=addr, priority=3,
+                created_at=tx.now, updated_at=tx.now, created_by=self.core.user,
+            )
+            tx.session.add(inc)
+            tx.session.flush()
+            tx.session.add(Call(incident_id=inc.id, at=tx.now, caller_number=number_in,
+                                caller_name=name, callback_number=callback,
+                                taken_by=self.core.user))
+            tx.log(inc, "call", f"Melding van {number_in}" + (f" ({name})" if name else ""))
+            if state != "unknown":
+                tx.log(inc, "location", self._location_text(inc))
+            if cls is not None:
+                self._classify(tx, inc, cls, priority, priority_reason, urgency)
+            self._done(tx, inc, "incident.create", caller=number_in, island=isl.code,
+                       location=state, classification=inc.classification)
+            tx.session.flush()
+            return incident_view(tx.session, inc, self.core.ref, detail=True)
+
+    def _location_text(self, inc: Incident) -> str:
+        where = f"{inc.lat:.5f}, {inc.lon:.5f}" if inc.lat is not None else ""
+        if inc.address:
+            where = f"{inc.address} ({where})" if where else inc.address
+        if inc.location_state == "outside":
+            return f"Locatie {where}: buiten het gebied (verantwoordelijk {inc.island})"
+        return f"Locatie {where} [{inc.island}]"
+
+    def locate(
+        self, number: str, *, lat: float | None = None, lon: float | None = None,
+        address: str | None = None, island: str | None = None,
+        expected_version: int | None = None,
+    ) -> IncidentView:
+        """Set the location; the island follows from the coordinates."""
+        addr = None if address is None else validate.clean_text(
+            address, "address", limit=validate.MAX_SHORT)
+        if lat is None and lon is None and not addr:
+            raise InvalidInput("give coordinates, an address, or both")
+        with self.core.transaction() as tx:
+            inc = load_incident(tx.session, number)
+            check_version(inc.number, inc.version, expected_version)
+            self._open(inc)
+            if lat is not None or lon is not None:
+                state, isl, coord = self._located(lat, lon, island or inc.island)
+                assert coord is not None
+                inc.location_state, inc.island = state, isl.code
+                inc.lat, inc.lon = coord
+            elif inc.location_state == "unknown":
+                inc.location_state = "address"
+            if addr is not None:
+                inc.address = addr
+            tx.log(inc, "location", self._location_text(inc))
+            self._done(tx, inc, "incident.locate", lat=inc.lat, lon=inc.lon,
+                       address=inc.address, island=inc.island, location=inc.location_state)
+            return incident_view(tx.session, inc, self.core.ref)
+
+    def classify(
+        self, number: str, code: str, *, priority: int | None = None, reason: str = "",
+        urgency: str | None = None, expected_version: int | None = None,
+    ) -> IncidentView:
+        """Set the class; the priority follows, and a different priority needs a reason."""
+        cls = self.core.ref.classification(code)
+        with self.core.transaction() as tx:
+            inc = load_incident(tx.session, number)
+            check_version(inc.number, inc.version, expected_version)
+            self._open(inc)
+            self._classify(tx, inc, cls, priority, reason, urgency)
+            self._done(tx, inc, "incident.classify", classification=cls.code,
+                       priority=inc.priority, urgency=inc.urgency, reason=reason)
+            return incident_view(tx.session, inc, self.core.ref)
+
+    def change_priority(
+        self, number: str, priority: int, reason: str, *, expected_version: int | None = None
+    ) -> IncidentView:
+        """Change the priority; always needs a reason, which goes into the log."""
+        reason = validate.clean_text(reason, "reason", limit=validate.MAX_SHORT, required=True)
+        if priority not in self.core.ref.priorities:
+            raise InvalidInput(f"priority must be one of {sorted(self.core.ref.priorities)}")
+        with self.core.transaction() as tx:
+            inc = load_incident(tx.session, number)
+            check_version(inc.number, inc.version, expected_version)
+            self._open(inc)
+            old, inc.priority = inc.priority, priority
+            tx.log(inc, "priority", f"Prioriteit {old} -> {priority}: {reason}")
+            self._done(tx, inc, "incident.priority", old=old, new=priority, reason=reason)
+            return incident_view(tx.session, inc, self.core.ref)
+
+    def add_note(self, number: str, text: str) -> IncidentView:
+        """Add a free-text note to the incident log."""
+        note = validate.clean_text(text, "note", limit=validate.MAX_NOTE, required=True)
+        with self.core.transaction() as tx:
+            inc = load_incident(tx.session, number)
+            tx.log(inc, "note", note)
+            self._done(tx, inc, "incident.note", length=len(note))
+            tx.session.flush()
+            return incident_view(tx.session, inc, self.core.ref, detail=True)
+
+    def attach_call(
+        self, number: str, *, caller_number: str | None, caller_name: str = "",
+        callback_number: str = "",
+    ) -> IncidentView:
+        """Link another call about the same event to an existing incident."""
+        num = validate.phone(caller_number)
+        name = validate.clean_text(caller_name, "caller name", limit=validate.MAX_SHORT)
+        callback = validate.phone(callback_number, "callback number", required=False)
+        with self.core.transaction() as tx:
+            inc = load_incident(tx.session, number)
+            self._open(inc)
+            tx.session.add(Call(incident_id=inc.id, at=tx.now, caller_number=num,
+                                caller_name=name, callback_number=callback,
+                                taken_by=self.core.user))
+            tx.log(inc, "call", f"Extra melding van {num}" + (f" ({name})" if name else ""))
+            self._done(tx, inc, "incident.attach_call", caller=num)
+            tx.session.flush()
+            tx.session.refresh(inc, ["calls"])
+            return incident_view(tx.session, inc, self.core.ref)
+
+    def mark_duplicate(self, number: str, of: str) -> IncidentView:
+        """Close an incident as a duplicate of another, moving its calls' record there."""
+        with self.core.transaction() as tx:
+            dup = load_incident(tx.session, number)
+            main = load_incident(tx.session, of)
+            if dup.id == main.id:
+                raise InvalidInput("an incident cannot duplicate itself")
+            self._open(dup)
+            self._open(main)
+            self._no_units(dup)
+            dup.duplicate_of_id, dup.state, dup.closed_at = main.id, "closed", tx.now
+            dup.disposition = "DUPLICATE" if "DUPLICATE" in self.core.ref.dispositions else None
+            tx.log(dup, "link", f"Dubbele melding van {main.number}; gesloten")
+            tx.log(main, "link", f"Dubbele melding {dup.number} gekoppeld")
+            self._done(tx, dup, "incident.duplicate", of=main.number)
+            self._done(tx, main, "incident.linked", duplicate=dup.number)
+            return incident_view(tx.session, dup, self.core.ref)
+
+    def close(self, number: str, disposition: str, *, note: str = "") -> IncidentView:
+        """Close with a disposition code; refused while any unit is still assigned."""
+        disp = self.core.ref.disposition(disposition)
+        note = validate.clean_text(note, "note", limit=validate.MAX_NOTE)
+        with self.core.transaction() as tx:
+            inc = load_incident(tx.session, number)
+            self._open(inc)
+            self._no_units(inc)
+            inc.state, inc.closed_at, inc.disposition = "closed", tx.now, disp.code
+            tx.log(inc, "close", f"Gesloten: {disp.code} {disp.name('nl')}"
+                   + (f". {note}" if note else ""))
+            self._done(tx, inc, "incident.close", disposition=disp.code)
+            tx.session.flush()
+            return incident_view(tx.session, inc, self.core.ref, detail=True)
+
+    @staticmethod
+    def _open(inc: Incident) -> None:
+        if inc.state != "open":
+            raise Refused(f"{inc.number} is closed ({inc.disposition}); it cannot be changed")
+
+    @staticmethod
+    def _no_units(inc: Incident) -> None:
+        busy = [a for a in inc.assignments if a.cleared_at is None]
+        if busy:
+            names = ", ".join(f"{a.unit.callsign} ({a.unit.status})" for a in busy)
+            raise Refused(f"{inc.number} still has units assigned: {names}; clear them first")
+
+    # -- reading -----------------------------------------------------------------------
+
+    def get(self, number: str) -> IncidentView:
+        """One incident with its calls, units, their times, and the whole log."""
+        with self.core.store.read() as session:
+            return incident_view(session, load_incident(session, number), self.core.ref,
+                                 detail=True)
+
+    def list_incidents(
+        self, *, active: bool = True, island: str | None = None, limit: int = 500
+    ) -> list[IncidentView]:
+        """Active incidents (or the newest ones), highest priority and oldest first."""
+        q = select(Incident).options(
+            selectinload(Incident.calls),
+            selectinload(Incident.assignments).selectinload(Assignment.unit),
+        )
+        if active:
+            q = q.where(Incident.state == "open").order_by(Incident.priority, Incident.id)
+        else:
+            q = q.order_by(Incident.id.desc())
+        if island:
+            q = q.where(Incident.island == self.core.ref.island(island).code)
+        with self.core.store.read() as session:
+            return [incident_view(session, inc, self.core.ref)
+                    for inc in session.execute(q.limit(limit)).scalars()]
+
+    def search(self, text: str, *, limit: int = 50) -> list[SearchHit]:
+        """Full-text search over incident logs and notes, newest first."""
+        with self.core.store.read() as session:
+            return search.search_log(session, text, limit=limit)

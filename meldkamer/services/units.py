@@ -1,0 +1,159 @@
+"""Unit services: status changes through the state machine, and loading unit rosters."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from meldkamer.domain import validate
+from meldkamer.domain.status_machine import check_transition
+from meldkamer.domain.views import UnitView
+from meldkamer.errors import InvalidInput
+from meldkamer.events import IncidentChanged, UnitChanged
+from meldkamer.services.common import check_version, load_unit, unit_view
+from meldkamer.store.models import Assignment, Station, Unit, UnitStatusChange
+
+if TYPE_CHECKING:
+    from meldkamer.core import Meldkamer
+
+
+class UnitService:
+    """Unit statuses and the unit roster."""
+
+    def __init__(self, core: Meldkamer) -> None:
+        self.core = core
+
+    def list_units(
+        self, *, island: str | None = None, discipline: str | None = None
+    ) -> list[UnitView]:
+        """All units, by island and callsign."""
+        q = select(Unit).options(selectinload(Unit.station), selectinload(Unit.incident))
+        if island:
+            q = q.where(Unit.island == self.core.ref.island(island).code)
+        if discipline:
+            if discipline not in self.core.ref.disciplines:
+                raise InvalidInput(f"unknown discipline {discipline!r}; use one of "
+                                   f"{', '.join(self.core.ref.disciplines)}")
+            q = q.where(Unit.discipline == discipline)
+        with self.core.store.read() as session:
+            units = session.execute(q.order_by(Unit.island, Unit.callsign)).scalars()
+            return [unit_view(u) for u in units]
+
+    def get(self, callsign: str) -> UnitView:
+        """One unit."""
+        with self.core.store.read() as session:
+            return unit_view(load_unit(session, callsign))
+
+    def set_status(
+        self, callsign: str, status: str, *, reason: str = "", source: str = "operator",
+        expected_version: int | None = None,
+    ) -> UnitView:
+        """Change a unit's status if the state machine allows it; clearing ends its assignment."""
+        ref = self.core.ref
+        reason = validate.clean_text(reason, "reason", limit=validate.MAX_SHORT)
+        with self.core.transaction() as tx:
+            unit = load_unit(tx.session, callsign)
+            check_version(unit.callsign, unit.version, expected_version)
+            new = check_transition(ref, unit.status, status)
+            old = unit.status
+            inc = unit.incident
+            tx.session.add(UnitStatusChange(
+                unit_id=unit.id, incident_id=unit.incident_id, from_status=old,
+                to_status=new.code, at=tx.now, user=self.core.user, source=source,
+                reason=reason,
+            ))
+            unit.status, unit.status_since = new.code, tx.now
+            if inc is not None:
+                text = f"{unit.callsign}: {new.name('nl')}" + (f" ({reason})" if reason else "")
+                if not new.committed:
+                    assignment = tx.session.execute(
+                        select(Assignment).where(Assignment.unit_id == unit.id,
+                                                 Assignment.incident_id == inc.id,
+                                                 Assignment.cleared_at.is_(None))
+                    ).scalar_one_or_none()
+                    if assignment is not None:
+                        assignment.cleared_at = tx.now
+                    unit.incident_id = None
+                    text += ", vrijgegeven"
+                tx.log(inc, "status", text)
+            seq = tx.audit("unit.status", "unit", unit.callsign, old=old, new=new.code,
+                           incident=inc.number if inc else None, source=source, reason=reason)
+            tx.publish(UnitChanged(seq=seq, callsign=unit.callsign, action="status"))
+            if inc is not None:
+                tx.publish(IncidentChanged(seq=seq, number=inc.number, action="unit.status"))
+            tx.session.flush()
+            tx.session.refresh(unit)
+            return unit_view(unit)
+
+    def import_roster(self, path: Path | None = None, *, data: dict[str, Any] | None = None,
+                      demo: bool = False) -> tuple[int, int]:
+        """Add or update stations and units from TOML; returns (stations, units) touched."""
+        if data is None:
+            if path is None:
+                raise InvalidInput("give a roster file")
+            try:
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+                raise InvalidInput(f"{path}: {exc}") from exc
+        return _import(self.core, data, demo=demo)
+
+
+def _import(core: Meldkamer, data: dict[str, Any], *, demo: bool) -> tuple[int, int]:
+    ref = core.ref
+    initial = next(s.code for s in ref.statuses.values() if s.available)
+    stations_in = data.get("station", [])
+    units_in = data.get("unit", [])
+    with core.transaction() as tx:
+        stations = {s.code: s for s in tx.session.execute(select(Station)).scalars()}
+        for raw in stations_in:
+            where = f"station {raw.get('code')!r}"
+            try:
+                lat, lon = validate.coordinate(raw["lat"], raw["lon"])
+                code, isl = str(raw["code"]), ref.island(str(raw["island"])).code
+                disc = str(raw["discipline"])
+            except KeyError as exc:
+                raise InvalidInput(f"{where}: missing {exc}") from exc
+            if disc not in ref.disciplines:
+                raise InvalidInput(f"{where}: unknown discipline {disc!r}")
+            st = stations.get(code) or Station(code=code)
+            st.name, st.discipline, st.island = str(raw.get("name", code)), disc, isl
+            st.lat, st.lon, st.demo = lat, lon, demo
+            if st.id is None:
+                tx.session.add(st)
+            stations[code] = st
+        tx.session.flush()
+        units = {u.callsign: u for u in tx.session.execute(select(Unit)).scalars()}
+        for raw in units_in:
+            where = f"unit {raw.get('callsign')!r}"
+            try:
+                callsign = str(raw["callsign"]).strip().upper()
+                disc = str(raw["discipline"])
+                isl = ref.island(str(raw["island"])).code
+            except KeyError as exc:
+                raise InvalidInput(f"{where}: missing {exc}") from exc
+            station = stations.get(str(raw.get("station", "")))
+            if raw.get("station") and station is None:
+                raise InvalidInput(f"{where}: unknown station {raw['station']!r}")
+            if disc not in ref.disciplines:
+                raise InvalidInput(f"{where}: unknown discipline {disc!r}")
+            unit = units.get(callsign)
+            if unit is None:
+                unit = Unit(callsign=callsign, status=initial, status_since=tx.now)
+                tx.session.add(unit)
+                units[callsign] = unit
+            unit.name, unit.discipline, unit.island = str(raw.get("name", "")), disc, isl
+            unit.capabilities = [str(c) for c in raw.get("capabilities", [])]
+            unit.station = station
+            unit.issi = int(raw["issi"]) if raw.get("issi") is not None else None
+            if unit.lat is None and station is not None:
+                unit.lat, unit.lon = station.lat, station.lon
+            unit.demo = demo
+        seq = tx.audit("roster.import", "roster", "demo" if demo else "site",
+                       stations=len(stations_in), units=len(units_in))
+        for callsign in sorted(str(u.get("callsign", "")).upper() for u in units_in):
+            tx.publish(UnitChanged(seq=seq, callsign=callsign, action="roster"))
+    return len(stations_in), len(units_in)

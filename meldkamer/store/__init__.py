@@ -1,0 +1,1 @@
+"""Incident store: tables, engines, migrations and search."""
