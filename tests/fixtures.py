@@ -1,0 +1,132 @@
+"""Shared fixtures: fresh SQLite and PostgreSQL databases, cores with demo units."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from meldkamer.core import Meldkamer
+from meldkamer.domain.reference import Reference, load_reference
+from meldkamer.store.db import Store
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_TEMPLATE = "meldkamer_test_template"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory,
+                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never touch the developer's real data, config or database."""
+    base = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("MELDKAMER_DATA_DIR", str(base / "data"))
+    monkeypatch.setenv("MELDKAMER_CONFIG_DIR", str(base / "config"))
+    monkeypatch.delenv("MELDKAMER_DB", raising=False)
+    monkeypatch.delenv("MELDKAMER_REFERENCE_DIR", raising=False)
+    monkeypatch.setenv("MELDKAMER_USER", "tester")
+
+
+@pytest.fixture(scope="session")
+def ref() -> Reference:
+    return load_reference(None)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    Store(str(path)).dispose()
+    return path
+
+
+def _pg_available() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN.replace("postgresql://", "postgresql://"),
+                             connect_timeout=2):
+            return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    if not _pg_available():
+        pytest.skip("no PostgreSQL server reachable on 127.0.0.1:5432")
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_TEMPLATE} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {PG_TEMPLATE}")
+    url = f"postgresql://postgres@127.0.0.1:5432/{PG_TEMPLATE}"
+    Store(url).dispose()
+    yield url
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_TEMPLATE} WITH (FORCE)")
+
+
+def new_pg_database(template: str | None = None) -> str:
+    """Create an empty (or templated) database; returns its URL."""
+    import psycopg
+
+    name = f"mk_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+    return f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+
+def drop_pg_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "meldkamer.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    return str(path)
+
+
+@pytest.fixture
+def pg_url(pg_template: str) -> Iterator[str]:
+    url = new_pg_database(PG_TEMPLATE)
+    yield url
+    drop_pg_database(url)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """A fresh, migrated database on each backend."""
+    return str(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url"))
+
+
+def open_core(url: str, ref: Reference, user: str = "tester") -> Meldkamer:
+    return Meldkamer(Store(url), ref, user=user)
+
+
+@pytest.fixture
+def core(db_url: str, ref: Reference) -> Iterator[Meldkamer]:
+    """A core on a fresh database with the demo stations and units (no incidents)."""
+    from meldkamer.demo import load_demo
+
+    mk = open_core(db_url, ref)
+    load_demo(mk, incidents=False)
+    yield mk
+    mk.close()
+
+
+@pytest.fixture
+def sqlite_core(sqlite_url: str, ref: Reference) -> Iterator[Meldkamer]:
+    """Like ``core`` but on SQLite only."""
+    from meldkamer.demo import load_demo
+
+    mk = open_core(sqlite_url, ref)
+    load_demo(mk, incidents=False)
+    yield mk
+    mk.close()

@@ -1,0 +1,1 @@
+"""Item models over the core's plain views."""

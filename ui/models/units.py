@@ -1,0 +1,103 @@
+"""The unit status board as a table model: status colour, time in status, overdue flag."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from meldkamer.domain.reference import Reference
+from meldkamer.domain.status_machine import overdue
+from meldkamer.domain.views import UnitView
+from ui.models.incidents import Index, age
+from ui.qt import QAbstractTableModel, QBrush, QColor, QFont, QModelIndex, Qt
+
+COLUMNS = ("Roepnaam", "Eiland", "Discipline", "Status", "In status", "Incident")
+STATUS_COLOURS = {
+    "available": "#2e7d32",
+    "committed": "#f9a825",
+    "unavailable": "#616161",
+}
+COMMITTED_COLOURS = {"dispatched": "#ef6c00", "en_route": "#f9a825", "on_scene": "#c62828",
+                     "transporting": "#6a1b9a", "at_destination": "#4527a0"}
+
+
+class UnitBoardModel(QAbstractTableModel):
+    """All units, by island and callsign; rows update in place on status events."""
+
+    def __init__(self, ref: Reference) -> None:
+        super().__init__()
+        self.ref = ref
+        self._units: list[UnitView] = []
+        self._row_of: dict[str, int] = {}
+        self.now = datetime.now(UTC)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._units)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def unit_at(self, row: int) -> UnitView:
+        return self._units[row]
+
+    def is_overdue(self, unit: UnitView) -> bool:
+        minutes = (self.now - unit.status_since).total_seconds() / 60
+        return overdue(self.ref, unit.status, minutes)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        unit = self._units[index.row()]
+        col = index.column()
+        status = self.ref.statuses[unit.status]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return unit.callsign
+            if col == 1:
+                return unit.island
+            if col == 2:
+                disc = self.ref.disciplines.get(unit.discipline)
+                return disc.short if disc else unit.discipline
+            if col == 3:
+                return f"{status.radio} {status.name('nl')}"
+            if col == 4:
+                return age(unit.status_since, self.now) + ("  !" if self.is_overdue(unit) else "")
+            return unit.incident or ""
+        if role == Qt.ItemDataRole.BackgroundRole and col in (0, 3):
+            colour = COMMITTED_COLOURS.get(unit.status) or STATUS_COLOURS[status.category]
+            return QBrush(QColor(colour))
+        if role == Qt.ItemDataRole.ForegroundRole and col in (0, 3):
+            return QBrush(QColor("#ffffff"))
+        if role == Qt.ItemDataRole.FontRole and col == 4 and self.is_overdue(unit):
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole and col == 4 and self.is_overdue(unit):
+            return f"Langer dan {status.timer_minutes} min in status {status.name('nl')}"
+        return None
+
+    def reset(self, units: list[UnitView]) -> None:
+        self.beginResetModel()
+        self._units = list(units)
+        self._row_of = {u.callsign: i for i, u in enumerate(self._units)}
+        self.endResetModel()
+
+    def update(self, unit: UnitView) -> bool:
+        """Replace one unit's row in place; False when the unit is not on the board."""
+        row = self._row_of.get(unit.callsign)
+        if row is None:
+            return False
+        self._units[row] = unit
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        return True
+
+    def tick(self, now: datetime) -> None:
+        self.now = now
+        if self._units:
+            self.dataChanged.emit(self.index(0, 4), self.index(len(self._units) - 1, 4))

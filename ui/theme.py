@@ -1,0 +1,32 @@
+"""Control-room themes: dark by default (easy on the eyes at 3 a.m.), light available."""
+
+from __future__ import annotations
+
+from ui.qt import QApplication, QColor, QPalette
+
+DARK = {
+    QPalette.ColorRole.Window: "#1e2227",
+    QPalette.ColorRole.WindowText: "#e6e6e6",
+    QPalette.ColorRole.Base: "#15181c",
+    QPalette.ColorRole.AlternateBase: "#1b1f24",
+    QPalette.ColorRole.ToolTipBase: "#2b3036",
+    QPalette.ColorRole.ToolTipText: "#e6e6e6",
+    QPalette.ColorRole.Text: "#e6e6e6",
+    QPalette.ColorRole.Button: "#2b3036",
+    QPalette.ColorRole.ButtonText: "#e6e6e6",
+    QPalette.ColorRole.Highlight: "#3d6fb6",
+    QPalette.ColorRole.HighlightedText: "#ffffff",
+    QPalette.ColorRole.PlaceholderText: "#8a9099",
+}
+
+
+def apply(app: QApplication, name: str = "dark") -> None:
+    """Use the Fusion style with the named palette."""
+    app.setStyle("Fusion")
+    if name != "dark":
+        app.setPalette(app.style().standardPalette())
+        return
+    palette = QPalette()
+    for role, colour in DARK.items():
+        palette.setColor(role, QColor(colour))
+    app.setPalette(palette)
