@@ -9,7 +9,8 @@ the last three hours of a real evening.
 from __future__ import annotations
 
 import tomllib
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -76,6 +77,10 @@ def load_demo(core: Meldkamer, *, incidents: bool = True) -> dict[str, int]:
     return {"stations": stations, "units": units, "incidents": created}
 
 
+def _minus(now: datetime, minutes: float) -> datetime:
+    return now - timedelta(minutes=minutes)
+
+
 def _play_shift(core: Meldkamer, real_clock: Any) -> int:
     now = real_clock()
     timeline: list[tuple[float, int, Any]] = []
@@ -90,7 +95,7 @@ def _play_shift(core: Meldkamer, real_clock: Any) -> int:
     numbers: dict[int, str] = {}
     units: dict[int, list[str]] = {}
     for ago, i, (what, arg) in timeline:
-        core.clock = lambda ago=ago: now - timedelta(minutes=ago)
+        core.clock = partial(_minus, now, ago)
         try:
             if what == "create":
                 inc = core.incidents.create(

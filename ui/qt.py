@@ -8,7 +8,7 @@ if hasattr(os, "geteuid") and os.geteuid() == 0:
     # QtWebEngine refuses to run as root with its sandbox on.
     os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 
-from PySide6.QtCore import (  # noqa: E402
+from PySide6.QtCore import (
     QAbstractTableModel,
     QByteArray,
     QModelIndex,
@@ -23,8 +23,8 @@ from PySide6.QtCore import (  # noqa: E402
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence, QPalette  # noqa: E402
-from PySide6.QtWidgets import (  # noqa: E402
+from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence, QPalette
+from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QDockWidget,

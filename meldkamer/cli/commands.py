@@ -43,7 +43,8 @@ def _emit(args: argparse.Namespace, data: Any, human: str) -> None:
 def _t(ts: Any) -> str:
     from meldkamer.domain.views import local
 
-    return local(ts).strftime("%Y-%m-%d %H:%M:%S") if ts else "-"
+    shown = local(ts)
+    return shown.strftime("%Y-%m-%d %H:%M:%S") if shown else "-"
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
@@ -148,8 +149,8 @@ def demo_load(args: argparse.Namespace) -> int:
 # -- reference -------------------------------------------------------------------------
 
 def classification_list(args: argparse.Namespace) -> int:
-    from meldkamer.domain.reference import load_reference
     from meldkamer import config
+    from meldkamer.domain.reference import load_reference
 
     ref = load_reference(config.reference_dir())
     words = (args.search or "").lower().split()

@@ -10,7 +10,7 @@ from meldkamer.errors import InvalidInput
 
 MAX_NOTE = 10_000
 MAX_SHORT = 200
-_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-./]{1,30}$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-./]{2,30}$")
 ANONYMOUS = ("anonymous", "anoniem", "onbekend", "unknown", "desconoci")
 
 

@@ -31,7 +31,7 @@ class View:
     """Mixin: turn a view into JSON-ready data (times as ISO 8601 UTC)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable(self)  # type: ignore[no-any-return]
+        return _jsonable(self)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -54,7 +55,9 @@ class DispatchService:
             ).scalars().all()
             return self._rank(inc, cls.needs if cls else (), units)
 
-    def _rank(self, inc: Incident, needs: tuple[str, ...], units: list[Unit]) -> ProposalSet:
+    def _rank(
+        self, inc: Incident, needs: tuple[str, ...], units: Sequence[Unit]
+    ) -> ProposalSet:
         ref = self.core.ref
         here = (inc.lat, inc.lon) if inc.lat is not None and inc.lon is not None else None
         assigned = {a.unit_id for a in inc.assignments if a.cleared_at is None}

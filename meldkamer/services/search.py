@@ -34,7 +34,7 @@ def search_log(session: Session, query: str, *, limit: int = 50) -> list[SearchH
             "WHERE log_fts MATCH :q ORDER BY f.rowid DESC LIMIT :n"
         )
     else:
-        match = " & ".join(words[:-1] + [f"{words[-1]}:*"])
+        match = " & ".join([*words[:-1], f"{words[-1]}:*"])
         sql = text(
             "SELECT i.number, i.island, i.state, l.at, l.kind, l.text FROM log_entry l "
             "JOIN incident i ON i.id = l.incident_id "

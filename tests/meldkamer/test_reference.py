@@ -1,0 +1,96 @@
+"""Reference data: islands, classification tree, statuses, demo roster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from meldkamer.demo import demo_roster
+from meldkamer.domain.reference import Reference, load_reference
+from meldkamer.errors import InvalidInput, NotFound, ReferenceDataError
+
+CAPABILITIES = {"patrol_car", "motorcycle", "k9", "detective", "fire_engine", "water_tender",
+                "rescue", "ambulance", "rapid_responder", "kmar_patrol", "boat"}
+
+
+def test_islands_codes_prefixes_and_lookup(ref: Reference) -> None:
+    assert {i.code: i.prefix for i in ref.islands.values()} == {
+        "BO": "BON", "SE": "STA", "SA": "SAB"}
+    for text in ("BO", "bo", "BQ-BO", "BON", "Bonaire"):
+        assert ref.island(text).code == "BO"
+    with pytest.raises(InvalidInput):
+        ref.island("Curaçao")
+    assert ref.island_at(12.15, -68.2667).code == "BO"  # Kralendijk
+    assert ref.island_at(12.16, -68.31).code == "BO"  # Klein Bonaire
+    assert ref.island_at(17.4830, -62.9864).code == "SE"  # Oranjestad
+    assert ref.island_at(17.6265, -63.2497).code == "SA"  # The Bottom
+    assert ref.island_at(12.5, -68.7) is None  # at sea
+    assert ref.island_at(12.1696, -68.99) is None  # Curaçao is not ours
+
+
+def test_places_and_stations_lie_on_their_island(ref: Reference) -> None:
+    for place in ref.places:
+        found = ref.island_at(place.lat, place.lon)
+        assert found is not None and found.code == place.island, place.name
+    for st in demo_roster()["station"]:
+        found = ref.island_at(st["lat"], st["lon"])
+        assert found is not None and found.code == st["island"], st["code"]
+
+
+def test_classification_tree(ref: Reference) -> None:
+    leaves = [c for c in ref.classifications.values() if c.level == 3]
+    assert len(leaves) >= 50
+    assert {c.level for c in ref.classifications.values()} == {1, 2, 3}
+    woning = ref.classification("br.geb.won")
+    assert woning.path(ref) == "Brand > Gebouw > Woning"
+    for cls in ref.classifications.values():
+        assert set(cls.needs) <= CAPABILITIES, cls.code
+        assert cls.priority in ref.priorities
+        assert cls.names["nl"] and cls.names["en"]
+        if cls.urgency:
+            assert cls.urgency in ref.urgencies
+    assert all(c.terms for c in leaves)
+    with pytest.raises(NotFound):
+        ref.classification("NOPE")
+
+
+def test_statuses_and_radio_codes(ref: Reference) -> None:
+    assert ref.status("2").code == "on_scene"
+    assert ref.status("Ter plaatse").code == "on_scene"
+    assert ref.status("vrij").code == "available_mobile"
+    assert ref.status_of_radio(1).code == "en_route"
+    assert ref.statuses["on_scene"].timer_minutes == 60
+    assert ref.dispatched_status.code == "dispatched"
+
+
+def test_demo_roster_is_consistent(ref: Reference) -> None:
+    roster = demo_roster()
+    stations = {s["code"]: s for s in roster["station"]}
+    callsigns, issis = set(), set()
+    for unit in roster["unit"]:
+        assert unit["callsign"] not in callsigns
+        callsigns.add(unit["callsign"])
+        assert unit["issi"] not in issis
+        issis.add(unit["issi"])
+        assert stations[unit["station"]]["island"] == unit["island"]
+        assert set(unit["capabilities"]) <= CAPABILITIES
+        assert unit["discipline"] in ref.disciplines
+    for island in ref.islands:
+        assert any(u["island"] == island for u in roster["unit"])
+
+
+def test_site_override_and_bad_site_file(tmp_path: Path) -> None:
+    (tmp_path / "dispositions.toml").write_text(
+        '[[disposition]]\ncode = "KLAAR"\nname_nl = "Klaar"\nname_en = "Done"\n')
+    ref = load_reference(tmp_path)
+    assert list(ref.dispositions) == ["KLAAR"]
+    assert ref.sources["dispositions.toml"] == str(tmp_path / "dispositions.toml")
+    (tmp_path / "statuses.toml").write_text("this is [not toml")
+    with pytest.raises(ReferenceDataError, match=r"statuses\.toml"):
+        load_reference(tmp_path)
+    (tmp_path / "statuses.toml").write_text(
+        '[[status]]\ncode = "a"\nradio = 1\nname_nl = "A"\nname_en = "A"\n'
+        'category = "available"\nnext = ["b"]\n')
+    with pytest.raises(ReferenceDataError, match="unknown next"):
+        load_reference(tmp_path)
