@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from meldkamer import config
@@ -36,13 +37,23 @@ class Tx:
     now: datetime
     events: list[DomainEvent] = field(default_factory=list)
     seqs: list[int] = field(default_factory=list)
+    lines: list[tuple[Incident, str, str]] = field(default_factory=list)
 
     def log(self, incident: Incident, kind: str, text: str) -> None:
-        """Add a line to an incident's log."""
-        self.session.add(
-            LogEntry(incident_id=incident.id, at=self.now, user=self.core.user, kind=kind,
-                     text=text)
-        )
+        """Add a line to an incident's log (written in one batch before commit)."""
+        self.lines.append((incident, kind, text))
+
+    def write_log(self) -> None:
+        """Insert the collected log lines with one statement."""
+        if not self.lines:
+            return
+        self.session.flush()
+        self.session.execute(insert(LogEntry), [
+            {"incident_id": inc.id, "at": self.now, "user": self.core.user, "kind": kind,
+             "text": text}
+            for inc, kind, text in self.lines
+        ])
+        self.lines.clear()
 
     def audit(self, action: str, entity: str, key: str, **data: Any) -> int:
         """Append an audit event for this change; returns its sequence number."""
@@ -102,6 +113,7 @@ class Meldkamer:
         with self.store.write() as session:
             tx = Tx(self, session, self.clock())
             yield tx
+            tx.write_log()
             session.flush()
         self.local_seqs.update(tx.seqs)
         for event in tx.events:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -14,7 +15,8 @@ from meldkamer.domain.reference import Reference, load_reference
 from meldkamer.store.db import Store
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_TEMPLATE = "meldkamer_test_template"
+# One template per test session, so parallel runs (CI and a developer) never collide.
+PG_TEMPLATE = f"mk_template_{os.getpid()}"
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,17 @@ from collections.abc import Sequence
 from meldkamer.cli import commands as c
 
 
+def _positive(text: str) -> int:
+    """A count between 1 and 10,000, for --limit."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 10_000:
+        raise argparse.ArgumentTypeError(f"{value} is out of range (1 to 10000)")
+    return value
+
+
 def _common() -> argparse.ArgumentParser:
     """Options every command accepts, before or after its name."""
     p = argparse.ArgumentParser(add_help=False)
@@ -94,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = cmd(inc, "list", "list incidents (newest first, or the active ones)")
     p.add_argument("--active", action="store_true", help="only open incidents")
     p.add_argument("--island")
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--limit", type=_positive, default=50, help="at most this many (1-10000)")
     p.set_defaults(func=c.incident_list)
     p = cmd(inc, "show", "show an incident with its calls, units and log")
     p.add_argument("number")
@@ -143,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=c.incident_close)
     p = cmd(inc, "search", "full-text search over incident logs and notes")
     p.add_argument("text")
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--limit", type=_positive, default=50, help="at most this many (1-10000)")
     p.set_defaults(func=c.incident_search)
 
     au = cmd(sub, "audit", "the audit trail").add_subparsers(dest="audit_cmd", required=True)

@@ -197,15 +197,22 @@ def unit_import(args: argparse.Namespace) -> int:
 
 # -- incidents -------------------------------------------------------------------------
 
+def _show(args: argparse.Namespace, core: Meldkamer, number: str) -> int:
+    """Print the whole incident (calls, units, log) after a change."""
+    inc = core.incidents.get(number)
+    _emit(args, inc.to_dict(), _incident_text(inc))
+    return 0
+
+
 def incident_create(args: argparse.Namespace) -> int:
-    inc = _core(args).incidents.create(
+    core = _core(args)
+    inc = core.incidents.create(
         caller_number=args.caller, caller_name=args.name, callback_number=args.callback,
         lat=args.lat, lon=args.lon, address=args.address, island=args.island,
         classification=args.classification, priority=args.priority,
         priority_reason=args.reason, urgency=args.urgency,
     )
-    _emit(args, inc.to_dict(), _incident_text(inc))
-    return 0
+    return _show(args, core, inc.number)
 
 
 def incident_list(args: argparse.Namespace) -> int:
@@ -221,30 +228,28 @@ def incident_list(args: argparse.Namespace) -> int:
 
 
 def incident_show(args: argparse.Namespace) -> int:
-    inc = _core(args).incidents.get(args.number)
-    _emit(args, inc.to_dict(), _incident_text(inc))
-    return 0
+    return _show(args, _core(args), args.number)
 
 
 def incident_locate(args: argparse.Namespace) -> int:
-    inc = _core(args).incidents.locate(args.number, lat=args.lat, lon=args.lon,
+    core = _core(args)
+    inc = core.incidents.locate(args.number, lat=args.lat, lon=args.lon,
                                        address=args.address, island=args.island)
-    _emit(args, inc.to_dict(), _incident_text(inc))
-    return 0
+    return _show(args, core, inc.number)
 
 
 def incident_classify(args: argparse.Namespace) -> int:
-    inc = _core(args).incidents.classify(args.number, args.classification,
+    core = _core(args)
+    inc = core.incidents.classify(args.number, args.classification,
                                          priority=args.priority, reason=args.reason,
                                          urgency=args.urgency)
-    _emit(args, inc.to_dict(), _incident_text(inc))
-    return 0
+    return _show(args, core, inc.number)
 
 
 def incident_note(args: argparse.Namespace) -> int:
-    inc = _core(args).incidents.add_note(args.number, args.text)
-    _emit(args, inc.to_dict(), _incident_text(inc))
-    return 0
+    core = _core(args)
+    inc = core.incidents.add_note(args.number, args.text)
+    return _show(args, core, inc.number)
 
 
 def incident_propose(args: argparse.Namespace) -> int:
@@ -260,30 +265,30 @@ def incident_propose(args: argparse.Namespace) -> int:
 
 
 def incident_dispatch(args: argparse.Namespace) -> int:
-    inc = _core(args).dispatch.dispatch(args.number, args.callsigns,
+    core = _core(args)
+    inc = core.dispatch.dispatch(args.number, args.callsigns,
                                         override_reason=args.override)
-    _emit(args, inc.to_dict(), _incident_text(inc))
-    return 0
+    return _show(args, core, inc.number)
 
 
 def incident_attach(args: argparse.Namespace) -> int:
-    inc = _core(args).incidents.attach_call(args.number, caller_number=args.caller,
+    core = _core(args)
+    inc = core.incidents.attach_call(args.number, caller_number=args.caller,
                                             caller_name=args.name,
                                             callback_number=args.callback)
-    _emit(args, inc.to_dict(), _incident_text(inc))
-    return 0
+    return _show(args, core, inc.number)
 
 
 def incident_duplicate(args: argparse.Namespace) -> int:
-    inc = _core(args).incidents.mark_duplicate(args.number, args.of)
-    _emit(args, inc.to_dict(), _incident_text(inc))
-    return 0
+    core = _core(args)
+    inc = core.incidents.mark_duplicate(args.number, args.of)
+    return _show(args, core, inc.number)
 
 
 def incident_close(args: argparse.Namespace) -> int:
-    inc = _core(args).incidents.close(args.number, args.disposition, note=args.note)
-    _emit(args, inc.to_dict(), _incident_text(inc))
-    return 0
+    core = _core(args)
+    inc = core.incidents.close(args.number, args.disposition, note=args.note)
+    return _show(args, core, inc.number)
 
 
 def incident_search(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from meldkamer.domain.views import AuditReport
@@ -42,20 +42,18 @@ def append(
     The head row is locked (FOR UPDATE on PostgreSQL; SQLite writers are serialised by
     BEGIN IMMEDIATE), so concurrent writers extend the chain one after the other.
     """
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one()
-    seq = head.seq + 1
+    last_seq, last_hash = session.execute(
+        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
+    ).one()
+    seq = last_seq + 1
     payload = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                          default=str)
-    digest = _digest(seq, at, user, action, entity, key, payload, head.hash)
-    session.add(
-        AuditEvent(
-            seq=seq, at=at, user=user, action=action, entity=entity, entity_key=key,
-            data=payload, prev_hash=head.hash, hash=digest,
-        )
-    )
-    head.seq, head.hash = seq, digest
+    digest = _digest(seq, at, user, action, entity, key, payload, last_hash)
+    session.execute(insert(AuditEvent).values(
+        seq=seq, at=at, user=user, action=action, entity=entity, entity_key=key,
+        data=payload, prev_hash=last_hash, hash=digest,
+    ))
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=digest))
     return seq
 
 

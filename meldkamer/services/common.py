@@ -6,7 +6,7 @@ import re
 from collections import defaultdict
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from meldkamer.domain.reference import Reference
 from meldkamer.domain.views import (
@@ -50,6 +50,7 @@ def load_unit(session: Session, callsign: str) -> Unit:
     """The unit with this callsign (case-insensitive)."""
     unit = session.execute(
         select(Unit).where(Unit.callsign == callsign.strip().upper())
+        .options(joinedload(Unit.station), joinedload(Unit.incident))
     ).scalar_one_or_none()
     if unit is None:
         raise NotFound(f"no unit with callsign {callsign.strip().upper()!r}")

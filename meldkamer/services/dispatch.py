@@ -147,10 +147,11 @@ class DispatchService:
                            f"{unit.callsign} weggehaald naar {inc.number}: {reason}")
                     tx.publish(IncidentChanged(seq=seq, number=previous.number,
                                                action="unit.reassigned"))
-                tx.session.add(Assignment(incident_id=inc.id, unit_id=unit.id,
-                                          dispatched_at=tx.now, dispatched_by=self.core.user,
-                                          override_reason=reason if previous or
-                                          not ref.statuses[old].available else ""))
+                inc.assignments.append(Assignment(
+                    unit=unit, dispatched_at=tx.now, dispatched_by=self.core.user,
+                    override_reason=reason if previous or not ref.statuses[old].available
+                    else "",
+                ))
                 tx.session.add(UnitStatusChange(
                     unit_id=unit.id, incident_id=inc.id, from_status=old, to_status=target.code,
                     at=tx.now, user=self.core.user, source="dispatch", reason=reason,
@@ -164,5 +165,4 @@ class DispatchService:
             inc.updated_at = tx.now
             tx.publish(IncidentChanged(seq=seq, number=inc.number, action="dispatch"))
             tx.session.flush()
-            tx.session.refresh(inc, ["assignments"])
-            return incident_view(tx.session, inc, self.core.ref, detail=True)
+            return incident_view(tx.session, inc, self.core.ref)

@@ -25,16 +25,13 @@ def _next_number(session: Session, island: Island, year: int) -> str:
     """Hand out the next number for this island and year (row-locked counter)."""
     dialect = session.get_bind().dialect.name
     ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(IncidentCounter)
-    session.execute(
-        ins.values(island=island.code, year=year, last=0).on_conflict_do_nothing()
-    )
-    counter = session.execute(
-        select(IncidentCounter)
-        .where(IncidentCounter.island == island.code, IncidentCounter.year == year)
-        .with_for_update()
+    last = session.execute(
+        ins.values(island=island.code, year=year, last=1)
+        .on_conflict_do_update(index_elements=["island", "year"],
+                               set_={"last": IncidentCounter.last + 1})
+        .returning(IncidentCounter.last)
     ).scalar_one()
-    counter.last += 1
-    return f"{island.prefix}-{year}-{counter.last:06d}"
+    return f"{island.prefix}-{year}-{last:06d}"
 
 
 class IncidentService:
@@ -123,11 +120,10 @@ class IncidentService:
                 lon=coord[1] if coord else None, address=addr, priority=3,
                 created_at=tx.now, updated_at=tx.now, created_by=self.core.user,
             )
+            inc.calls.append(Call(at=tx.now, caller_number=number_in, caller_name=name,
+                                  callback_number=callback, taken_by=self.core.user))
+            inc.assignments = []
             tx.session.add(inc)
-            tx.session.flush()
-            tx.session.add(Call(incident_id=inc.id, at=tx.now, caller_number=number_in,
-                                caller_name=name, callback_number=callback,
-                                taken_by=self.core.user))
             tx.log(inc, "call", f"Melding van {number_in}" + (f" ({name})" if name else ""))
             if state != "unknown":
                 tx.log(inc, "location", self._location_text(inc))
@@ -135,8 +131,7 @@ class IncidentService:
                 self._classify(tx, inc, cls, priority, priority_reason, urgency)
             self._done(tx, inc, "incident.create", caller=number_in, island=isl.code,
                        location=state, classification=inc.classification)
-            tx.session.flush()
-            return incident_view(tx.session, inc, self.core.ref, detail=True)
+            return incident_view(tx.session, inc, self.core.ref)
 
     def _location_text(self, inc: Incident) -> str:
         where = f"{inc.lat:.5f}, {inc.lon:.5f}" if inc.lat is not None else ""
@@ -212,8 +207,7 @@ class IncidentService:
             inc = load_incident(tx.session, number)
             tx.log(inc, "note", note)
             self._done(tx, inc, "incident.note", length=len(note))
-            tx.session.flush()
-            return incident_view(tx.session, inc, self.core.ref, detail=True)
+            return incident_view(tx.session, inc, self.core.ref)
 
     def attach_call(
         self, number: str, *, caller_number: str | None, caller_name: str = "",
@@ -226,13 +220,10 @@ class IncidentService:
         with self.core.transaction() as tx:
             inc = load_incident(tx.session, number)
             self._open(inc)
-            tx.session.add(Call(incident_id=inc.id, at=tx.now, caller_number=num,
-                                caller_name=name, callback_number=callback,
-                                taken_by=self.core.user))
+            inc.calls.append(Call(at=tx.now, caller_number=num, caller_name=name,
+                                  callback_number=callback, taken_by=self.core.user))
             tx.log(inc, "call", f"Extra melding van {num}" + (f" ({name})" if name else ""))
             self._done(tx, inc, "incident.attach_call", caller=num)
-            tx.session.flush()
-            tx.session.refresh(inc, ["calls"])
             return incident_view(tx.session, inc, self.core.ref)
 
     def mark_duplicate(self, number: str, of: str) -> IncidentView:
@@ -265,8 +256,7 @@ class IncidentService:
             tx.log(inc, "close", f"Gesloten: {disp.code} {disp.name('nl')}"
                    + (f". {note}" if note else ""))
             self._done(tx, inc, "incident.close", disposition=disp.code)
-            tx.session.flush()
-            return incident_view(tx.session, inc, self.core.ref, detail=True)
+            return incident_view(tx.session, inc, self.core.ref)
 
     @staticmethod
     def _open(inc: Incident) -> None:
@@ -292,6 +282,7 @@ class IncidentService:
         self, *, active: bool = True, island: str | None = None, limit: int = 500
     ) -> list[IncidentView]:
         """Active incidents (or the newest ones), highest priority and oldest first."""
+        limit = max(1, min(int(limit), 10_000))
         q = select(Incident).options(
             selectinload(Incident.calls),
             selectinload(Incident.assignments).selectinload(Assignment.unit),
@@ -308,5 +299,6 @@ class IncidentService:
 
     def search(self, text: str, *, limit: int = 50) -> list[SearchHit]:
         """Full-text search over incident logs and notes, newest first."""
+        limit = max(1, min(int(limit), 1_000))
         with self.core.store.read() as session:
             return search.search_log(session, text, limit=limit)

@@ -77,7 +77,7 @@ class UnitService:
                     ).scalar_one_or_none()
                     if assignment is not None:
                         assignment.cleared_at = tx.now
-                    unit.incident_id = None
+                    unit.incident = None
                     text += ", vrijgegeven"
                 tx.log(inc, "status", text)
             seq = tx.audit("unit.status", "unit", unit.callsign, old=old, new=new.code,
@@ -85,8 +85,6 @@ class UnitService:
             tx.publish(UnitChanged(seq=seq, callsign=unit.callsign, action="status"))
             if inc is not None:
                 tx.publish(IncidentChanged(seq=seq, number=inc.number, action="unit.status"))
-            tx.session.flush()
-            tx.session.refresh(unit)
             return unit_view(unit)
 
     def import_roster(self, path: Path | None = None, *, data: dict[str, Any] | None = None,

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from meldkamer.errors import Conflict, StoreError
-from meldkamer.store.migrations import HEAD_REVISION
+from meldkamer.store.migrations import HEAD_REVISION, KNOWN_REVISIONS
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 15.0
@@ -61,6 +61,8 @@ def _check_sqlite_file(path: Path) -> None:
         raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
     if head and head != SQLITE_MAGIC:
         raise StoreError(f"{path} is not a meldkamer database (it is not an SQLite file)")
+    if head:
+        _check_foreign_schema(path)
     mode = path.stat().st_mode
     # As root os.access says yes to everything; the write bits say what the owner meant.
     if not os.access(path, os.W_OK) or not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
@@ -68,6 +70,21 @@ def _check_sqlite_file(path: Path) -> None:
             f"{path} is read-only; meldkamer needs to write to it (make it writable with "
             f"'chmod u+w {path}' or choose another database with --db)"
         )
+
+
+def _check_foreign_schema(path: Path) -> None:
+    """Refuse another program's SQLite database before our pragmas (WAL) change it."""
+    try:
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            names = {r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not a meldkamer database ({exc})") from exc
+    if names and "alembic_version" not in names:
+        raise StoreError(f"{path} holds tables but is not a meldkamer database")
 
 
 def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
@@ -141,6 +158,12 @@ class Store:
         current = self.revision()
         if current == HEAD_REVISION:
             return False
+        if current is not None and current not in KNOWN_REVISIONS:
+            raise StoreError(
+                f"{self.path or self.safe_url} has schema revision {current!r}, which this "
+                f"version of meldkamer does not know (it knows up to {HEAD_REVISION}); it was "
+                "probably written by a newer meldkamer: upgrade this workstation"
+            )
         from meldkamer.store.migrations import run_upgrade  # alembic only when needed
 
         with self._guard():

@@ -8,7 +8,8 @@ from sqlalchemy import Engine
 
 # The newest revision in versions/; a test checks it against Alembic's own view, so the
 # store can tell "up to date" without loading Alembic on every start.
-HEAD_REVISION = "0001"
+KNOWN_REVISIONS = ("0001",)
+HEAD_REVISION = KNOWN_REVISIONS[-1]
 
 
 def alembic_config(engine: Engine) -> object:
