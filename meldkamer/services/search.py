@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from sqlalchemy import String, text
 from sqlalchemy.orm import Session
@@ -14,9 +15,15 @@ from meldkamer.store.models import UTCDateTime
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+def fold(text: str) -> str:
+    """Lower case without accents ('Curaçao' -> 'curacao'), as both indexes store words."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def terms(query: str) -> list[str]:
     """The words of a query; operators and punctuation are not search syntax here."""
-    words = _WORD.findall(query.lower())
+    words = _WORD.findall(fold(query))
     if not words:
         raise InvalidInput("give at least one word to search for")
     return words[:12]

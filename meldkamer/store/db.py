@@ -61,8 +61,6 @@ def _check_sqlite_file(path: Path) -> None:
         raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
     if head and head != SQLITE_MAGIC:
         raise StoreError(f"{path} is not a meldkamer database (it is not an SQLite file)")
-    if head:
-        _check_foreign_schema(path)
     mode = path.stat().st_mode
     # As root os.access says yes to everything; the write bits say what the owner meant.
     if not os.access(path, os.W_OK) or not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
@@ -70,6 +68,8 @@ def _check_sqlite_file(path: Path) -> None:
             f"{path} is read-only; meldkamer needs to write to it (make it writable with "
             f"'chmod u+w {path}' or choose another database with --db)"
         )
+    if head:
+        _check_foreign_schema(path)
 
 
 def _check_foreign_schema(path: Path) -> None:

@@ -28,8 +28,10 @@ SQLITE_EXTRA = [
     "SELECT RAISE(ABORT, 'audit_event is append-only'); END",
 ]
 POSTGRES_EXTRA = [
-    "ALTER TABLE log_entry ADD COLUMN text_tsv tsvector "
-    "GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED",
+    # Accents folded like SQLite's remove_diacritics (no unaccent extension needed).
+    "ALTER TABLE log_entry ADD COLUMN text_tsv tsvector GENERATED ALWAYS AS "
+    "(to_tsvector('simple', translate(text, 'àáâãäåçèéêëìíîïñòóôõöùúûüýÿÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝ', "
+    "'aaaaaaceeeeiiiinooooouuuuyyAAAAAACEEEEIIIINOOOOOUUUUY'))) STORED",
     "CREATE INDEX ix_log_entry_text_tsv ON log_entry USING gin (text_tsv)",
     "CREATE FUNCTION meldkamer_append_only() RETURNS trigger LANGUAGE plpgsql AS "
     "$$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$",
