@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class MeldkamerError(Exception):
-    """Base for every error that should reach a person as a message, not a traceback."""
+    """Base for every error that should reach a person as a message, not a traceback.
+
+    The message is an English template with named fields, translated when shown.
+    """
 
     exit_code = 1
     kind = "error"
+
+    def __init__(self, template: str, /, **fields: Any) -> None:
+        super().__init__(template)
+        self.template = template
+        self.fields = fields
+
+    def __str__(self) -> str:
+        from meldkamer.i18n import tr
+
+        return tr(self.template, **self.fields)
 
 
 class InvalidInput(MeldkamerError):

@@ -182,7 +182,7 @@ class Reference:
             if key in (isl.code, isl.prefix, isl.name.upper()):
                 return isl
         codes = ", ".join(self.islands)
-        raise InvalidInput(f"unknown island {text!r}; use one of {codes}")
+        raise InvalidInput("unknown island {text!r}; use one of {codes}", text=text, codes=codes)
 
     def island_at(self, lat: float, lon: float) -> Island | None:
         """The island a coordinate lies on, or None when outside the area."""
@@ -196,7 +196,8 @@ class Reference:
         cls = self.classifications.get(code.strip().upper())
         if cls is None:
             raise NotFound(
-                f"unknown classification {code!r}; 'meldkamer classification list' shows them"
+                "unknown classification {code!r}; 'meldkamer classification list' shows them",
+                code=code,
             )
         return cls
 
@@ -213,7 +214,8 @@ class Reference:
         if len(by_prefix) == 1:
             return by_prefix[0]
         raise InvalidInput(
-            f"unknown unit status {code!r}; use one of {', '.join(self.statuses)}"
+            "unknown unit status {code!r}; use one of {statuses}", code=code,
+            statuses=", ".join(self.statuses),
         )
 
     def disposition(self, code: str) -> Disposition:
@@ -221,7 +223,8 @@ class Reference:
         disp = self.dispositions.get(code.strip().upper())
         if disp is None:
             raise InvalidInput(
-                f"unknown disposition {code!r}; use one of {', '.join(self.dispositions)}"
+                "unknown disposition {code!r}; use one of {codes}", code=code,
+                codes=", ".join(self.dispositions),
             )
         return disp
 

@@ -14,14 +14,14 @@ def check_transition(
     new = ref.status(target)
     if new.dispatch_only and not via_dispatch:
         raise Refused(
-            f"a unit becomes '{new.code}' only by being dispatched to an incident; "
-            "use dispatch instead"
+            "a unit becomes '{status}' only by being dispatched to an incident; "
+            "use dispatch instead", status=new.code,
         )
     if new.code not in cur.next:
         allowed = ", ".join(sorted(cur.next)) or "none"
         raise Refused(
-            f"status change {cur.code} -> {new.code} is not allowed; from {cur.code} a unit "
-            f"may go to: {allowed}"
+            "status change {current} -> {target} is not allowed; from {current} a unit "
+            "may go to: {allowed}", current=cur.code, target=new.code, allowed=allowed,
         )
     return new
 

@@ -22,9 +22,10 @@ def clean_text(value: str | None, what: str, *, limit: int, required: bool = Fal
     )
     text = text.replace("\r", "").strip()
     if required and not text:
-        raise InvalidInput(f"{what} is required")
+        raise InvalidInput("{what} is required", what=what)
     if len(text) > limit:
-        raise InvalidInput(f"{what} is {len(text)} characters long; the limit is {limit}")
+        raise InvalidInput("{what} is {length} characters long; the limit is {limit}",
+                           what=what, length=len(text), limit=limit)
     return text
 
 
@@ -36,7 +37,7 @@ def phone(value: str | None, what: str = "caller number", *, required: bool = Tr
     if text.lower() in ANONYMOUS:
         return "anonymous"
     if not _PHONE.match(text):
-        raise InvalidInput(f"{what} {text!r} is not a telephone number")
+        raise InvalidInput("{what} {text!r} is not a telephone number", what=what, text=text)
     return text
 
 
@@ -47,7 +48,7 @@ def coordinate(lat: float | str | None, lon: float | str | None) -> tuple[float,
     except (TypeError, ValueError) as exc:
         raise InvalidInput(f"coordinates must be numbers, got {lat!r}, {lon!r}") from exc
     if not (math.isfinite(la) and -90 <= la <= 90):
-        raise InvalidInput(f"latitude {lat} is out of range (-90 to 90)")
+        raise InvalidInput("latitude {value} is out of range (-90 to 90)", value=lat)
     if not (math.isfinite(lo) and -180 <= lo <= 180):
-        raise InvalidInput(f"longitude {lon} is out of range (-180 to 180)")
+        raise InvalidInput("longitude {value} is out of range (-180 to 180)", value=lon)
     return la, lo

@@ -27,7 +27,8 @@ def normalise_number(text: str) -> str:
     """'bon-2026-42' -> 'BON-2026-000042'; anything else is refused clearly."""
     m = _NUMBER.match(text.strip().upper())
     if not m:
-        raise InvalidInput(f"{text!r} is not an incident number (like BON-2026-000042)")
+        raise InvalidInput("{text!r} is not an incident number (like BON-2026-000042)",
+                           text=text)
     return f"{m.group(1)}-{m.group(2)}-{int(m.group(3)):06d}"
 
 
@@ -42,7 +43,7 @@ def load_incident(session: Session, number: str) -> Incident:
         )
     ).scalar_one_or_none()
     if inc is None:
-        raise NotFound(f"no incident {normalise_number(number)}")
+        raise NotFound("no incident {number}", number=normalise_number(number))
     return inc
 
 
@@ -53,7 +54,7 @@ def load_unit(session: Session, callsign: str) -> Unit:
         .options(joinedload(Unit.station), joinedload(Unit.incident))
     ).scalar_one_or_none()
     if unit is None:
-        raise NotFound(f"no unit with callsign {callsign.strip().upper()!r}")
+        raise NotFound("no unit with callsign {callsign!r}", callsign=callsign.strip().upper())
     return unit
 
 
@@ -61,8 +62,9 @@ def check_version(what: str, current: int, expected: int | None) -> None:
     """Refuse a change based on an outdated read of the object."""
     if expected is not None and expected != current:
         raise Conflict(
-            f"{what} was changed by someone else (version {current}, you had {expected}); "
-            "nothing was overwritten, reload and try again"
+            "{what} was changed by someone else (version {current}, you had {expected}); "
+            "nothing was overwritten, reload and try again",
+            what=what, current=current, expected=expected,
         )
 
 

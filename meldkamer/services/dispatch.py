@@ -114,24 +114,27 @@ class DispatchService:
         with self.core.transaction() as tx:
             inc = load_incident(tx.session, number)
             if inc.state != "open":
-                raise Refused(f"{inc.number} is closed; open a new incident instead")
+                raise Refused("{number} is closed; open a new incident instead",
+                              number=inc.number)
             units = [load_unit(tx.session, cs) for cs in wanted]
             busy_here = {a.unit_id for a in inc.assignments if a.cleared_at is None}
             for unit in units:
                 if unit.island != inc.island:
                     raise Refused(
-                        f"{unit.callsign} is on {ref.islands[unit.island].name} and "
-                        f"{inc.number} is on {ref.islands[inc.island].name}: a unit is never "
-                        "sent across the sea"
+                        "{callsign} is on {unit_island} and {number} is on {island}: a unit "
+                        "is never sent across the sea", callsign=unit.callsign,
+                        unit_island=ref.islands[unit.island].name, number=inc.number,
+                        island=ref.islands[inc.island].name,
                     )
                 if unit.id in busy_here:
-                    raise Refused(f"{unit.callsign} is already assigned to {inc.number}")
+                    raise Refused("{callsign} is already assigned to {number}",
+                                  callsign=unit.callsign, number=inc.number)
                 status = ref.statuses[unit.status]
                 if not status.available and not reason:
-                    where = f" on {unit.incident.number}" if unit.incident else ""
                     raise Refused(
-                        f"{unit.callsign} is {status.name('en').lower()}{where}; dispatching "
-                        "it needs an override reason"
+                        "{callsign} is {status} ({number}); dispatching it needs an override "
+                        "reason", callsign=unit.callsign, status=status.code,
+                        number=unit.incident.number if unit.incident else "-",
                     )
                 check_transition(ref, unit.status, target.code, via_dispatch=True)
             seq = tx.audit("incident.dispatch", "incident", inc.number, units=wanted,

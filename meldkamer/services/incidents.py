@@ -78,7 +78,8 @@ class IncidentService:
             raise InvalidInput(f"priority must be one of {sorted(ref.priorities)}, not {prio}")
         if prio != default and not reason:
             raise InvalidInput(
-                f"priority {prio} differs from the default {default} for {cls.code}: give a reason"
+                "priority {priority} differs from the default {default} for {code}: give a reason",
+                priority=prio, default=default, code=cls.code,
             )
         inc.classification, inc.priority, inc.urgency = cls.code, prio, urgency
         text = f"Classificatie {cls.code} {cls.path(ref)}, prio {prio}"
@@ -261,14 +262,16 @@ class IncidentService:
     @staticmethod
     def _open(inc: Incident) -> None:
         if inc.state != "open":
-            raise Refused(f"{inc.number} is closed ({inc.disposition}); it cannot be changed")
+            raise Refused("{number} is closed ({disposition}); it cannot be changed",
+                          number=inc.number, disposition=inc.disposition)
 
     @staticmethod
     def _no_units(inc: Incident) -> None:
         busy = [a for a in inc.assignments if a.cleared_at is None]
         if busy:
             names = ", ".join(f"{a.unit.callsign} ({a.unit.status})" for a in busy)
-            raise Refused(f"{inc.number} still has units assigned: {names}; clear them first")
+            raise Refused("{number} still has units assigned: {units}; clear them first",
+                          number=inc.number, units=names)
 
     # -- reading -----------------------------------------------------------------------
 
