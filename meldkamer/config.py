@@ -45,10 +45,20 @@ def default_db_path() -> Path:
     return data_dir() / "meldkamer.sqlite3"
 
 
-def database_url(option: str | None = None) -> str:
-    """The database to use: the option, MELDKAMER_DB, or the embedded default."""
+def training_db_path() -> Path:
+    """The embedded training database: never the live one."""
+    return data_dir() / "training.sqlite3"
+
+
+def database_url(option: str | None = None, *, training: bool = False) -> str:
+    """The database to use: the option, MELDKAMER_DB, or the embedded default.
+
+    Training uses MELDKAMER_TRAINING_DB or its own file, never the live database.
+    """
     if option:
         return option
+    if training:
+        return os.environ.get("MELDKAMER_TRAINING_DB") or str(training_db_path())
     env = os.environ.get("MELDKAMER_DB")
     if env:
         return env

@@ -81,6 +81,7 @@ class Meldkamer:
     ) -> None:
         from meldkamer.services.dispatch import DispatchService
         from meldkamer.services.incidents import IncidentService
+        from meldkamer.services.intake import IntakeService
         from meldkamer.services.units import UnitService
 
         self.store = store
@@ -92,6 +93,8 @@ class Meldkamer:
         self.incidents = IncidentService(self)
         self.units = UnitService(self)
         self.dispatch = DispatchService(self)
+        self.intake = IntakeService(self)
+        self.training = store.kind() == "training"
 
     @classmethod
     def open(
@@ -101,9 +104,12 @@ class Meldkamer:
         user: str | None = None,
         reference_dir: Path | None = None,
         upgrade: bool = True,
+        training: bool = False,
     ) -> Meldkamer:
         """Open the database (upgrading its schema) and load the reference data."""
-        store = Store(config.database_url(db), upgrade=upgrade)
+        store = Store(config.database_url(db, training=training), upgrade=upgrade)
+        if training:
+            store.mark_training()
         ref = load_reference(reference_dir or config.reference_dir())
         return cls(store, ref, user=config.current_user(user))
 

@@ -15,7 +15,8 @@ SCREENSHOT_TIMEOUT_MS = 30_000
 
 def launch(args: argparse.Namespace) -> int:
     """Entry point of ``meldkamer gui`` (registered as the 'gui' frontend)."""
-    core = Meldkamer.open(getattr(args, "db", None), user=getattr(args, "user", None))
+    core = Meldkamer.open(getattr(args, "db", None), user=getattr(args, "user", None),
+                          training=getattr(args, "training", False))
     if getattr(args, "demo", False) and not core.units.list_units():
         from meldkamer.demo import load_demo
 

@@ -35,6 +35,8 @@ def _common() -> argparse.ArgumentParser:
                         "or your login)")
     p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                    help="machine-readable output")
+    p.add_argument("--training", action="store_true", default=argparse.SUPPRESS,
+                   help="use the training database (its own file, never the live one)")
     return p
 
 

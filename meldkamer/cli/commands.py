@@ -35,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
 def _core(args: argparse.Namespace) -> Meldkamer:
     from meldkamer.core import Meldkamer
 
-    return Meldkamer.open(getattr(args, "db", None), user=getattr(args, "user", None))
+    return Meldkamer.open(getattr(args, "db", None), user=getattr(args, "user", None),
+                          training=getattr(args, "training", False))
 
 
 def _emit(args: argparse.Namespace, data: Any, human: str) -> None:

@@ -63,6 +63,7 @@ class Discipline(Named):
     code: str
     short: str
     names: Mapping[str, str]
+    capabilities: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,11 @@ class Reference:
         """The status a unit gets when it is dispatched."""
         return next(s for s in self.statuses.values() if s.dispatch_only)
 
+    def disciplines_for(self, needs: Iterable[str]) -> tuple[str, ...]:
+        """The disciplines that provide these capabilities, in reference order."""
+        wanted = set(needs)
+        return tuple(d.code for d in self.disciplines.values() if d.capabilities & wanted)
+
     def status_of_radio(self, radio: int) -> StatusDef | None:
         """The status a radio status number stands for, if any."""
         for st in self.statuses.values():
@@ -388,7 +394,8 @@ def load_reference(site_dir: Path | None = None) -> Reference:
         islands = _islands(isl)
         disc = _read_toml("disciplines.toml", site_dir, sources)
         disciplines = {
-            d["code"]: Discipline(d["code"], d.get("short", d["code"]), _names(d, d["code"]))
+            d["code"]: Discipline(d["code"], d.get("short", d["code"]), _names(d, d["code"]),
+                                  frozenset(d.get("capabilities", [])))
             for d in disc.get("discipline", [])
         }
         prio = _read_toml("priorities.toml", site_dir, sources)

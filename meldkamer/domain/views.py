@@ -52,6 +52,7 @@ class StatusTime(View):
 @dataclasses.dataclass(frozen=True)
 class AssignmentView(View):
     callsign: str
+    discipline: str
     unit_status: str
     dispatched_at: datetime
     cleared_at: datetime | None
@@ -95,6 +96,8 @@ class IncidentView(View):
     calls: tuple[CallView, ...] = ()
     assignments: tuple[AssignmentView, ...] = ()
     log: tuple[LogView, ...] = ()
+    disciplines: tuple[str, ...] = ()
+    last_status_at: datetime | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,3 +160,38 @@ class AuditReport(View):
     events: int
     first_broken: int | None
     problem: str
+
+
+@dataclasses.dataclass(frozen=True)
+class FlagView(View):
+    kind: str
+    note: str
+    created_at: datetime
+    created_by: str
+
+
+@dataclasses.dataclass(frozen=True)
+class CallerHistory(View):
+    """What the control room knows about a caller's number."""
+
+    number: str
+    incidents: tuple[IncidentView, ...]
+    calls_30_days: int
+    repeat_caller: bool
+    flags: tuple[FlagView, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class NearbyIncident(View):
+    incident: IncidentView
+    distance_m: float
+
+
+@dataclasses.dataclass(frozen=True)
+class DuplicateCandidate(View):
+    """An active incident a new call may be about, and why."""
+
+    number: str
+    reason: str
+    distance_m: float | None
+    classification: str | None

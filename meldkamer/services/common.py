@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -69,7 +70,8 @@ def check_version(what: str, current: int, expected: int | None) -> None:
 
 
 def incident_view(
-    session: Session, inc: Incident, ref: Reference, *, detail: bool = False
+    session: Session, inc: Incident, ref: Reference, *, detail: bool = False,
+    last_status_at: datetime | None = None,
 ) -> IncidentView:
     """A plain view of an incident; ``detail`` adds the log and per-status unit times."""
     times: dict[int, list[StatusTime]] = defaultdict(list)
@@ -117,6 +119,7 @@ def incident_view(
         assignments=tuple(
             AssignmentView(
                 callsign=a.unit.callsign,
+                discipline=a.unit.discipline,
                 unit_status=a.unit.status if a.cleared_at is None else "cleared",
                 dispatched_at=a.dispatched_at,
                 cleared_at=a.cleared_at,
@@ -130,7 +133,14 @@ def incident_view(
             for a in inc.assignments
         ),
         log=log,
+        disciplines=_disciplines(ref, inc, cls.needs if cls else ()),
+        last_status_at=last_status_at,
     )
+
+
+def _disciplines(ref: Reference, inc: Incident, needs: tuple[str, ...]) -> tuple[str, ...]:
+    found = set(ref.disciplines_for(needs)) | {a.unit.discipline for a in inc.assignments}
+    return tuple(d for d in ref.disciplines if d in found)
 
 
 def unit_view(unit: Unit) -> UnitView:

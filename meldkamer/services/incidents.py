@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -15,10 +16,26 @@ from meldkamer.errors import InvalidInput, Refused
 from meldkamer.events import IncidentChanged
 from meldkamer.services import search
 from meldkamer.services.common import check_version, incident_view, load_incident
-from meldkamer.store.models import Assignment, Call, Incident, IncidentCounter
+from meldkamer.store.models import (
+    Assignment,
+    Call,
+    Incident,
+    IncidentCounter,
+    UnitStatusChange,
+)
 
 if TYPE_CHECKING:
     from meldkamer.core import Meldkamer, Tx
+
+
+def _utc(value: object) -> datetime | None:
+    """An aggregate's time (SQLite returns text, PostgreSQL a datetime) as UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _next_number(session: Session, island: Island, year: int) -> str:
@@ -286,10 +303,7 @@ class IncidentService:
     ) -> list[IncidentView]:
         """Active incidents (or the newest ones), highest priority and oldest first."""
         limit = max(1, min(int(limit), 10_000))
-        q = select(Incident).options(
-            selectinload(Incident.calls),
-            selectinload(Incident.assignments).selectinload(Assignment.unit),
-        )
+        q = select(Incident.id)
         if active:
             q = q.where(Incident.state == "open").order_by(Incident.priority, Incident.id)
         else:
@@ -297,8 +311,40 @@ class IncidentService:
         if island:
             q = q.where(Incident.island == self.core.ref.island(island).code)
         with self.core.store.read() as session:
-            return [incident_view(session, inc, self.core.ref)
-                    for inc in session.execute(q.limit(limit)).scalars()]
+            ids = list(session.execute(q.limit(limit)).scalars())
+            return self._summaries(session, ids)
+
+    def active_ids(self) -> list[int]:
+        """Ids of the open incidents, highest priority and oldest first (for big tables)."""
+        with self.core.store.read() as session:
+            return list(session.execute(
+                select(Incident.id).where(Incident.state == "open")
+                .order_by(Incident.priority, Incident.id)
+            ).scalars())
+
+    def summaries(self, ids: list[int]) -> list[IncidentView]:
+        """Views of these incidents (without logs), in the order given; missing ids skipped."""
+        with self.core.store.read() as session:
+            return self._summaries(session, ids)
+
+    def _summaries(self, session: Session, ids: list[int]) -> list[IncidentView]:
+        if not ids:
+            return []
+        rows = session.execute(
+            select(Incident).where(Incident.id.in_(ids)).options(
+                selectinload(Incident.calls),
+                selectinload(Incident.assignments).selectinload(Assignment.unit),
+            )
+        ).scalars()
+        by_id = {inc.id: inc for inc in rows}
+        last = dict(session.execute(
+            select(UnitStatusChange.incident_id, func.max(UnitStatusChange.at))
+            .where(UnitStatusChange.incident_id.in_(ids))
+            .group_by(UnitStatusChange.incident_id)
+        ).all())
+        return [incident_view(session, by_id[i], self.core.ref,
+                              last_status_at=_utc(last.get(i)))
+                for i in ids if i in by_id]
 
     def search(self, text: str, *, limit: int = 50) -> list[SearchHit]:
         """Full-text search over incident logs and notes, newest first."""

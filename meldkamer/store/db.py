@@ -218,6 +218,24 @@ class Store:
             return f"cannot reach the database at {self.safe_url}: {msg.strip()}"
         return f"database error on {where}: {msg.strip()}"
 
+    def kind(self) -> str:
+        """'live' or 'training', as recorded in the database itself."""
+        with self.read() as session:
+            value = session.execute(text("SELECT value FROM meta WHERE key = 'kind'")).scalar()
+        return str(value or "live")
+
+    def mark_training(self) -> None:
+        """Record that this is a training database; refused for a live one with incidents."""
+        if self.kind() == "training":
+            return
+        with self.write() as session:
+            used = session.execute(text("SELECT count(*) FROM incident")).scalar()
+            if used:
+                raise StoreError(
+                    "{where} is a live database with incidents; training needs its own "
+                    "database", where=str(self.path or self.safe_url))
+            session.execute(text("UPDATE meta SET value = 'training' WHERE key = 'kind'"))
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()

@@ -118,7 +118,10 @@ class Incident(Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (Index("ix_incident_state", "state"),)
+    __table_args__ = (
+        Index("ix_incident_state", "state"),
+        Index("ix_incident_lat_lon", "lat", "lon"),
+    )
 
 
 class IncidentCounter(Base):
@@ -217,3 +220,25 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class CallerFlag(Base):
+    """Something the control room knows about a telephone number (a risk, a repeat caller)."""
+
+    __tablename__ = "caller_flag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(60))
+
+
+class Meta(Base):
+    """Facts about the database itself, e.g. whether it is a training database."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

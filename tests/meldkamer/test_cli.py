@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from meldkamer.cli import main
+from meldkamer.store.migrations import HEAD_REVISION
 from meldkamer.demo import demo_roster
 from meldkamer.domain.reference import Reference
 from meldkamer.domain.views import LOCAL
@@ -261,13 +262,13 @@ def test_main_flow_call_to_close(anydb: Cli) -> None:
     assert [i["number"] for i in c.json("incident", "list")] == [n]
 
     info = c.json("db", "info")
-    assert info["revision"] == "0001"
+    assert info["revision"] == HEAD_REVISION
     assert info["dialect"] == ("sqlite" if "://" not in str(c.db) else "postgresql")
     assert (info["incidents"], info["active_incidents"], info["units"]) == (1, 0, DEMO_UNITS)
     assert info["audit_events"] == 7
     assert info["log_entries"] == len(closed["log"])
     human = c.ok("db", "info").out
-    assert "revision" in human and "0001" in human
+    assert "revision" in human and HEAD_REVISION in human
 
 
 def test_human_output_of_show_and_list(populated: Cli) -> None:
@@ -653,7 +654,7 @@ def test_postgres_password_never_shown(pg_url: str, capsys: pytest.CaptureFixtur
     with_password = pg_url.replace("postgres@", "postgres:Geheim123@")
     info = Cli(capsys, with_password).json("db", "info")
     assert info["database"].startswith("postgresql+psycopg://postgres:***@")
-    assert info["revision"] == "0001"
+    assert info["revision"] == HEAD_REVISION
     unreachable = with_password.replace(":5432/", ":1/")
     for args in (["incident", "list"], ["incident", "list", "--json"]):
         r = Cli(capsys, unreachable)(*args)
@@ -947,4 +948,4 @@ def test_default_database_lives_in_the_data_dir(capsys: pytest.CaptureFixture[st
     data_dir = Path(os.environ["MELDKAMER_DATA_DIR"])
     assert info["database"] == f"sqlite:///{(data_dir / 'meldkamer.sqlite3').resolve()}"
     assert (data_dir / "meldkamer.sqlite3").is_file()
-    assert info["incidents"] == 0 and info["revision"] == "0001"
+    assert info["incidents"] == 0 and info["revision"] == HEAD_REVISION
