@@ -22,20 +22,27 @@ def launch(args: argparse.Namespace) -> int:
 
         load_demo(core)
 
+    from meldkamer import i18n
+    from meldkamer.drafts import DraftJournal
+    from meldkamer.settings import FONT_SCALE, LANGUAGE, THEME, Settings
     from ui import theme
     from ui.main_window import MainWindow
     from ui.ops import Operations
     from ui.qt import QApplication, QSettings, QTimer
 
+    prefs = Settings()
+    i18n.set_language(prefs.get(LANGUAGE))
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("meldkamer")
-    theme.apply(app)  # type: ignore[arg-type]
+    theme.apply(app, prefs.get(THEME))  # type: ignore[arg-type]
+    theme.apply_font(app, prefs.get(FONT_SCALE))  # type: ignore[arg-type]
     screenshot = getattr(args, "screenshot", None)
     settings = None if screenshot else QSettings(
         str(config.config_dir() / "window.ini"), QSettings.Format.IniFormat)
     ops = Operations()
     watcher = ChangeWatcher(core)
-    window = MainWindow(core, ops, settings)
+    journal = DraftJournal(user=core.user)
+    window = MainWindow(core, ops, settings, prefs, journal)
     result = {"code": 0}
 
     if screenshot:
@@ -57,6 +64,7 @@ def launch(args: argparse.Namespace) -> int:
         window.loaded.connect(lambda: QTimer.singleShot(300, grab))
         QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, too_slow)
     watcher.start()
+    _quit_on_signals(app)
     window.show()
     try:
         app.exec()
@@ -65,6 +73,23 @@ def launch(args: argparse.Namespace) -> int:
         ops.wait()
         core.close()
     return result["code"]
+
+
+def _quit_on_signals(app: object) -> None:
+    """Ctrl+C or SIGTERM in the terminal closes the window cleanly (drafts are journaled)."""
+    import signal
+
+    from ui.qt import QTimer
+
+    def stop(*_: object) -> None:
+        app.closeAllWindows()  # type: ignore[attr-defined]
+        app.quit()  # type: ignore[attr-defined]
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    timer = QTimer(app)  # type: ignore[arg-type]
+    timer.timeout.connect(lambda: None)  # lets Python run its signal handlers
+    timer.start(250)
 
 
 def main() -> int:

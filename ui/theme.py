@@ -20,6 +20,16 @@ DARK = {
 }
 
 
+BASE_POINT_SIZE = 10.0
+
+
+def apply_font(app: QApplication, scale: float) -> None:
+    """Scale the application font (the operator's eyes, the room's screens)."""
+    font = app.font()
+    font.setPointSizeF(BASE_POINT_SIZE * scale)
+    app.setFont(font)
+
+
 def apply(app: QApplication, name: str = "dark") -> None:
     """Use the Fusion style with the named palette."""
     app.setStyle("Fusion")

@@ -55,12 +55,31 @@ class DispatchService:
             ).scalars().all()
             return self._rank(inc, cls.needs if cls else (), units)
 
+    def propose_at(
+        self, *, island: str, lat: float | None, lon: float | None,
+        classification: str | None,
+    ) -> ProposalSet:
+        """Proposals for a call still being taken (no incident stored yet)."""
+        ref = self.core.ref
+        isl = ref.island(island).code
+        cls = ref.classification(classification) if classification else None
+        probe = Incident(number="", island=isl, lat=lat, lon=lon,
+                         classification=cls.code if cls else None)
+        with self.core.store.read() as session:
+            units = session.execute(
+                select(Unit).where(Unit.island == isl)
+                .options(selectinload(Unit.station)).order_by(Unit.callsign)
+            ).scalars().all()
+            return self._rank(probe, cls.needs if cls else (), units, assigned=set())
+
     def _rank(
-        self, inc: Incident, needs: tuple[str, ...], units: Sequence[Unit]
+        self, inc: Incident, needs: tuple[str, ...], units: Sequence[Unit],
+        assigned: set[int] | None = None,
     ) -> ProposalSet:
         ref = self.core.ref
         here = (inc.lat, inc.lon) if inc.lat is not None and inc.lon is not None else None
-        assigned = {a.unit_id for a in inc.assignments if a.cleared_at is None}
+        if assigned is None:
+            assigned = {a.unit_id for a in inc.assignments if a.cleared_at is None}
 
         def dist(u: Unit) -> float | None:
             pos = _position(u)

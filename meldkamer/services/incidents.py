@@ -12,10 +12,15 @@ from sqlalchemy.orm import Session, selectinload
 from meldkamer.domain import validate
 from meldkamer.domain.reference import Classification, Island
 from meldkamer.domain.views import LOCAL, IncidentView, SearchHit
-from meldkamer.errors import InvalidInput, Refused
+from meldkamer.errors import InvalidInput, NotFound, Refused
 from meldkamer.events import IncidentChanged
 from meldkamer.services import search
-from meldkamer.services.common import check_version, incident_view, load_incident
+from meldkamer.services.common import (
+    check_version,
+    incident_view,
+    load_incident,
+    normalise_number,
+)
 from meldkamer.store.models import (
     Assignment,
     Call,
@@ -313,6 +318,16 @@ class IncidentService:
         with self.core.store.read() as session:
             ids = list(session.execute(q.limit(limit)).scalars())
             return self._summaries(session, ids)
+
+    def summary(self, number: str) -> IncidentView:
+        """One incident without its log, as the tables show it."""
+        with self.core.store.read() as session:
+            iid = session.execute(
+                select(Incident.id).where(Incident.number == normalise_number(number))
+            ).scalar_one_or_none()
+            if iid is None:
+                raise NotFound("no incident {number}", number=normalise_number(number))
+            return self._summaries(session, [iid])[0]
 
     def active_ids(self) -> list[int]:
         """Ids of the open incidents, highest priority and oldest first (for big tables)."""

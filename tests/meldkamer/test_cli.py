@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 
 from meldkamer.cli import main
-from meldkamer.store.migrations import HEAD_REVISION
 from meldkamer.demo import demo_roster
 from meldkamer.domain.reference import Reference
 from meldkamer.domain.views import LOCAL
+from meldkamer.store.migrations import HEAD_REVISION
 from tests.fixtures import open_core
 
 REPO = Path(__file__).resolve().parents[2]

@@ -45,7 +45,7 @@ def test_window_shows_active_incidents_and_units(window: MainWindow, shift: Meld
     shown = [window.incidents.incident_at(r).number for r in range(len(active))]
     assert shown == [i.number for i in active]
     assert window.units.rowCount() == len(shift.units.list_units())
-    assert window.incidents_dock.view.model() is window.incidents
+    assert window.incidents_dock.view.model().sourceModel() is window.incidents
 
 
 def test_rows_update_in_place(qtbot: QtBot, window: MainWindow, shift: Meldkamer) -> None:

@@ -1,24 +1,115 @@
-"""The unit status board dock."""
+"""The unit status board: per island and discipline, change statuses by keyboard.
+
+Type a callsign and a status number in the command line ("P-101 2", Enter), or use the
+context menu on a unit. An illegal change is refused and the reason is shown.
+"""
 
 from __future__ import annotations
 
-from ui.models.units import UnitBoardModel
-from ui.qt import QAbstractItemView, QDockWidget, QTableView, QWidget
+from meldkamer.core import Meldkamer
+from meldkamer.domain.views import UnitView
+from meldkamer.i18n import tr
+from ui.models.units import UnitBoardModel, UnitFilter
+from ui.ops import Operations
+from ui.qt import (
+    QAbstractItemView,
+    QComboBox,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    Qt,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
 
 
 class StatusBoardDock(QDockWidget):
     """Every unit with its status colour, time in status and incident."""
 
-    def __init__(self, model: UnitBoardModel, parent: QWidget | None = None) -> None:
-        super().__init__("Eenheden", parent)
+    message = Signal(str)
+    """Something the operator should read in the status bar."""
+
+    def __init__(self, core: Meldkamer, ops: Operations, model: UnitBoardModel,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(tr("Units"), parent)
         self.setObjectName("dock_status_board")
-        self.model = model
-        self.view = QTableView(self)
-        self.view.setObjectName("status_board_table")
-        self.view.setModel(model)
+        self.core, self.ops, self.model = core, ops, model
+        self.proxy = UnitFilter(model)
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(2, 2, 2, 2)
+        bar = QHBoxLayout()
+        self.island = QComboBox(objectName="units_island")
+        self.island.addItem(tr("All islands"), "")
+        for isl in core.ref.islands.values():
+            self.island.addItem(isl.name, isl.code)
+        self.discipline = QComboBox(objectName="units_discipline")
+        self.discipline.addItem(tr("All disciplines"), "")
+        for disc in core.ref.disciplines.values():
+            self.discipline.addItem(disc.name(), disc.code)
+        for box in (self.island, self.discipline):
+            box.currentIndexChanged.connect(
+                lambda _=0: self.proxy.set_filter(self.island.currentData(),
+                                                  self.discipline.currentData()))
+            bar.addWidget(box)
+        layout.addLayout(bar)
+        self.command = QLineEdit(objectName="status_command")
+        self.command.setPlaceholderText(tr("callsign and status number, e.g. P-101 2 (F6)"))
+        self.command.setToolTip(", ".join(f"{s.radio} {s.name()}"
+                                          for s in core.ref.statuses.values()))
+        self.command.returnPressed.connect(self.run_command)
+        layout.addWidget(self.command)
+        self.error = QLabel(objectName="status_error")
+        self.error.setStyleSheet("color: #ff6b6b; font-weight: bold;")
+        self.error.setWordWrap(True)
+        layout.addWidget(self.error)
+        self.view = QTableView(objectName="status_board_table")
+        self.view.setModel(self.proxy)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.verticalHeader().setVisible(False)
         self.view.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((90, 55, 75, 190, 80)):
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._menu)
+        for col, width in enumerate((80, 50, 70, 180, 80)):
             self.view.setColumnWidth(col, width)
-        self.setWidget(self.view)
+        layout.addWidget(self.view, 1)
+        self.setWidget(body)
+
+    def run_command(self) -> None:
+        """'P-101 2' (or 'P-101 ter plaatse'): change that unit's status."""
+        callsign, _, status = self.command.text().strip().partition(" ")
+        if not callsign or not status.strip():
+            self.error.setText(tr("Type a callsign and a status, e.g. P-101 2"))
+            return
+        self.change_status(callsign, status.strip())
+
+    def change_status(self, callsign: str, status: str) -> None:
+        self.error.clear()
+
+        def done(unit: UnitView) -> None:
+            self.command.clear()
+            self.model.update(unit)
+            self.message.emit(tr("{callsign}: {status}", callsign=unit.callsign,
+                                 status=self.core.ref.statuses[unit.status].name()))
+
+        self.ops.run(lambda: self.core.units.set_status(callsign, status), done,
+                     lambda e: self.error.setText(str(e)))
+
+    def _menu(self, pos: object) -> None:
+        index = self.view.indexAt(pos)  # type: ignore[arg-type]
+        if not index.isValid():
+            return
+        unit = self.model.unit_at(self.proxy.mapToSource(index).row())
+        current = self.core.ref.statuses[unit.status]
+        menu = QMenu(self)
+        for st in self.core.ref.statuses.values():
+            action = menu.addAction(f"{st.radio}  {st.name()}")
+            allowed = st.code in current.next and not st.dispatch_only
+            action.setEnabled(allowed)
+            action.triggered.connect(lambda _=False, code=st.code: self.change_status(
+                unit.callsign, code))
+        menu.popup(self.view.viewport().mapToGlobal(pos))  # type: ignore[arg-type]

@@ -1,21 +1,42 @@
-"""Active incidents as a table model: rows keyed by incident number, updated in place."""
+"""Active incidents as a table model over ids with a lazy row cache, updated in place.
+
+Like Anki's browser table: the model holds incident ids and fetches rows in batches when
+a view asks for them. A proxy sorts (by sortable keys, not display text) and filters by
+island and discipline.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from meldkamer.domain.reference import Reference
 from meldkamer.domain.views import IncidentView
-from ui.qt import QAbstractTableModel, QBrush, QColor, QModelIndex, QPersistentModelIndex, Qt
+from meldkamer.i18n import tr
+from ui.qt import (
+    QAbstractTableModel,
+    QBrush,
+    QColor,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 
-COLUMNS = ("Nummer", "Prio", "Classificatie", "Eiland", "Locatie", "Eenheden", "Leeftijd",
-           "Laatste wijziging")
+COLUMNS = ("Number", "Prio", "Classification", "Island", "Location", "Units", "Age",
+           "Since status", "Disciplines")
+AGE, SINCE_STATUS = 6, 7
+BATCH = 100
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
+Fetch = Callable[[list[int]], list[IncidentView]]
 
 
-def age(since: datetime, now: datetime) -> str:
-    """A compact age like '4:05' or '2u13' for the operator's table."""
+def age(since: datetime | None, now: datetime) -> str:
+    """A compact age like '4:05' or '2u13' for the operator's tables."""
+    if since is None:
+        return ""
     secs = max(0, int((now - since).total_seconds()))
     if secs < 3600:
         return f"{secs // 60}:{secs % 60:02d}"
@@ -23,17 +44,19 @@ def age(since: datetime, now: datetime) -> str:
 
 
 class IncidentTableModel(QAbstractTableModel):
-    """The open incidents, highest priority first; one row per incident number."""
+    """Open incidents by id; rows are fetched lazily and replaced in place on events."""
 
-    def __init__(self, ref: Reference) -> None:
+    def __init__(self, ref: Reference, fetch: Fetch) -> None:
         super().__init__()
         self.ref = ref
-        self._numbers: list[str] = []
-        self._rows: dict[str, IncidentView] = {}
+        self._fetch = fetch
+        self._ids: list[int] = []
+        self._cache: dict[int, IncidentView] = {}
+        self._row_of_number: dict[str, int] = {}
         self.now = datetime.now(UTC)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._numbers)
+        return 0 if parent.isValid() else len(self._ids)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
@@ -41,11 +64,20 @@ class IncidentTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
+            return tr(COLUMNS[section])
         return None
 
     def incident_at(self, row: int) -> IncidentView:
-        return self._rows[self._numbers[row]]
+        """The row's incident, fetching its batch on first use."""
+        iid = self._ids[row]
+        inc = self._cache.get(iid)
+        if inc is None:
+            batch = [i for i in self._ids[row:row + BATCH] if i not in self._cache]
+            for view in self._fetch(batch):
+                self._cache[view.id] = view
+            inc = self._cache[iid]
+            self._row_of_number[inc.number] = row
+        return inc
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -54,6 +86,8 @@ class IncidentTableModel(QAbstractTableModel):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(inc, col)
+        if role == SORT_ROLE:
+            return self._sort_key(inc, col)
         if role == Qt.ItemDataRole.BackgroundRole:
             colour = QColor(self.ref.priorities[inc.priority].colour)
             colour.setAlpha(70 if col else 200)
@@ -69,7 +103,7 @@ class IncidentTableModel(QAbstractTableModel):
             return f"{inc.priority}" + (f" {inc.urgency}" if inc.urgency else "")
         if col == 2:
             cls = self.ref.classifications.get(inc.classification or "")
-            return f"{cls.code} {cls.name('nl')}" if cls else "-"
+            return f"{cls.code} {cls.name()}" if cls else "-"
         if col == 3:
             return inc.island
         if col == 4:
@@ -77,54 +111,107 @@ class IncidentTableModel(QAbstractTableModel):
                 return inc.address
             if inc.lat is not None:
                 return f"{inc.lat:.4f}, {inc.lon:.4f}"
-            return "onbekend" if inc.location_state == "unknown" else inc.location_state
+            return tr(inc.location_state)
         if col == 5:
-            return " ".join(f"{a.callsign}" for a in inc.assignments if a.active)
-        if col == 6:
+            return " ".join(a.callsign for a in inc.assignments if a.active)
+        if col == AGE:
             return age(inc.created_at, self.now)
-        return age(inc.updated_at, self.now)
+        if col == SINCE_STATUS:
+            return age(inc.last_status_at, self.now)
+        return " ".join(self.ref.disciplines[d].short for d in inc.disciplines
+                        if d in self.ref.disciplines)
+
+    def _sort_key(self, inc: IncidentView, col: int) -> Any:
+        if col == 1:
+            return (inc.priority, inc.id)
+        if col == AGE:
+            return -inc.created_at.timestamp()
+        if col == SINCE_STATUS:
+            return -(inc.last_status_at or inc.created_at).timestamp()
+        return self._text(inc, col)
 
     # -- updates in place --------------------------------------------------------------
 
-    def reset(self, incidents: list[IncidentView]) -> None:
+    def reset(self, ids: list[int], views: list[IncidentView] | None = None) -> None:
         self.beginResetModel()
-        self._numbers = [i.number for i in incidents]
-        self._rows = {i.number: i for i in incidents}
+        self._ids = list(ids)
+        self._cache = {v.id: v for v in views or []}
+        self._row_of_number = {v.number: self._ids.index(v.id) for v in views or []
+                               if v.id in self._ids}
         self.endResetModel()
+
+    def row_of(self, number: str) -> int | None:
+        row = self._row_of_number.get(number)
+        if row is not None and row < len(self._ids):
+            cached = self._cache.get(self._ids[row])
+            if cached is not None and cached.number == number:
+                return row
+        for r, iid in enumerate(self._ids):
+            cached = self._cache.get(iid)
+            if cached is not None and cached.number == number:
+                self._row_of_number[number] = r
+                return r
+        return None
 
     def upsert(self, inc: IncidentView | None, number: str) -> None:
         """Replace, insert or (when closed or gone) remove one incident's row."""
-        present = number in self._rows
+        row = self.row_of(number)
         if inc is None or inc.state != "open":
-            if present:
-                row = self._numbers.index(number)
+            if row is not None:
                 self.beginRemoveRows(QModelIndex(), row, row)
-                del self._numbers[row]
-                del self._rows[number]
+                iid = self._ids.pop(row)
+                self._cache.pop(iid, None)
+                self._row_of_number.clear()
                 self.endRemoveRows()
             return
-        if present:
-            row = self._numbers.index(number)
-            self._rows[number] = inc
+        if row is not None:
+            self._cache[inc.id] = inc
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
             return
         row = self._insert_position(inc)
         self.beginInsertRows(QModelIndex(), row, row)
-        self._numbers.insert(row, number)
-        self._rows[number] = inc
+        self._ids.insert(row, inc.id)
+        self._cache[inc.id] = inc
+        self._row_of_number.clear()
         self.endInsertRows()
 
     def _insert_position(self, inc: IncidentView) -> int:
         key = (inc.priority, inc.id)
-        for row, number in enumerate(self._numbers):
-            other = self._rows[number]
+        for row in range(len(self._ids)):
+            other = self.incident_at(row)
             if (other.priority, other.id) > key:
                 return row
-        return len(self._numbers)
+        return len(self._ids)
 
     def tick(self, now: datetime) -> None:
         """Move the clock: only the age columns change."""
         self.now = now
-        if self._numbers:
-            self.dataChanged.emit(self.index(0, 6), self.index(len(self._numbers) - 1, 7),
+        if self._ids:
+            self.dataChanged.emit(self.index(0, AGE), self.index(len(self._ids) - 1,
+                                                                SINCE_STATUS),
                                   [Qt.ItemDataRole.DisplayRole])
+
+
+class IncidentFilter(QSortFilterProxyModel):
+    """Sorting by real values and filtering by island and discipline."""
+
+    def __init__(self, source: IncidentTableModel) -> None:
+        super().__init__()
+        self.setSourceModel(source)
+        self.setSortRole(SORT_ROLE)
+        self.island: str | None = None
+        self.discipline: str | None = None
+
+    def set_filter(self, island: str | None, discipline: str | None) -> None:
+        self.island, self.discipline = island or None, discipline or None
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, row: int, parent: Index) -> bool:
+        if self.island is None and self.discipline is None:
+            return True
+        model = self.sourceModel()
+        assert isinstance(model, IncidentTableModel)
+        inc = model.incident_at(row)
+        if self.island and inc.island != self.island:
+            return False
+        return not (self.discipline and self.discipline not in inc.disciplines)

@@ -8,10 +8,20 @@ from typing import Any
 from meldkamer.domain.reference import Reference
 from meldkamer.domain.status_machine import overdue
 from meldkamer.domain.views import UnitView
+from meldkamer.i18n import tr
 from ui.models.incidents import Index, age
-from ui.qt import QAbstractTableModel, QBrush, QColor, QFont, QModelIndex, Qt
+from ui.qt import (
+    QAbstractTableModel,
+    QBrush,
+    QColor,
+    QFont,
+    QModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 
-COLUMNS = ("Roepnaam", "Eiland", "Discipline", "Status", "In status", "Incident")
+COLUMNS = ("Callsign", "Island", "Discipline", "Status", "In status", "Incident")
+ESCALATE_FACTOR = 1.5
 STATUS_COLOURS = {
     "available": "#2e7d32",
     "committed": "#f9a825",
@@ -40,15 +50,21 @@ class UnitBoardModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
+            return tr(COLUMNS[section])
         return None
 
     def unit_at(self, row: int) -> UnitView:
         return self._units[row]
 
     def is_overdue(self, unit: UnitView) -> bool:
+        """Past the status timer: flagged."""
         minutes = (self.now - unit.status_since).total_seconds() / 60
         return overdue(self.ref, unit.status, minutes)
+
+    def is_escalated(self, unit: UnitView) -> bool:
+        """Well past the status timer: escalated to the operator's attention."""
+        minutes = (self.now - unit.status_since).total_seconds() / 60
+        return overdue(self.ref, unit.status, minutes / ESCALATE_FACTOR)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -65,10 +81,12 @@ class UnitBoardModel(QAbstractTableModel):
                 disc = self.ref.disciplines.get(unit.discipline)
                 return disc.short if disc else unit.discipline
             if col == 3:
-                return f"{status.radio} {status.name('nl')}"
+                return f"{status.radio} {status.name()}"
             if col == 4:
                 return age(unit.status_since, self.now) + ("  !" if self.is_overdue(unit) else "")
             return unit.incident or ""
+        if role == Qt.ItemDataRole.BackgroundRole and col == 4 and self.is_escalated(unit):
+            return QBrush(QColor("#b71c1c"))
         if role == Qt.ItemDataRole.BackgroundRole and col in (0, 3):
             colour = COMMITTED_COLOURS.get(unit.status) or STATUS_COLOURS[status.category]
             return QBrush(QColor(colour))
@@ -79,7 +97,8 @@ class UnitBoardModel(QAbstractTableModel):
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.ToolTipRole and col == 4 and self.is_overdue(unit):
-            return f"Langer dan {status.timer_minutes} min in status {status.name('nl')}"
+            return tr("Longer than {minutes} min in status {status}",
+                      minutes=status.timer_minutes, status=status.name())
         return None
 
     def reset(self, units: list[UnitView]) -> None:
@@ -97,7 +116,32 @@ class UnitBoardModel(QAbstractTableModel):
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
         return True
 
-    def tick(self, now: datetime) -> None:
+    def tick(self, now: datetime) -> list[UnitView]:
+        """Move the clock; returns the units that have just become escalated."""
+        before = {u.callsign for u in self._units if self.is_escalated(u)}
         self.now = now
         if self._units:
             self.dataChanged.emit(self.index(0, 4), self.index(len(self._units) - 1, 4))
+        return [u for u in self._units if self.is_escalated(u) and u.callsign not in before]
+
+
+class UnitFilter(QSortFilterProxyModel):
+    """The board for one island and/or discipline."""
+
+    def __init__(self, source: UnitBoardModel) -> None:
+        super().__init__()
+        self.setSourceModel(source)
+        self.island: str | None = None
+        self.discipline: str | None = None
+
+    def set_filter(self, island: str | None, discipline: str | None) -> None:
+        self.island, self.discipline = island or None, discipline or None
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, row: int, parent: Index) -> bool:
+        model = self.sourceModel()
+        assert isinstance(model, UnitBoardModel)
+        unit = model.unit_at(row)
+        if self.island and unit.island != self.island:
+            return False
+        return not (self.discipline and unit.discipline != self.discipline)

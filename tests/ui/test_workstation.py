@@ -1,0 +1,226 @@
+"""The operator workstation driven by keystrokes only, against a real database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from meldkamer.core import Meldkamer
+from meldkamer.demo import load_demo
+from meldkamer.domain.reference import Reference
+from meldkamer.drafts import DraftJournal
+from meldkamer.settings import Settings
+from meldkamer.store.db import Store
+from ui.main_window import MainWindow
+from ui.ops import Operations
+
+Key = Qt.Key
+
+
+class Keyboard:
+    """Sends keys to whatever has focus, like an operator, and counts them."""
+
+    def __init__(self, qtbot: QtBot) -> None:
+        self.qtbot = qtbot
+        self.count = 0
+
+    def focus(self) -> QWidget:
+        widget = QApplication.focusWidget()
+        assert widget is not None, "nothing has keyboard focus"
+        return widget
+
+    def type(self, text: str) -> None:
+        for ch in text:
+            self.qtbot.keyClicks(self.focus(), ch)
+            self.count += 1
+
+    def press(self, key: Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier
+              ) -> None:
+        self.qtbot.keyClick(self.focus(), key, modifiers)
+        self.count += 1
+
+
+@pytest.fixture
+def station(sqlite_url: str, ref: Reference, tmp_path: Path) -> Iterator[tuple[Meldkamer, Path]]:
+    core = Meldkamer(Store(sqlite_url), ref, user="centralist")
+    load_demo(core, incidents=False)
+    yield core, tmp_path
+    core.close()
+
+
+def open_window(qtbot: QtBot, core: Meldkamer, home: Path) -> MainWindow:
+    ops = Operations()
+    win = MainWindow(core, ops, None, Settings(home / "settings.toml"),
+                     DraftJournal(home / "draft.json"))
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.loaded, timeout=10_000):
+        win.show()
+    win.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=5000)
+    return win
+
+
+def test_standard_call_by_keyboard_only(qtbot: QtBot,
+                                        station: tuple[Meldkamer, Path]) -> None:
+    core, home = station
+    win = open_window(qtbot, core, home)
+    kb = Keyboard(qtbot)
+    kb.press(Key.Key_F2)
+    assert kb.focus() is win.intake_dock.caller
+    kb.type("7171234")
+    kb.press(Key.Key_Tab)
+    kb.press(Key.Key_Tab)
+    assert kb.focus() is win.intake_dock.location_edit
+    kb.type("rinc")
+    kb.press(Key.Key_Return)
+    assert win.intake_dock.location is not None
+    assert win.intake_dock.location.island == "BO"
+    assert kb.focus() is win.intake_dock.class_edit
+    kb.type("inbr wo")
+    kb.press(Key.Key_Return)
+    assert win.intake_dock.cls is not None and win.intake_dock.cls.code == "BZ.INB.WON"
+    qtbot.waitUntil(lambda: win.intake_dock.proposal_table.rowCount() > 0, timeout=5000)
+    top = win.intake_dock.proposal_table.callsigns()[0]
+    kb.press(Key.Key_F5)
+    qtbot.waitUntil(lambda: bool(core.incidents.list_incidents(active=True)), timeout=5000)
+    standard_call = kb.count
+    inc = core.incidents.list_incidents(active=True)[0]
+    assert standard_call <= 25
+    assert inc.classification == "BZ.INB.WON" and inc.island == "BO"
+    assert inc.calls[0].caller_number == "7171234"
+    qtbot.waitUntil(lambda: core.units.get(top).status == "dispatched", timeout=5000)
+    qtbot.waitUntil(lambda: win.incidents.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(win.intake_dock.is_empty, timeout=5000)
+
+    for status, expected in (("1", "en_route"), ("2", "on_scene"), ("5", "available_mobile")):
+        kb.press(Key.Key_F6)
+        assert kb.focus() is win.status_board_dock.command
+        kb.type(f"{top} {status}")
+        kb.press(Key.Key_Return)
+        qtbot.waitUntil(lambda exp=expected: core.units.get(top).status == exp, timeout=5000)
+
+    qtbot.waitUntil(lambda: win.detail_dock.incident is not None
+                    and win.detail_dock.incident.number == inc.number, timeout=5000)
+    kb.press(Key.Key_F8)
+    kb.press(Key.Key_F12)
+    assert kb.focus() is win.detail_dock.disposition
+    kb.type("handled")
+    kb.press(Key.Key_Return)
+    qtbot.waitUntil(lambda: core.incidents.get(inc.number).state == "closed", timeout=5000)
+    closed = core.incidents.get(inc.number)
+    assert closed.disposition == "HANDLED"
+    kinds = [e.kind for e in closed.log]
+    assert kinds[:3] == ["call", "location", "classification"]
+    assert kinds.count("status") == 3 and kinds[-1] == "close"
+    assert [t.status for t in closed.assignments[0].times] == [
+        "dispatched", "en_route", "on_scene", "available_mobile"]
+    qtbot.waitUntil(lambda: win.incidents.rowCount() == 0, timeout=5000)
+    assert core.verify_audit().ok
+
+
+def test_duplicate_call_is_attached(qtbot: QtBot, station: tuple[Meldkamer, Path]) -> None:
+    core, home = station
+    first = core.incidents.create(caller_number="7175555", lat=12.2376, lon=-68.3306,
+                                  classification="BZ.INB.WON")
+    win = open_window(qtbot, core, home)
+    kb = Keyboard(qtbot)
+    kb.press(Key.Key_F2)
+    kb.type("7175555")
+    kb.press(Key.Key_Tab)
+    qtbot.waitUntil(lambda: win.intake_dock.duplicate_banner.isVisible(), timeout=5000)
+    assert first.number in win.intake_dock.duplicate_label.text()
+    kb.press(Key.Key_F9)
+    qtbot.waitUntil(lambda: len(core.incidents.get(first.number).calls) == 2, timeout=5000)
+    assert len(core.incidents.list_incidents(active=False)) == 1
+    qtbot.waitUntil(win.intake_dock.is_empty, timeout=5000)
+
+
+def test_new_incident_after_dismissing_duplicate(qtbot: QtBot,
+                                                 station: tuple[Meldkamer, Path]) -> None:
+    core, home = station
+    core.incidents.create(caller_number="7175555", lat=12.2376, lon=-68.3306)
+    win = open_window(qtbot, core, home)
+    kb = Keyboard(qtbot)
+    kb.press(Key.Key_F2)
+    kb.type("7175555")
+    kb.press(Key.Key_Tab)
+    qtbot.waitUntil(lambda: win.intake_dock.duplicate_banner.isVisible(), timeout=5000)
+    kb.press(Key.Key_F10)
+    assert not win.intake_dock.duplicate_banner.isVisible()
+    kb.press(Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(core.incidents.list_incidents(active=False)) == 2, timeout=5000)
+
+
+def test_illegal_status_change_shows_reason(qtbot: QtBot,
+                                            station: tuple[Meldkamer, Path]) -> None:
+    core, home = station
+    win = open_window(qtbot, core, home)
+    before = core.units.get("P-101")
+    kb = Keyboard(qtbot)
+    kb.press(Key.Key_F6)
+    kb.type("P-101 2")
+    kb.press(Key.Key_Return)
+    qtbot.waitUntil(lambda: "not allowed" in win.status_board_dock.error.text(), timeout=5000)
+    after = core.units.get("P-101")
+    assert (after.status, after.version) == (before.status, before.version)
+    assert win.status_board_dock.command.text() == "P-101 2"  # kept, so it can be corrected
+
+
+def test_draft_survives_a_destroyed_window(qtbot: QtBot,
+                                          station: tuple[Meldkamer, Path]) -> None:
+    core, home = station
+    win = open_window(qtbot, core, home)
+    kb = Keyboard(qtbot)
+    kb.press(Key.Key_F2)
+    kb.type("7179999")
+    kb.press(Key.Key_Tab)
+    kb.type("Marta")
+    kb.press(Key.Key_Tab)
+    kb.type("rinc")
+    kb.press(Key.Key_Return)
+    journal = home / "draft.json"
+    qtbot.waitUntil(lambda: journal.exists() and "Rincon" in journal.read_text(), timeout=5000)
+    win.bridge.close()
+    win.hide()
+    win.deleteLater()  # no closeEvent, no save: as if the workstation crashed
+    qtbot.wait(10)
+    again = open_window(qtbot, core, home)
+    intake = again.intake_dock
+    assert intake.caller.text() == "7179999"
+    assert intake.name.text() == "Marta"
+    assert intake.location is not None and "Rincon" in intake.location.label
+    assert core.incidents.list_incidents(active=False) == []
+
+
+def test_two_workstations_on_one_database(qtbot: QtBot, sqlite_url: str, ref: Reference,
+                                          tmp_path: Path) -> None:
+    from meldkamer.services.changes import ChangeWatcher
+
+    one = Meldkamer(Store(sqlite_url), ref, user="een")
+    load_demo(one, incidents=False)
+    two = Meldkamer(Store(sqlite_url), ref, user="twee")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    win_one = open_window(qtbot, one, tmp_path / "a")
+    win_two = open_window(qtbot, two, tmp_path / "b")
+    watcher = ChangeWatcher(two, interval=0.05)
+    watcher.start()
+    try:
+        inc = one.incidents.create(caller_number="911", lat=17.4830, lon=-62.9864)
+        qtbot.waitUntil(lambda: win_two.incidents.rowCount() == 1, timeout=5000)
+        assert win_two.incidents.incident_at(0).number == inc.number
+        one.units.set_status("P-201", "out_of_service", reason="onderhoud")
+        row = next(r for r in range(win_two.units.rowCount())
+                   if win_two.units.unit_at(r).callsign == "P-201")
+        qtbot.waitUntil(lambda: win_two.units.unit_at(row).status == "out_of_service",
+                        timeout=5000)
+        assert win_one.incidents.rowCount() == 1
+    finally:
+        watcher.stop()
+        one.close()
+        two.close()

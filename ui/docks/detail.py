@@ -1,0 +1,222 @@
+"""Incident detail: header, assigned units with their times, the log, notes, closing.
+
+Ctrl+N writes a note, Ctrl+P changes the priority (with a reason), Ctrl+D dispatches
+another unit, F12 closes the incident with a disposition code. Closing is refused while
+units are still assigned, and the reason is shown here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from meldkamer.core import Meldkamer
+from meldkamer.domain.views import IncidentView, local
+from meldkamer.errors import MeldkamerError, NotFound
+from meldkamer.i18n import tr
+from ui.dialogs.reason import ask_reason, ask_text
+from ui.ops import Operations
+from ui.qt import (
+    QAbstractItemView,
+    QComboBox,
+    QDockWidget,
+    QFormLayout,
+    QHBoxLayout,
+    QKeySequence,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QShortcut,
+    Qt,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from ui.widgets.typeahead import TypeAhead
+
+TIME_COLUMNS = ("dispatched", "en_route", "on_scene", "transporting", "at_destination")
+
+
+class DetailDock(QDockWidget):
+    """Everything about the selected incident."""
+
+    message = Signal(str)
+    """Something the operator should read in the status bar."""
+
+    def __init__(self, core: Meldkamer, ops: Operations, parent: QWidget | None = None) -> None:
+        super().__init__(tr("Incident"), parent)
+        self.setObjectName("dock_detail")
+        self.core, self.ops = core, ops
+        self.incident: IncidentView | None = None
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        self.header = QLabel(objectName="detail_header")
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.header.setWordWrap(True)
+        layout.addWidget(self.header)
+        self.units = QTableWidget(0, 2 + len(TIME_COLUMNS) + 1, objectName="detail_units")
+        self.units.setHorizontalHeaderLabels(
+            [tr("Unit"), tr("Status")]
+            + [core.ref.statuses[s].name() if s in core.ref.statuses else s
+               for s in TIME_COLUMNS] + [tr("Cleared")])
+        self.units.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.units.verticalHeader().setVisible(False)
+        self.units.setMaximumHeight(150)
+        layout.addWidget(self.units)
+        self.log = QPlainTextEdit(objectName="detail_log")
+        self.log.setReadOnly(True)
+        layout.addWidget(self.log, 1)
+        form = QFormLayout()
+        self.note = QLineEdit(objectName="detail_note")
+        self.note.setPlaceholderText(tr("note; Enter adds it to the log"))
+        self.note.returnPressed.connect(self.add_note)
+        self.disposition = TypeAhead(self._search_dispositions, body)
+        self.disposition.setObjectName("detail_disposition")
+        self.disposition.setPlaceholderText(tr("disposition code; Enter closes the incident"))
+        self.disposition.chosen.connect(self.close_incident)
+        prio_row = QHBoxLayout()
+        self.priority = QComboBox(objectName="detail_priority")
+        for level, prio in core.ref.priorities.items():
+            self.priority.addItem(prio.name(), level)
+        self.priority_reason = QLineEdit(objectName="detail_priority_reason")
+        self.priority_reason.setPlaceholderText(tr("reason; Enter changes the priority"))
+        self.priority_reason.returnPressed.connect(self.change_priority)
+        prio_row.addWidget(self.priority)
+        prio_row.addWidget(self.priority_reason, 1)
+        form.addRow(tr("Note") + " (Ctrl+N)", self.note)
+        form.addRow(tr("Priority") + " (Ctrl+P)", prio_row)
+        form.addRow(tr("Close") + " (F12)", self.disposition)
+        form.addRow("", self.disposition.results)
+        layout.addLayout(form)
+        self.error = QLabel(objectName="detail_error")
+        self.error.setStyleSheet("color: #ff6b6b; font-weight: bold;")
+        self.error.setWordWrap(True)
+        layout.addWidget(self.error)
+        self.setWidget(body)
+        for keys, slot in (("Ctrl+N", self.note.setFocus), ("Ctrl+P", self.priority.setFocus),
+                           ("F12", self._focus_close), ("Ctrl+D", self.dispatch_more)):
+            sc = QShortcut(QKeySequence(keys), self)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.activated.connect(slot)
+        self.show_incident(None)
+
+    def _search_dispositions(self, text: str) -> list[tuple[str, Any]]:
+        words = text.lower().split()
+        out = []
+        for d in self.core.ref.dispositions.values():
+            hay = f"{d.code} {' '.join(d.names.values())}".lower()
+            if all(w in hay for w in words):
+                out.append((f"{d.code}  {d.name()}", d.code))
+        return out
+
+    def _focus_close(self) -> None:
+        self.disposition.setFocus()
+
+    # -- showing -----------------------------------------------------------------------
+
+    def load(self, number: str | None) -> None:
+        """Fetch and show an incident (off the GUI thread)."""
+        if not number:
+            self.show_incident(None)
+            return
+
+        def fetch() -> IncidentView | None:
+            try:
+                return self.core.incidents.get(number)
+            except NotFound:
+                return None
+
+        self.ops.run(fetch, self.show_incident)
+
+    def reload_if_shown(self, number: str) -> None:
+        if self.incident is not None and self.incident.number == number:
+            self.load(number)
+
+    def show_incident(self, inc: IncidentView | None) -> None:
+        self.incident = inc
+        self.error.clear()
+        enabled = inc is not None and inc.state == "open"
+        for w in (self.note, self.disposition, self.priority, self.priority_reason):
+            w.setEnabled(enabled)
+        if inc is None:
+            self.header.setText(tr("No incident selected"))
+            self.units.setRowCount(0)
+            self.log.clear()
+            return
+        loc = inc.address or (f"{inc.lat:.5f}, {inc.lon:.5f}" if inc.lat is not None else "-")
+        self.header.setText(
+            f"<b style='font-size:14pt'>{inc.number}</b> · {tr('priority')} {inc.priority}"
+            f"{' ' + inc.urgency if inc.urgency else ''} · {inc.state}<br>"
+            f"{inc.classification or '-'} {inc.classification_name}<br>"
+            f"{loc} [{inc.island}, {inc.location_state}]"
+            + (f"<br>{tr('Disposition')}: {inc.disposition}" if inc.disposition else ""))
+        self.priority.setCurrentIndex(self.priority.findData(inc.priority))
+        self.units.setRowCount(len(inc.assignments))
+        for row, a in enumerate(inc.assignments):
+            times = {t.status: t.at for t in a.times}
+            cells = [a.callsign, a.unit_status]
+            cells += [_hm(times.get(s)) for s in TIME_COLUMNS] + [_hm(a.cleared_at)]
+            for col, text in enumerate(cells):
+                self.units.setItem(row, col, QTableWidgetItem(text))
+        self.log.setPlainText("\n".join(
+            f"{_hm(e.at)}  {e.user:<10} {e.kind:<14} {e.text}" for e in inc.log))
+        self.log.verticalScrollBar().setValue(self.log.verticalScrollBar().maximum())
+
+    # -- actions -----------------------------------------------------------------------
+
+    def _run(self, work: Any, done_message: str) -> None:
+        number = self.incident.number if self.incident else None
+        if number is None:
+            return
+        self.error.clear()
+
+        def ok(_: object) -> None:
+            self.message.emit(done_message)
+            self.load(number)
+
+        self.ops.run(lambda: work(number), ok, lambda e: self.error.setText(str(e)))
+
+    def add_note(self) -> None:
+        text = self.note.text()
+        if not text.strip():
+            return
+        self.note.clear()
+        self._run(lambda n: self.core.incidents.add_note(n, text), tr("Note added"))
+
+    def change_priority(self) -> None:
+        level, reason = self.priority.currentData(), self.priority_reason.text()
+        self.priority_reason.clear()
+        self._run(lambda n: self.core.incidents.change_priority(n, level, reason),
+                  tr("Priority changed"))
+
+    def close_incident(self, code: str) -> None:
+        self.disposition.clear_value()
+        self._run(lambda n: self.core.incidents.close(n, code), tr("Incident closed"))
+
+    def dispatch_more(self) -> None:
+        if self.incident is None:
+            return
+        callsign = ask_text(self, tr("Dispatch a unit"), tr("Callsign"))
+        if not callsign:
+            return
+        try:
+            unit = self.core.units.get(callsign)
+        except MeldkamerError as exc:
+            self.error.setText(str(exc))
+            return
+        reason = ""
+        if not self.core.ref.statuses[unit.status].available:
+            reason = ask_reason(self, tr("{callsign} is not available ({status}): why dispatch "
+                                         "it anyway?", callsign=unit.callsign,
+                                         status=unit.status)) or ""
+            if not reason:
+                return
+        self._run(lambda n: self.core.dispatch.dispatch(n, [unit.callsign],
+                                                        override_reason=reason),
+                  tr("{callsign} dispatched", callsign=unit.callsign))
+
+
+def _hm(ts: object) -> str:
+    shown = local(ts) if ts is not None else None  # type: ignore[arg-type]
+    return shown.strftime("%H:%M:%S") if shown else ""

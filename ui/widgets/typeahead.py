@@ -1,0 +1,92 @@
+"""A line edit with a result list under it, driven entirely from the keyboard.
+
+Typing searches (in memory, synchronously: the indexes answer in a few milliseconds);
+Down and Up move through the results, Enter takes the highlighted one, Escape closes
+the list. The list is part of the layout, not a popup window, so nothing steals focus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ui.qt import QEvent, QKeyEvent, QLineEdit, QListWidget, QListWidgetItem, Qt, QWidget, Signal
+
+SearchFn = Callable[[str], list[tuple[str, Any]]]
+
+
+class TypeAhead(QLineEdit):
+    """Search-as-you-type; emits ``chosen`` with the data of the accepted result."""
+
+    chosen = Signal(object)
+    """The operator accepted a result (its data object)."""
+
+    def __init__(self, search: SearchFn, parent: QWidget | None = None, rows: int = 6) -> None:
+        super().__init__(parent)
+        self._search = search
+        self.results = QListWidget(parent)
+        self.results.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.results.setMaximumHeight(rows * 22 + 6)
+        self.results.hide()
+        self.results.itemClicked.connect(self._accept_item)
+        self.textEdited.connect(self.refresh)
+        self.value: Any = None
+
+    def refresh(self, text: str | None = None) -> None:
+        """Search again for the current text."""
+        query = self.text() if text is None else text
+        self.results.clear()
+        self.value = None
+        if not query.strip():
+            self.results.hide()
+            return
+        for label, data in self._search(query):
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, data)
+            self.results.addItem(item)
+        self.results.setVisible(self.results.count() > 0)
+        if self.results.count():
+            self.results.setCurrentRow(0)
+
+    def event(self, event: QEvent) -> bool:
+        # Escape closes the result list before any window shortcut sees it.
+        if (event.type() == QEvent.Type.ShortcutOverride and self.results.isVisible()
+                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Escape):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if self.results.isVisible() and key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
+            step = 1 if key == Qt.Key.Key_Down else -1
+            row = max(0, min(self.results.count() - 1, self.results.currentRow() + step))
+            self.results.setCurrentRow(row)
+            return
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.results.isVisible():
+            item = self.results.currentItem()
+            if item is not None:
+                self._accept_item(item)
+                return
+        if key == Qt.Key.Key_Escape and self.results.isVisible():
+            self.results.hide()
+            return
+        super().keyPressEvent(event)
+
+    def _accept_item(self, item: QListWidgetItem) -> None:
+        self.value = item.data(Qt.ItemDataRole.UserRole)
+        self.setText(item.text())
+        self.results.hide()
+        self.chosen.emit(self.value)
+
+    def set_value(self, label: str, value: Any) -> None:
+        """Show an already chosen value (e.g. restoring a draft) without searching."""
+        self.setText(label)
+        self.value = value
+        self.results.hide()
+
+    def clear_value(self) -> None:
+        self.clear()
+        self.value = None
+        self.results.clear()
+        self.results.hide()
