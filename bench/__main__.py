@@ -6,7 +6,7 @@ import argparse
 import platform
 import sys
 
-from bench import core_ops
+from bench import core_ops, workstation_bench
 from bench.stats import table
 from meldkamer.domain.reference import load_reference
 
@@ -16,6 +16,7 @@ def main() -> int:
     parser.parse_args()
     ref = load_reference(None)
     rows = core_ops.run(ref)
+    rows += workstation_bench.run(ref)
     print(f"\nmeldkamer benchmarks on {platform.node()} ({platform.processor() or 'cpu'}, "
           f"Python {platform.python_version()})\n")
     print(table(rows))

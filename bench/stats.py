@@ -15,6 +15,7 @@ class Row:
     value_ms: float
     budget_ms: float | None
     note: str = ""
+    unit: str = "ms"
 
     @property
     def verdict(self) -> str:
@@ -47,8 +48,8 @@ def p99(samples: list[float]) -> float:
 
 def table(rows: list[Row]) -> str:
     header = ["benchmark", "stat", "measured", "budget", ""]
-    body = [[r.name, r.stat, f"{r.value_ms:.2f} ms",
-             "" if r.budget_ms is None else f"{r.budget_ms:g} ms", r.verdict + (
+    body = [[r.name, r.stat, f"{r.value_ms:.2f} {r.unit}".strip(),
+             "" if r.budget_ms is None else f"{r.budget_ms:g} {r.unit}".strip(), r.verdict + (
                  f"  {r.note}" if r.note else "")] for r in rows]
     widths = [max(len(x[i]) for x in [header, *body]) for i in range(len(header))]
     lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |",

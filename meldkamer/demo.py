@@ -71,7 +71,7 @@ def load_demo(core: Meldkamer, *, incidents: bool = True) -> dict[str, int]:
         core.clock = lambda: start
         stations, units = core.units.import_roster(data=demo_roster(), demo=True)
         if incidents and not core.incidents.list_incidents(active=False, limit=1):
-            created = _play_shift(core, real_clock)
+            created = play_shift(core, real_clock)
     finally:
         core.clock = real_clock
     return {"stations": stations, "units": units, "incidents": created}
@@ -81,7 +81,7 @@ def _minus(now: datetime, minutes: float) -> datetime:
     return now - timedelta(minutes=minutes)
 
 
-def _play_shift(core: Meldkamer, real_clock: Any) -> int:
+def play_shift(core: Meldkamer, real_clock: Any) -> int:
     now = real_clock()
     timeline: list[tuple[float, int, Any]] = []
     for i, item in enumerate(SHIFT):

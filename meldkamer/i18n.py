@@ -45,7 +45,11 @@ def catalogue(lang: str) -> dict[str, str]:
 
 def tr(template: str, /, lang: str | None = None, **fields: Any) -> str:
     """Translate an English template and fill in its fields."""
-    text = catalogue(lang or _current).get(template, template)
+    lang = lang or _current
+    text = catalogue(lang).get(template)
+    if text is None and lang == "pap":
+        text = catalogue("nl").get(template)  # Papiamentu speakers read Dutch
+    text = text if text is not None else template
     if not fields:
         return text
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from meldkamer import config
@@ -15,6 +16,14 @@ SCREENSHOT_TIMEOUT_MS = 30_000
 
 def launch(args: argparse.Namespace) -> int:
     """Entry point of ``meldkamer gui`` (registered as the 'gui' frontend)."""
+    screenshot = getattr(args, "screenshot", None)
+    headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if headless and not os.environ.get("QT_QPA_PLATFORM"):
+        if not screenshot:
+            raise MeldkamerError(
+                "no screen to show the workstation on (DISPLAY is not set); run it on a "
+                "desktop, under Xvfb, or with --screenshot PATH")
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     core = Meldkamer.open(getattr(args, "db", None), user=getattr(args, "user", None),
                           training=getattr(args, "training", False))
     if getattr(args, "demo", False) and not core.units.list_units():
@@ -36,7 +45,6 @@ def launch(args: argparse.Namespace) -> int:
     app.setApplicationName("meldkamer")
     theme.apply(app, prefs.get(THEME))  # type: ignore[arg-type]
     theme.apply_font(app, prefs.get(FONT_SCALE))  # type: ignore[arg-type]
-    screenshot = getattr(args, "screenshot", None)
     settings = None if screenshot else QSettings(
         str(config.config_dir() / "window.ini"), QSettings.Format.IniFormat)
     ops = Operations()
@@ -44,6 +52,11 @@ def launch(args: argparse.Namespace) -> int:
     journal = DraftJournal(user=core.user)
     window = MainWindow(core, ops, settings, prefs, journal)
     result = {"code": 0}
+
+    def too_slow() -> None:
+        print("meldkamer: the window did not finish loading in time", file=sys.stderr)
+        result["code"] = 1
+        app.quit()
 
     if screenshot:
         width, _, height = str(getattr(args, "size", "1920x1080")).partition("x")
@@ -56,12 +69,16 @@ def launch(args: argparse.Namespace) -> int:
                 result["code"] = 6
             app.quit()
 
-        def too_slow() -> None:
-            print("meldkamer: the window did not finish loading in time", file=sys.stderr)
-            result["code"] = 1
-            app.quit()
+        def shoot() -> None:
+            # Show a shift as an operator sees it: the most urgent incident opened.
+            if window.incidents.rowCount():
+                window.incidents_dock.select(window.incidents.incident_at(0).number)
+            QTimer.singleShot(600, grab)
 
-        window.loaded.connect(lambda: QTimer.singleShot(300, grab))
+        window.loaded.connect(shoot)
+    elif getattr(args, "exit_when_loaded", False):
+        window.loaded.connect(app.quit)
+    if screenshot or getattr(args, "exit_when_loaded", False):
         QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, too_slow)
     watcher.start()
     _quit_on_signals(app)

@@ -101,9 +101,11 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, self.incidents_dock)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.detail_dock)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.status_board_dock)
+        # An empty centre with no height: it gives the middle column its width while the
+        # incident docks above and below it share the height. The map will sit here.
         placeholder = QWidget()
-        placeholder.setMaximumSize(0, 0)
-        self.setCentralWidget(placeholder)  # the map dock takes the centre when it lands
+        placeholder.setMaximumHeight(0)
+        self.setCentralWidget(placeholder)
 
     def add_action(self, menu: Any, text: str, keys: str | None, slot: Any) -> QAction:
         """An action in a menu, with its shortcut shown in its tooltip."""
@@ -249,6 +251,7 @@ class MainWindow(QMainWindow):
 
     def _restore(self) -> None:
         self.resize(1600, 900)
+        self._sized = False
         if self.settings is None:
             return
         geometry = self.settings.value("window/geometry")
@@ -256,7 +259,21 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
-            self.restoreState(state)
+            self._sized = self.restoreState(state)
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if not self._sized:  # first start: a sensible arrangement for a wide screen
+            self._sized = True
+            QTimer.singleShot(0, self._default_sizes)
+
+    def _default_sizes(self) -> None:
+        width = self.width()
+        self.resizeDocks([self.intake_dock, self.status_board_dock],
+                         [int(width * 0.28), int(width * 0.30)], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.incidents_dock, self.detail_dock],
+                         [int(self.height() * 0.45), int(self.height() * 0.55)],
+                         Qt.Orientation.Vertical)
 
     def closeEvent(self, event: Any) -> None:
         if not self.intake_dock.is_empty():

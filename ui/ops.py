@@ -51,12 +51,15 @@ class Operations(QObject):
         self.pool.setMaxThreadCount(1)
         self._relay = _Relay(self)
         self._relay.finished.connect(self._deliver)
+        self.pending = 0  # operations started whose results have not been delivered yet
 
     def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[Exception], None] | None = None) -> None:
+        self.pending += 1
         self.pool.start(_Job(fn, self._relay, on_done, on_error))
 
     def _deliver(self, callback: Any, result: Any, error: Any) -> None:
+        self.pending -= 1
         if error is not None:
             if callback is not None:
                 callback(error)

@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--screenshot", metavar="PATH", help="render the main window to a PNG and exit")
     p.add_argument("--demo", action="store_true", help="load demo data first if there is none")
     p.add_argument("--size", default="1920x1080", help="window size for --screenshot")
+    p.add_argument("--exit-when-loaded", action="store_true",
+                   help="exit as soon as the window has loaded (start-up checks and benchmarks)")
     p.set_defaults(func=c.gui)
 
     db = cmd(sub, "db", "database maintenance").add_subparsers(dest="db_cmd", required=True)

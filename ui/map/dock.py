@@ -106,7 +106,7 @@ class MapDock(QDockWidget):
         self.setWidget(body)
 
         profile = QWebEngineProfile.defaultProfile()
-        self.tiles = tile_handler(profile)
+        self.tiles = tile_handler()
         has_tiles = geodata.has_tiles(self.geodata_path) and self.tiles.set_source(
             geodata.tiles_file(self.geodata_path))  # type: ignore[arg-type]
         self.toggles["tiles"].setEnabled(bool(has_tiles))
@@ -282,8 +282,9 @@ class MapDock(QDockWidget):
         """Show or hide a layer: units, incidents, places, stations, roads, tiles, islands."""
         box = self.toggles.get(name)
         if box is not None and box.isChecked() != visible:
-            box.setChecked(visible)  # calls back here through toggled
-            return 0
+            box.blockSignals(True)
+            box.setChecked(visible)
+            box.blockSignals(False)
         if visible:
             self._hidden.discard(name)
         else:

@@ -91,15 +91,19 @@ class LocalOnlyGuard(QWebEngineUrlRequestInterceptor):
         self.blocked.emit(text)
 
 
-_tiles: dict[str, TileSchemeHandler] = {}
+_installed: dict[str, TileSchemeHandler] = {}
 
 
-def tile_handler(profile: QWebEngineProfile) -> TileSchemeHandler:
-    """The tile handler installed on ``profile`` (installed on first use)."""
-    key = str(id(profile))
-    handler = _tiles.get(key)
+def tile_handler() -> TileSchemeHandler:
+    """The tile handler of the default profile, installed on first use.
+
+    One per application: Qt accepts one handler per scheme and profile, and every map
+    page uses the default profile.
+    """
+    handler = _installed.get("default")
     if handler is None:
+        profile = QWebEngineProfile.defaultProfile()
         handler = TileSchemeHandler(profile)
         profile.installUrlSchemeHandler(QByteArray(TILE_SCHEME), handler)
-        _tiles[key] = handler
+        _installed["default"] = handler
     return handler

@@ -123,7 +123,7 @@ class IncidentTableModel(QAbstractTableModel):
 
     def _sort_key(self, inc: IncidentView, col: int) -> Any:
         if col == 1:
-            return (inc.priority, inc.id)
+            return inc.priority * 1e9 + inc.id  # a number: Qt cannot compare Python tuples
         if col == AGE:
             return -inc.created_at.timestamp()
         if col == SINCE_STATUS:
