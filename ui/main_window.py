@@ -148,13 +148,34 @@ class MainWindow(QMainWindow):
             act.setCheckable(True)
             act.setChecked(self.prefs.get(LANGUAGE) == code)
             group.addAction(act)
+        help_menu = bar.addMenu(tr("&Help"))
+        self.add_action(help_menu, tr("Keyboard shortcuts"), "F1", self.show_keys)
         docks = bar.addMenu(tr("&Windows"))
         for dock in (self.intake_dock, self.incidents_dock, self.detail_dock,
                      self.status_board_dock):
             docks.addAction(dock.toggleViewAction())
 
+    def shortcut_list(self) -> list[tuple[str, str]]:
+        """Every shortcut of the window and its docks, for the F1 overview."""
+        keys = [(a.shortcut().toString(), a.text()) for a in self.actions()
+                if not a.shortcut().isEmpty()]
+        keys += [(sc.key().toString(), sc.whatsThis().rsplit(" (", 1)[0])
+                 for sc in self.intake_dock.shortcuts]
+        keys += [("1-9, Enter", tr("Dispatch from the proposal list")),
+                 ("Ctrl+N", tr("Note")), ("Ctrl+P", tr("Priority")),
+                 ("F12", tr("Close")), ("Ctrl+D", tr("Dispatch another unit"))]
+        return keys
+
+    def show_keys(self) -> None:
+        from ui.qt import QMessageBox
+
+        rows = "".join(f"<tr><td><b>{k}</b></td><td>{t}</td></tr>"
+                       for k, t in self.shortcut_list())
+        QMessageBox.information(self, tr("Keyboard shortcuts"), f"<table>{rows}</table>")
+
     def _training_banner(self) -> None:
-        banner = QLabel(tr("TRAINING — this is not the live control room"))
+        banner = QLabel(tr("TRAINING — this is not the live control room"), self)
+        self.training_banner = banner
         banner.setObjectName("training_banner")
         banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         banner.setStyleSheet("#training_banner { background: #6a1b9a; color: white; "

@@ -224,3 +224,48 @@ def test_two_workstations_on_one_database(qtbot: QtBot, sqlite_url: str, ref: Re
         watcher.stop()
         one.close()
         two.close()
+
+
+def test_training_database_is_unmistakable(qtbot: QtBot, tmp_path: Path, ref: Reference,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MELDKAMER_TRAINING_DB", str(tmp_path / "oefen.sqlite3"))
+    core = Meldkamer.open(training=True, user="trainee")
+    try:
+        assert core.training
+        win = open_window(qtbot, core, tmp_path)
+        assert win.windowTitle().startswith("[TRAINING]")
+        banner = win.menuBar().cornerWidget(Qt.Corner.TopRightCorner)
+        assert banner is not None and "TRAINING" in banner.text()
+    finally:
+        core.close()
+
+
+def test_live_database_with_incidents_cannot_become_training(
+        sqlite_url: str, ref: Reference) -> None:
+    from meldkamer.errors import StoreError
+
+    core = Meldkamer(Store(sqlite_url), ref, user="x")
+    core.incidents.create(caller_number="911")
+    with pytest.raises(StoreError, match="training needs its own"):
+        core.store.mark_training()
+    assert core.store.kind() == "live"
+    core.close()
+
+
+def test_theme_font_and_language_are_remembered(qtbot: QtBot,
+                                                station: tuple[Meldkamer, Path]) -> None:
+    core, home = station
+    win = open_window(qtbot, core, home)
+    kb = Keyboard(qtbot)
+    kb.press(Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    win.set_theme("light")
+    win.set_language("pap")
+    again = Settings(home / "settings.toml")
+    from meldkamer.settings import FONT_SCALE, LANGUAGE, THEME
+
+    assert again.get(THEME) == "light"
+    assert again.get(LANGUAGE) == "pap"
+    assert again.get(FONT_SCALE) == pytest.approx(1.1)
+    win.set_theme("dark")
+    keys = dict(win.shortcut_list())
+    assert {"F2", "F5", "F6", "F9", "F10", "F12"} <= set(keys)

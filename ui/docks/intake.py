@@ -144,6 +144,12 @@ class IntakeDock(QDockWidget):
         callback_row.addRow(tr("Callback number"), self.callback)
         outer.addLayout(callback_row)
         outer.addWidget(self.error)
+        hint = QLabel(tr("F5 create and dispatch · Ctrl+S create · F9 attach · F10 new · "
+                         "Ctrl+D other unit · Alt+Q questions · Esc discard · F1 all keys"))
+        hint.setObjectName("intake_keys")
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #8a9099;")
+        outer.addWidget(hint)
         self.setWidget(body)
         for edit in (self.caller, self.name, self.callback, self.reason):
             edit.textChanged.connect(self.schedule_save)
