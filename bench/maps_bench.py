@@ -38,7 +38,8 @@ def synthetic_addresses(n_streets: int = 800, per_street: int = 25, seed: int = 
     rnd = random.Random(seed)
     names = sorted({f"Kaya {a} {b}".strip() for a in FIRST for b in SECOND})
     rnd.shuffle(names)
-    streets, addresses = [], []
+    streets: list[tuple[str, str | None, list[tuple[float, float]]]] = []
+    addresses: list[tuple[str, str, float, float, str | None]] = []
     m_lon = M_LAT * math.cos(math.radians(12.15))
     for name in names[:n_streets]:
         lat0, lon0 = rnd.uniform(12.10, 12.25), rnd.uniform(-68.33, -68.22)
@@ -208,15 +209,16 @@ def bench_page() -> list[Row]:
             dock = ui.map.MapDock(None, places, [], cache_dir=Path(tmp) / f"c{i}")
             dock.resize(1000, 700)
             dock.show()
-            _wait(dock.ready, lambda d=dock: d.is_ready)
+            _wait(dock.ready, lambda d=dock: bool(d.is_ready))  # type: ignore[misc]
             loads.append((time.perf_counter() - t0) * 1000)
             docks.append(dock)
         warm = loads[1:]
         dock = docks[-1]
         rnd = random.Random(4)
-        base = [{"callsign": f"U-{i:03d}", "lat": rnd.uniform(12.05, 12.30),
-                 "lon": rnd.uniform(-68.40, -68.20), "status": "available_mobile"}
-                for i in range(200)]
+        base: list[dict[str, Any]] = [
+            {"callsign": f"U-{i:03d}", "lat": rnd.uniform(12.05, 12.30),
+             "lon": rnd.uniform(-68.40, -68.20), "status": "available_mobile"}
+            for i in range(200)]
         done: list[int] = []
         dock.applied.connect(done.append)
         dock.set_units(base)
@@ -227,7 +229,7 @@ def bench_page() -> list[Row]:
                      for u in base]
             t0 = time.perf_counter()
             seq = dock.set_units(moved)
-            _wait(dock.applied, lambda s=seq: s in done)
+            _wait(dock.applied, lambda s=seq: s in done)  # type: ignore[misc]
             updates.append((time.perf_counter() - t0) * 1000)
         dock.applied.disconnect(done.append)
         for d in docks:

@@ -30,6 +30,8 @@ class MapBridge(QObject):
     """The page has loaded and connected to the channel."""
     applied = Signal(int)
     """The page has applied the message with this sequence number."""
+    failed = Signal(int, str)
+    """The page could not apply the message with this sequence number (and why)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -55,5 +57,9 @@ class MapBridge(QObject):
                 self.incident_clicked.emit(str(event["number"]))
             elif kind == "ready":
                 self.ready.emit()
+            elif kind == "error":
+                _log.warning("the map page could not apply %s (seq %s): %s",
+                             event.get("op"), event.get("seq"), event.get("message"))
+                self.failed.emit(int(event.get("seq") or 0), str(event.get("message")))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             _log.warning("bad message from the map page: %r (%s)", text[:200], exc)

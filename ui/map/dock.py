@@ -10,7 +10,6 @@ so updates made before the page is ready, or across a reload, are never lost.
 from __future__ import annotations
 
 import logging
-import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -23,6 +22,7 @@ from ui.map.guard import TILE_URL, LocalOnlyGuard, tile_handler
 from ui.map.webengine import (
     QButtonGroup,
     QCheckBox,
+    QHBoxLayout,
     QToolButton,
     QUrl,
     QWebChannel,
@@ -30,8 +30,9 @@ from ui.map.webengine import (
     QWebEngineProfile,
     QWebEngineSettings,
     QWebEngineView,
+    schemes_registered,
 )
-from ui.qt import QDockWidget, QHBoxLayout, QVBoxLayout, QWidget, Signal
+from ui.qt import QDockWidget, Qt, QVBoxLayout, QWidget, Signal
 
 _log = logging.getLogger(__name__)
 
@@ -66,6 +67,28 @@ def _incident_message(incident: Mapping[str, Any]) -> dict[str, Any] | None:
     return out
 
 
+class MapPage(QWebEnginePage):
+    """The map's web page: it never navigates away from the generated map file."""
+
+    navigation_refused = Signal(str)
+    """The page tried to leave the map for this URL and was stopped."""
+
+    def __init__(self, profile: QWebEngineProfile, parent: QWidget | None = None) -> None:
+        super().__init__(profile, parent)
+        self.home: QUrl | None = None
+
+    def acceptNavigationRequest(self, url: QUrl | str, kind: QWebEnginePage.NavigationType,
+                                is_main_frame: bool) -> bool:
+        if not is_main_frame or self.home is None:
+            return True
+        target = QUrl(url) if isinstance(url, str) else url
+        if target.scheme() == "file" and target.path() == self.home.path():
+            return True
+        _log.warning("the map page refused to navigate to %s", target.toString())
+        self.navigation_refused.emit(target.toString())
+        return False
+
+
 class MapDock(QDockWidget):
     """Units, incidents, places and stations on the offline island map."""
 
@@ -92,8 +115,9 @@ class MapDock(QDockWidget):
         self._hidden: set[str] = set()
         self._pending: list[dict[str, Any]] = []
         self._roads: dict[str, Any] | None = None
-        self._own_cache = cache_dir is None
-        self.cache_dir = Path(cache_dir or tempfile.mkdtemp(prefix="meldkamer-map-"))
+        # A folder of our own is removed with the dock, or at the latest at exit.
+        self._tmp = None if cache_dir else tempfile.TemporaryDirectory(prefix="meldkamer-map-")
+        self.cache_dir = Path(cache_dir or self._tmp.name)  # type: ignore[union-attr]
 
         body = QWidget(self)
         layout = QVBoxLayout(body)
@@ -107,12 +131,14 @@ class MapDock(QDockWidget):
 
         profile = QWebEngineProfile.defaultProfile()
         self.tiles = tile_handler()
-        has_tiles = geodata.has_tiles(self.geodata_path) and self.tiles.set_source(
-            geodata.tiles_file(self.geodata_path))  # type: ignore[arg-type]
+        has_tiles = (schemes_registered() and geodata.has_tiles(self.geodata_path)
+                     and self.tiles.set_source(
+                         geodata.tiles_file(self.geodata_path)))  # type: ignore[arg-type]
         self.toggles["tiles"].setEnabled(bool(has_tiles))
         self.toggles["roads"].setEnabled(geodata.has_osm(self.geodata_path))
 
-        self.web_page = QWebEnginePage(profile, self.view)
+        self.web_page = MapPage(profile, self.view)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         settings = self.web_page.settings()
         settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls,
                               False)
@@ -131,7 +157,8 @@ class MapDock(QDockWidget):
         self.bridge.incident_clicked.connect(self.incident_clicked)
         self.web_page.loadStarted.connect(self._on_load_started)
         self.web_page.loadFinished.connect(self._on_load_finished)
-        self.destroyed.connect(self._cleanup_cache)
+        if self._tmp is not None:
+            self.destroyed.connect(lambda *_, tmp=self._tmp: tmp.cleanup())
 
         tiles = None
         if has_tiles:
@@ -141,7 +168,8 @@ class MapDock(QDockWidget):
         self.page_path = page.render(self.cache_dir / "map.html", island=island,
                                      places=list(places), stations=list(stations),
                                      tiles=tiles)
-        self.view.load(QUrl.fromLocalFile(str(self.page_path)))
+        self.web_page.home = QUrl.fromLocalFile(str(self.page_path))
+        self.view.load(self.web_page.home)
 
     # -- controls -------------------------------------------------------------------------
 
@@ -219,10 +247,6 @@ class MapDock(QDockWidget):
         if keep:
             self._pending.append(message)
         return 0
-
-    def _cleanup_cache(self) -> None:
-        if self._own_cache:
-            shutil.rmtree(self.cache_dir, ignore_errors=True)
 
     # -- public API -----------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QUrl
+from PySide6.QtCore import QBuffer, QByteArray, QEvent, QEventLoop, QIODevice, QPoint, QUrl
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import (
     QWebEnginePage,
@@ -23,12 +23,13 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlSchemeHandler,
 )
 from PySide6.QtWebEngineWidgets import QWebEngineView
-from PySide6.QtWidgets import QApplication, QButtonGroup, QCheckBox, QToolButton
+from PySide6.QtWidgets import QApplication, QButtonGroup, QCheckBox, QHBoxLayout, QToolButton
 
 import ui.qt  # noqa: F401  (sets QTWEBENGINE_DISABLE_SANDBOX when running as root)
 
 __all__ = [
-    "TILE_SCHEME", "QBuffer", "QButtonGroup", "QByteArray", "QCheckBox", "QIODevice",
+    "TILE_SCHEME", "QBuffer", "QButtonGroup", "QByteArray", "QCheckBox", "QEvent",
+    "QEventLoop", "QHBoxLayout", "QIODevice",
     "QPoint", "QToolButton", "QUrl", "QWebChannel", "QWebEnginePage", "QWebEngineProfile",
     "QWebEngineSettings", "QWebEngineUrlRequestInfo", "QWebEngineUrlRequestInterceptor",
     "QWebEngineUrlRequestJob", "QWebEngineUrlScheme", "QWebEngineUrlSchemeHandler",
