@@ -12,6 +12,7 @@ import queue
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from typing import Protocol, runtime_checkable
@@ -163,6 +164,7 @@ class SerialLink:
         self.name = name or (self._url or type(port).__name__)
         self.baudrate = baudrate
         self.on_line = on_line
+        self.recent_lines: deque[str] = deque(maxlen=50)  # what a technician wants to see
         self.on_data = on_data
         self.on_up = on_up
         self.on_down = on_down
@@ -346,6 +348,7 @@ class SerialLink:
         if lines:
             self._count("lines", len(lines))
         for line in lines:
+            self.recent_lines.append(line)
             self._call(self.on_line, line)
 
     def _write_loop(self) -> None:

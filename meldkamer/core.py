@@ -79,6 +79,7 @@ class Meldkamer:
         bus: EventBus | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
+        from meldkamer.services.alarms import AlarmService
         from meldkamer.services.dispatch import DispatchService
         from meldkamer.services.incidents import IncidentService
         from meldkamer.services.intake import IntakeService
@@ -90,10 +91,12 @@ class Meldkamer:
         self.bus = bus or EventBus()
         self.clock = clock
         self.local_seqs: set[int] = set()
+        self._geo: Any = None
         self.incidents = IncidentService(self)
         self.units = UnitService(self)
         self.dispatch = DispatchService(self)
         self.intake = IntakeService(self)
+        self.alarms = AlarmService(self)
         self.training = store.kind() == "training"
 
     @classmethod
@@ -112,6 +115,15 @@ class Meldkamer:
             store.mark_training()
         ref = load_reference(reference_dir or config.reference_dir())
         return cls(store, ref, user=config.current_user(user))
+
+    @property
+    def geo(self) -> Any:
+        """Geocoding and travel times from the maps package (built on first use)."""
+        if self._geo is None:
+            from meldkamer.geo import Geo
+
+            self._geo = Geo(self)
+        return self._geo
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:

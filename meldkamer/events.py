@@ -38,6 +38,23 @@ class UnitChanged(DomainEvent):
     action: str
 
 
+@dataclass(frozen=True)
+class AlarmChanged(DomainEvent):
+    """An emergency alarm was raised or acknowledged."""
+
+    alarm_id: int
+    callsign: str
+    action: str
+
+
+@dataclass(frozen=True)
+class UnitDispatched(DomainEvent):
+    """A unit was dispatched to an incident (the radio sends it the details)."""
+
+    number: str
+    callsign: str
+
+
 Handler = Callable[[DomainEvent], None]
 
 

@@ -44,6 +44,9 @@ class Settings:
             raw = tomllib.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
             raw = {}
+        gateways = raw.get("gateway", [])
+        self._gateways: list[dict[str, Any]] = [g for g in gateways if isinstance(g, dict)] \
+            if isinstance(gateways, list) else []
         for setting in ALL:
             section, _, name = setting.key.partition(".")
             value = raw.get(section, {}).get(name) if isinstance(raw.get(section), dict) else None
@@ -71,13 +74,24 @@ class Settings:
         self._save()
         return True
 
+    def gateways(self) -> list[dict[str, Any]]:
+        """The configured radio and serial gateways (``[[gateway]]`` tables), unchecked."""
+        return [dict(g) for g in self._gateways]
+
+    def set_gateways(self, gateways: list[dict[str, Any]]) -> None:
+        """Replace the gateway list and save."""
+        self._gateways = [dict(g) for g in gateways]
+        self._save()
+
     def _save(self) -> None:
         import tomli_w
 
-        tree: dict[str, dict[str, Any]] = {}
+        tree: dict[str, Any] = {}
         for key, value in self._values.items():
             section, _, name = key.partition(".")
             tree.setdefault(section, {})[name] = value
+        if self._gateways:
+            tree["gateway"] = self._gateways
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(tomli_w.dumps(tree), encoding="utf-8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from meldkamer.events import DomainEvent, EventBus, IncidentChanged, UnitChanged
+from meldkamer.events import AlarmChanged, DomainEvent, EventBus, IncidentChanged, UnitChanged
 from ui.qt import QObject, Signal
 
 
@@ -15,6 +15,8 @@ class EventBridge(QObject):
     """An incident (by number) changed: reload that row."""
     unit_changed = Signal(str)
     """A unit (by callsign, or '*' for the whole roster) changed: reload it."""
+    alarm_changed = Signal(int, str, str)
+    """An emergency alarm (id, callsign, action) was raised or acknowledged."""
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -25,6 +27,8 @@ class EventBridge(QObject):
             self.incident_changed.emit(event.number)
         elif isinstance(event, UnitChanged):
             self.unit_changed.emit(event.callsign)
+        elif isinstance(event, AlarmChanged):
+            self.alarm_changed.emit(event.alarm_id, event.callsign, event.action)
 
     def close(self) -> None:
         self._unsubscribe()

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from meldkamer.cli import commands as c
+from meldkamer.cli import gateway as gateway_cli
 
 
 def _positive(text: str) -> int:
@@ -160,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text")
     p.add_argument("--limit", type=_positive, default=50, help="at most this many (1-10000)")
     p.set_defaults(func=c.incident_search)
+
+    gateway_cli.add_commands(sub, cmd)
 
     au = cmd(sub, "audit", "the audit trail").add_subparsers(dest="audit_cmd", required=True)
     cmd(au, "verify", "check the audit hash chain").set_defaults(func=c.audit_verify)

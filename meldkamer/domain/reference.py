@@ -160,6 +160,26 @@ class Place:
 
 
 @dataclass(frozen=True)
+class RadioPlan:
+    """How statuses are coded on the air (radio.toml)."""
+
+    status_offset: int = 0x8002
+    emergency_radio: frozenset[int] = frozenset({0})
+    dispatch_text: str = "{number} {classification} P{priority}{urgency} {address}"
+
+    def value_of(self, radio: int) -> int:
+        """The 16-bit on-air value of a radio status number."""
+        return self.status_offset + radio
+
+    def radio_of(self, value: int) -> int:
+        """The radio status number an on-air value stands for."""
+        return value - self.status_offset
+
+    def is_emergency(self, value: int) -> bool:
+        return self.radio_of(value) in self.emergency_radio
+
+
+@dataclass(frozen=True)
 class Reference:
     """All reference data, validated and cross-checked."""
 
@@ -173,6 +193,7 @@ class Reference:
     dispositions: Mapping[str, Disposition]
     places: tuple[Place, ...] = ()
     sources: Mapping[str, str] = field(default_factory=dict)
+    radio: RadioPlan = field(default_factory=RadioPlan)
 
     def island(self, text: str) -> Island:
         """Resolve an island by ISO code (BO), number prefix (BON) or name."""
@@ -417,6 +438,12 @@ def load_reference(site_dir: Path | None = None) -> Reference:
             for d in disp.get("disposition", [])
         }
         places = _places(_read_toml("places.toml", site_dir, sources), islands)
+        raw_radio = _read_toml("radio.toml", site_dir, sources)
+        radio = RadioPlan(
+            status_offset=int(raw_radio.get("status_offset", 0x8002)),
+            emergency_radio=frozenset(int(v) for v in raw_radio.get("emergency_radio", [0])),
+            dispatch_text=str(raw_radio.get("dispatch_text", RadioPlan.dispatch_text)),
+        )
     except (KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as exc:
         raise ReferenceDataError(f"reference data is malformed: {exc!r}") from exc
     home = isl.get("home", next(iter(islands)))
@@ -433,4 +460,5 @@ def load_reference(site_dir: Path | None = None) -> Reference:
         dispositions=dispositions,
         places=places,
         sources=sources,
+        radio=radio,
     )

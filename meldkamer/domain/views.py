@@ -130,6 +130,8 @@ class Proposal(View):
     status: str
     reason: str
     rank: int
+    travel_s: float | None = None
+    routed: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -195,3 +197,18 @@ class DuplicateCandidate(View):
     reason: str
     distance_m: float | None
     classification: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class AlarmView(View):
+    """An emergency raised by a unit."""
+
+    id: int
+    callsign: str
+    kind: str
+    raised_at: datetime
+    lat: float | None
+    lon: float | None
+    incident: str | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 
 from meldkamer.errors import MeldkamerError
-from meldkamer.events import DomainEvent, IncidentChanged, UnitChanged
+from meldkamer.events import AlarmChanged, DomainEvent, IncidentChanged, UnitChanged
 from meldkamer.store.models import AuditEvent
 
 if TYPE_CHECKING:
@@ -52,6 +52,13 @@ def changes_since(core: Meldkamer, seq: int, limit: int = 1000) -> list[DomainEv
             incident = _incident_of(data)
             if incident:
                 events.append(IncidentChanged(seq=s, number=incident, action=action))
+        elif entity == "alarm":
+            import json
+
+            callsign = json.loads(data).get("callsign", "")
+            events.append(AlarmChanged(seq=s, alarm_id=int(key), callsign=callsign,
+                                       action=action))
+            events.append(UnitChanged(seq=s, callsign=callsign, action=action))
         elif entity == "roster":
             events.append(UnitChanged(seq=s, callsign="*", action=action))
     return events

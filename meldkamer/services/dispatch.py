@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -13,7 +13,7 @@ from meldkamer.domain.geo import distance_m
 from meldkamer.domain.status_machine import check_transition
 from meldkamer.domain.views import IncidentView, Proposal, ProposalSet
 from meldkamer.errors import InvalidInput, Refused
-from meldkamer.events import IncidentChanged, UnitChanged
+from meldkamer.events import IncidentChanged, UnitChanged, UnitDispatched
 from meldkamer.services.common import incident_view, load_incident, load_unit
 from meldkamer.store.models import Assignment, Incident, Unit, UnitStatusChange
 
@@ -27,6 +27,10 @@ def _position(unit: Unit) -> tuple[float, float] | None:
     if unit.station is not None:
         return unit.station.lat, unit.station.lon
     return None
+
+
+def _travel(t: Any) -> dict[str, Any]:
+    return {} if t is None else {"travel_s": t.seconds, "routed": t.routed}
 
 
 def _km(metres: float | None) -> str:
@@ -87,7 +91,26 @@ class DispatchService:
 
         avail = [u for u in units if ref.statuses[u.status].available and u.id not in assigned]
         distances = {u.id: dist(u) for u in avail}
-        avail.sort(key=lambda u: (distances[u.id] is None, distances[u.id] or 0.0, u.callsign))
+        travel: dict[str, Any] = {}
+        if here is not None:
+            located = [(u.callsign, *pos, tuple(u.capabilities)) for u in avail
+                       if (pos := _position(u)) is not None]
+            travel = self.core.geo.travel(here[0], here[1], located)
+
+        def order(u: Unit) -> tuple[bool, float, str]:
+            t = travel.get(u.callsign)
+            if t is not None:
+                return (False, t.seconds, u.callsign)
+            return (distances[u.id] is None, (distances[u.id] or 0.0) * 1e6, u.callsign)
+
+        avail.sort(key=order)
+
+        def how(u: Unit) -> str:
+            t = travel.get(u.callsign)
+            if t is None:
+                return _km(distances[u.id])
+            kind = "by road" if t.routed else "estimate"
+            return f"{t.seconds / 60:.0f} min {kind}, {_km(distances[u.id])}"
         chosen: list[Proposal] = []
         taken: set[int] = set()
         unmet: list[str] = []
@@ -100,8 +123,8 @@ class DispatchService:
             chosen.append(Proposal(
                 callsign=pick.callsign, discipline=pick.discipline, capability=cap,
                 distance_m=distances[pick.id], status=pick.status,
-                reason=f"needed: {cap}; nearest available ({_km(distances[pick.id])})",
-                rank=len(chosen) + 1,
+                reason=f"needed: {cap}; nearest available ({how(pick)})",
+                rank=len(chosen) + 1, **_travel(travel.get(pick.callsign)),
             ))
         wanted = set(needs)
         for u in avail:
@@ -113,9 +136,15 @@ class DispatchService:
             chosen.append(Proposal(
                 callsign=u.callsign, discipline=u.discipline, capability=cap,
                 distance_m=distances[u.id], status=u.status,
-                reason=f"{why}: {cap} ({_km(distances[u.id])})", rank=len(chosen) + 1,
+                reason=f"{why}: {cap} ({how(u)})", rank=len(chosen) + 1,
+                **_travel(travel.get(u.callsign)),
             ))
-        method = "straight-line distance" if here else "no coordinates: order by callsign"
+        if not here:
+            method = "no coordinates: order by callsign"
+        elif any(t.routed for t in travel.values()):
+            method = "travel time by road (estimates where no road connects)"
+        else:
+            method = "travel time estimated from straight-line distance (no road data)"
         return ProposalSet(inc.number, inc.island, inc.classification, tuple(chosen),
                            tuple(unmet), method)
 
@@ -184,6 +213,7 @@ class DispatchService:
                     text += f" (override: {reason})"
                 tx.log(inc, "dispatch", text)
                 tx.publish(UnitChanged(seq=seq, callsign=unit.callsign, action="dispatch"))
+                tx.publish(UnitDispatched(seq=seq, number=inc.number, callsign=unit.callsign))
             inc.updated_at = tx.now
             tx.publish(IncidentChanged(seq=seq, number=inc.number, action="dispatch"))
             tx.session.flush()

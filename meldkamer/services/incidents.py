@@ -223,12 +223,14 @@ class IncidentService:
             self._done(tx, inc, "incident.priority", old=old, new=priority, reason=reason)
             return incident_view(tx.session, inc, self.core.ref)
 
-    def add_note(self, number: str, text: str) -> IncidentView:
-        """Add a free-text note to the incident log."""
+    def add_note(self, number: str, text: str, *, kind: str = "note") -> IncidentView:
+        """Add a free-text note (or a radio line) to the incident log."""
         note = validate.clean_text(text, "note", limit=validate.MAX_NOTE, required=True)
+        if kind not in ("note", "radio"):
+            raise InvalidInput("a log line is a note or a radio line, not {kind!r}", kind=kind)
         with self.core.transaction() as tx:
             inc = load_incident(tx.session, number)
-            tx.log(inc, "note", note)
+            tx.log(inc, kind, note)
             self._done(tx, inc, "incident.note", length=len(note))
             return incident_view(tx.session, inc, self.core.ref)
 

@@ -15,7 +15,6 @@ from meldkamer.domain.lookup import (
     LocationSearch,
     NamedPoint,
     PointSource,
-    place_points,
 )
 from meldkamer.domain.views import (
     CallerHistory,
@@ -53,7 +52,7 @@ class IntakeService:
                 stations = [NamedPoint(s.name, "station", s.lat, s.lon, s.island, (s.code,))
                             for s in session.execute(select(Station)).scalars()]
             self._locations = LocationSearch(self.core.ref, [
-                PointSource(place_points(self.core.ref), "places"),
+                self.core.geo,  # addresses, streets and places (maps package)
                 PointSource(stations, "stations"),
             ])
         return self._locations

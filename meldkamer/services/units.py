@@ -87,6 +87,27 @@ class UnitService:
                 tx.publish(IncidentChanged(seq=seq, number=inc.number, action="unit.status"))
             return unit_view(unit)
 
+    def by_issi(self, issi: int) -> UnitView | None:
+        """The unit carrying this radio, if any."""
+        with self.core.store.read() as session:
+            unit = session.execute(
+                select(Unit).where(Unit.issi == int(issi))
+                .options(selectinload(Unit.station), selectinload(Unit.incident))
+            ).scalar_one_or_none()
+            return unit_view(unit) if unit else None
+
+    def set_position(self, callsign: str, lat: float, lon: float, *,
+                     source: str = "radio") -> UnitView:
+        """Record where a unit is (from its radio or GPS)."""
+        la, lo = validate.coordinate(lat, lon)
+        with self.core.transaction() as tx:
+            unit = load_unit(tx.session, callsign)
+            unit.lat, unit.lon, unit.position_at = la, lo, tx.now
+            seq = tx.audit("unit.position", "unit", unit.callsign, lat=la, lon=lo,
+                           source=source)
+            tx.publish(UnitChanged(seq=seq, callsign=unit.callsign, action="position"))
+            return unit_view(unit)
+
     def import_roster(self, path: Path | None = None, *, data: dict[str, Any] | None = None,
                       demo: bool = False) -> tuple[int, int]:
         """Add or update stations and units from TOML; returns (stations, units) touched."""

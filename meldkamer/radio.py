@@ -1,0 +1,272 @@
+"""The radio integration: gateways in settings, hardware events in, dispatch texts out.
+
+Hardware events arrive on gateway threads; they are queued and applied by one worker
+thread through the normal services, so a received status follows the same rules as an
+operator's (an illegal transition is logged, not applied). A dispatch publishes
+``UnitDispatched``; the worker sends the unit an SDS text and logs the delivery report.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from hardware.events import (
+    DeliveryReport,
+    EmergencyReceived,
+    FixReceived,
+    HardwareEvent,
+    PositionReceived,
+    StatusReceived,
+    TextReceived,
+)
+from hardware.gateway import PeiGateway
+from hardware.nmea import NmeaGateway
+from meldkamer.core import Meldkamer
+from meldkamer.errors import InvalidInput, MeldkamerError
+from meldkamer.events import DomainEvent, UnitDispatched
+
+log = logging.getLogger(__name__)
+PROTOCOLS = ("pei", "nmea")
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    """One configured gateway (settings.toml ``[[gateway]]``)."""
+
+    name: str
+    url: str
+    protocol: str = "pei"
+    baud: int = 115200
+    unit: str = ""  # for an NMEA receiver: the callsign of the unit it sits in
+
+    @classmethod
+    def parse(cls, raw: dict[str, Any]) -> GatewayConfig:
+        """Validate one settings entry; a bad one is refused with the reason."""
+        try:
+            cfg = cls(name=str(raw.get("name") or raw["url"]), url=str(raw["url"]),
+                      protocol=str(raw.get("protocol", "pei")).lower(),
+                      baud=int(raw.get("baud", 115200)), unit=str(raw.get("unit", "")))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidInput("gateway settings {raw!r} are incomplete: {error}", raw=raw,
+                               error=exc) from exc
+        if cfg.protocol not in PROTOCOLS:
+            raise InvalidInput("gateway {name}: protocol must be pei or nmea", name=cfg.name)
+        if cfg.protocol == "nmea" and not cfg.unit:
+            raise InvalidInput("gateway {name}: an NMEA receiver needs the unit it sits in",
+                               name=cfg.name)
+        return cfg
+
+
+@dataclass(frozen=True)
+class RadioNote:
+    """Something the technician panel shows: an event, decoded, with its time."""
+
+    at: float
+    gateway: str
+    text: str
+
+
+Gateway = PeiGateway | NmeaGateway
+
+
+class RadioLink:
+    """All gateways of this workstation and the worker that applies what they hear."""
+
+    def __init__(self, core: Meldkamer, configs: list[GatewayConfig]) -> None:
+        self.core = core
+        self.configs = configs
+        self.gateways: dict[str, Gateway] = {}
+        self.notes: deque[RadioNote] = deque(maxlen=200)
+        self.counts: dict[str, int] = {"applied": 0, "refused": 0, "unknown_unit": 0,
+                                       "sent": 0, "send_failed": 0}
+        self.on_applied: Callable[[HardwareEvent, float], None] | None = None
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._worker = threading.Thread(target=self._run, name="radio-link", daemon=True)
+        self._unsubscribe: Callable[[], None] | None = None
+
+    def start(self) -> RadioLink:
+        """Open every gateway (in the background) and start applying events."""
+        plan = self.core.ref.radio
+        emergency = tuple(plan.value_of(r) for r in plan.emergency_radio)
+        for cfg in self.configs:
+            gw: Gateway
+            if cfg.protocol == "pei":
+                gw = PeiGateway(cfg.url, name=cfg.name, baudrate=cfg.baud,
+                                emergency_statuses=emergency)
+            else:
+                gw = NmeaGateway(cfg.url, name=cfg.name, baudrate=cfg.baud)
+            gw.subscribe(partial(self._enqueue, cfg))
+            self.gateways[cfg.name] = gw
+            gw.start()
+        self._unsubscribe = self.core.bus.subscribe(self._on_domain)
+        self._worker.start()
+        return self
+
+    def stop(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+        self._queue.put(None)
+        for gw in self.gateways.values():
+            gw.stop()
+        if self._worker.is_alive():
+            self._worker.join(5)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until everything queued so far has been applied (tests, shutdown)."""
+        done = threading.Event()
+        self._queue.put(done)
+        return done.wait(timeout)
+
+    def _enqueue(self, cfg: GatewayConfig, event: HardwareEvent) -> None:
+        self._queue.put((cfg, event))  # never block a gateway thread
+
+    def _on_domain(self, event: DomainEvent) -> None:
+        if isinstance(event, UnitDispatched):
+            self._queue.put(event)
+
+    def _note(self, gateway: str, text: str) -> None:
+        self.notes.append(RadioNote(time.time(), gateway, text))
+
+    # -- the worker --------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if isinstance(item, threading.Event):
+                item.set()
+                continue
+            try:
+                if isinstance(item, UnitDispatched):
+                    self._send_dispatch(item)
+                elif isinstance(item, tuple) and item[0] == "report":
+                    self._log_report(*item[1:])
+                else:
+                    cfg, event = item
+                    self._apply(cfg, event)
+            except MeldkamerError as exc:
+                log.warning("radio: %s", exc)
+                self._note("-", str(exc))
+            except Exception:
+                log.exception("radio: failed on %r", item)
+
+    def _apply(self, cfg: GatewayConfig, event: HardwareEvent) -> None:
+        self._note(cfg.name, _describe(event))
+        if isinstance(event, FixReceived):
+            if event.fix.valid and event.fix.lat is not None and event.fix.lon is not None:
+                self.core.units.set_position(cfg.unit, event.fix.lat, event.fix.lon,
+                                             source="gps")
+                self._applied(event)
+            return
+        issi = getattr(event, "issi", None)
+        if issi is None:
+            return
+        unit = self.core.units.by_issi(issi)
+        if unit is None:
+            self.counts["unknown_unit"] += 1
+            self._note(cfg.name, f"ISSI {issi} belongs to no unit")
+            return
+        plan = self.core.ref.radio
+        if isinstance(event, EmergencyReceived):
+            kind = "lip" if event.cause == "lip" else "button"
+            self.core.alarms.raise_alarm(unit.callsign, kind, lat=event.lat, lon=event.lon)
+            self._applied(event)
+        elif isinstance(event, StatusReceived):
+            if plan.is_emergency(event.value):
+                return  # the gateway also publishes EmergencyReceived for it
+            status = self.core.ref.status_of_radio(plan.radio_of(event.value))
+            if status is None:
+                self.counts["refused"] += 1
+                self._note(cfg.name, f"{unit.callsign}: unknown status value {event.value:#06x}")
+                return
+            try:
+                self.core.units.set_status(unit.callsign, status.code, source="radio")
+            except MeldkamerError as exc:
+                self.counts["refused"] += 1
+                self._note(cfg.name, f"{unit.callsign}: {exc}")
+                log.info("radio status from %s not applied: %s", unit.callsign, exc)
+                if unit.incident:
+                    self.core.incidents.add_note(
+                        unit.incident, f"Radiostatus {status.radio} van {unit.callsign} "
+                        f"niet verwerkt: {exc}", kind="radio")
+                return
+            self._applied(event)
+        elif isinstance(event, PositionReceived):
+            self.core.units.set_position(unit.callsign, event.lat, event.lon)
+            self._applied(event)
+        elif isinstance(event, TextReceived) and unit.incident:
+            self.core.incidents.add_note(unit.incident,
+                                         f"SDS van {unit.callsign}: {event.text}", kind="radio")
+            self._applied(event)
+
+    def _applied(self, event: HardwareEvent) -> None:
+        self.counts["applied"] += 1
+        if self.on_applied is not None:
+            self.on_applied(event, time.perf_counter())
+
+    def _pei(self) -> PeiGateway | None:
+        ready = [g for g in self.gateways.values() if isinstance(g, PeiGateway) and g.ready]
+        return ready[0] if ready else None
+
+    def _send_dispatch(self, event: UnitDispatched) -> None:
+        unit = self.core.units.get(event.callsign)
+        if unit.issi is None:
+            return
+        gw = self._pei()
+        if gw is None:
+            self.core.incidents.add_note(event.number, f"Geen radioverbinding: {unit.callsign} "
+                                         "niet per SDS gealarmeerd", kind="radio")
+            return
+        inc = self.core.incidents.summary(event.number)
+        text = self.core.ref.radio.dispatch_text.format(
+            number=inc.number, classification=inc.classification or "",
+            name=inc.classification_name, priority=inc.priority,
+            urgency=f" {inc.urgency}" if inc.urgency else "", address=inc.address,
+            lat=inc.lat, lon=inc.lon)[:400]
+        result = gw.send_text(unit.issi, text, on_report=lambda r: self._queue.put(
+            ("report", event.number, unit.callsign, r)))
+        if result.ok:
+            self.counts["sent"] += 1
+            self.core.incidents.add_note(event.number, f"SDS naar {unit.callsign}: {text}",
+                                         kind="radio")
+        else:
+            self.counts["send_failed"] += 1
+            self.core.incidents.add_note(event.number, f"SDS naar {unit.callsign} mislukt: "
+                                         f"{result.error}", kind="radio")
+
+    def _log_report(self, number: str, callsign: str, report: DeliveryReport) -> None:
+        word = "afgeleverd" if report.delivered else f"niet afgeleverd ({report.status})"
+        self.core.incidents.add_note(number, f"SDS bij {callsign} {word}", kind="radio")
+
+    def status(self) -> list[dict[str, Any]]:
+        """Each gateway's state and counters, for the technician panel."""
+        out = []
+        for cfg in self.configs:
+            gw = self.gateways.get(cfg.name)
+            stats: dict[str, Any] = gw.stats() if gw else {"state": "stopped"}
+            stats.update(name=cfg.name, url=cfg.url, protocol=cfg.protocol)
+            stats["recent_lines"] = list(gw.link.recent_lines)[-10:] if gw else []
+            out.append(stats)
+        return out
+
+
+def _describe(event: HardwareEvent) -> str:
+    data = event.to_dict()
+    data.pop("source", None)
+    data.pop("received", None)
+    kind = data.pop("type", "event")
+    return f"{kind} " + " ".join(f"{k}={v}" for k, v in data.items() if v is not None)
+
+
+def load_configs(raw: list[dict[str, Any]]) -> list[GatewayConfig]:
+    """Gateway settings, validated; a workstation without gateways runs fine."""
+    return [GatewayConfig.parse(r) for r in raw]

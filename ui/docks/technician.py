@@ -1,0 +1,147 @@
+"""The technician panel: gateways with their state and counters, what they hear, link tests.
+
+The loopback test runs on its own thread (it may take seconds on a slow line) and
+reports progress; results come back as a table.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from meldkamer.i18n import tr
+from meldkamer.radio import RadioLink
+from ui.qt import (
+    QAbstractItemView,
+    QComboBox,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+
+GATEWAY_COLUMNS = ("Name", "Port", "Protocol", "State", "Bytes in", "Lines", "Errors",
+                   "Reconnects")
+
+
+class TechnicianDock(QDockWidget):
+    """Gateways, their last lines, and a loopback test."""
+
+    progressed = Signal(float)
+    """The link test advanced (0..1); emitted from the test thread."""
+    finished = Signal(object)
+    """The link test ended: a result dict, or an exception."""
+
+    def __init__(self, link: RadioLink | None, parent: QWidget | None = None) -> None:
+        super().__init__(tr("Technician"), parent)
+        self.setObjectName("dock_technician")
+        self.link = link
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        self.gateways = QTableWidget(0, len(GATEWAY_COLUMNS), objectName="gateways")
+        self.gateways.setHorizontalHeaderLabels([tr(c) for c in GATEWAY_COLUMNS])
+        self.gateways.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.gateways.verticalHeader().setVisible(False)
+        self.gateways.setMaximumHeight(120)
+        layout.addWidget(QLabel(f"<b>{tr('Gateways')}</b>"))
+        layout.addWidget(self.gateways)
+        self.lines = QPlainTextEdit(objectName="gateway_lines")
+        self.lines.setReadOnly(True)
+        self.lines.setMaximumBlockCount(400)
+        layout.addWidget(QLabel(f"<b>{tr('Last lines (raw, then decoded)')}</b>"))
+        layout.addWidget(self.lines, 1)
+        test = QHBoxLayout()
+        self.url = QLineEdit("loop://", objectName="loopback_url")
+        self.pattern = QComboBox(objectName="loopback_pattern")
+        self.pattern.addItems(["prbs9", "prbs15"])
+        self.nbytes = QSpinBox(objectName="loopback_bytes")
+        self.nbytes.setRange(64, 16 * 1024 * 1024)
+        self.nbytes.setValue(65536)
+        self.run_button = QPushButton(tr("Loopback test"), objectName="loopback_run")
+        self.run_button.clicked.connect(self.run_test)
+        for w in (self.url, self.pattern, self.nbytes, self.run_button):
+            test.addWidget(w)
+        layout.addWidget(QLabel(f"<b>{tr('Link test')}</b>"))
+        layout.addLayout(test)
+        self.progress = QProgressBar(objectName="loopback_progress")
+        self.progress.setRange(0, 1000)
+        layout.addWidget(self.progress)
+        self.result = QTableWidget(0, 2, objectName="loopback_result")
+        self.result.setHorizontalHeaderLabels([tr("Measure"), tr("Result")])
+        self.result.horizontalHeader().setStretchLastSection(True)
+        self.result.verticalHeader().setVisible(False)
+        layout.addWidget(self.result, 1)
+        self.setWidget(body)
+        self.progressed.connect(lambda f: self.progress.setValue(int(f * 1000)))
+        self.finished.connect(self._show_result)
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start(1000)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the gateways' counters (in memory, no I/O)."""
+        if self.link is None:
+            self.gateways.setRowCount(0)
+            return
+        rows = self.link.status()
+        self.gateways.setRowCount(len(rows))
+        for r, gw in enumerate(rows):
+            link = gw.get("link", {}) if isinstance(gw.get("link"), dict) else {}
+            counters = link.get("counters", link) if isinstance(link, dict) else {}
+            values = [gw.get("name"), gw.get("url"), gw.get("protocol"), gw.get("state"),
+                      counters.get("bytes_in", ""), counters.get("lines", ""),
+                      counters.get("errors", ""), counters.get("reconnects", "")]
+            for c, value in enumerate(values):
+                self.gateways.setItem(r, c, QTableWidgetItem(str(value)))
+        text = []
+        for gw in rows:
+            text += [f"{gw.get('name')} < {line}" for line in gw.get("recent_lines", [])]
+        text += [f"{n.gateway} = {n.text}" for n in list(self.link.notes)[-15:]]
+        joined = "\n".join(text)
+        if joined != self.lines.toPlainText():
+            self.lines.setPlainText(joined)
+
+    def run_test(self) -> None:
+        """Start a loopback test on the chosen port."""
+        url, pattern, nbytes = self.url.text().strip(), self.pattern.currentText(), \
+            self.nbytes.value()
+        self.run_button.setEnabled(False)
+        self.progress.setValue(0)
+        self.result.setRowCount(0)
+
+        def work() -> None:
+            from hardware.tools import loopback
+
+            try:
+                result = loopback(url, nbytes=nbytes, pattern=pattern,
+                                  progress=self.progressed.emit)
+                data: Any = result.to_dict()
+                data["passed"] = result.passed
+            except Exception as exc:  # shown to the technician, not swallowed
+                data = exc
+            self.finished.emit(data)
+
+        threading.Thread(target=work, name="link-test", daemon=True).start()
+
+    def _show_result(self, data: Any) -> None:
+        self.run_button.setEnabled(True)
+        if isinstance(data, Exception):
+            items = [(tr("Error"), str(data))]
+        else:
+            self.progress.setValue(1000)
+            items = [(str(k), str(v)) for k, v in data.items()]
+        self.result.setRowCount(len(items))
+        for r, (k, v) in enumerate(items):
+            self.result.setItem(r, 0, QTableWidgetItem(k))
+            self.result.setItem(r, 1, QTableWidgetItem(v))
