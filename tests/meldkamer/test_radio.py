@@ -85,7 +85,7 @@ def test_emergency_raises_an_alarm_to_acknowledge(radio: tuple) -> None:
 
 
 def test_dispatch_sends_an_sds_and_logs_the_delivery(radio: tuple) -> None:
-    core, sim, link, issi = radio
+    core, sim, link, _ = radio
     inc = core.incidents.create(caller_number="+599 717 1234", lat=KRALENDIJK[0],
                                 lon=KRALENDIJK[1], address="Kaya Grandi 12",
                                 classification="BZ.INB.WON")
@@ -112,6 +112,6 @@ def test_unknown_issi_and_bad_settings() -> None:
 
 
 def test_radio_from_an_unknown_issi_is_counted(radio: tuple) -> None:
-    core, sim, link, issi = radio
+    core, sim, link, _ = radio
     sim.inject_status(9999999, core.ref.radio.value_of(5))
     wait(link, lambda: link.counts["unknown_unit"] == 1)
