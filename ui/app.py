@@ -41,6 +41,11 @@ def launch(args: argparse.Namespace) -> int:
 
     prefs = Settings()
     i18n.set_language(prefs.get(LANGUAGE))
+    from meldkamer.radio import RadioLink, load_configs
+
+    configs = load_configs(prefs.gateways())  # refused with the reason when malformed
+    import ui.map  # noqa: F401  (QtWebEngine and the tile scheme before the QApplication)
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("meldkamer")
     theme.apply(app, prefs.get(THEME))  # type: ignore[arg-type]
@@ -50,7 +55,8 @@ def launch(args: argparse.Namespace) -> int:
     ops = Operations()
     watcher = ChangeWatcher(core)
     journal = DraftJournal(user=core.user)
-    window = MainWindow(core, ops, settings, prefs, journal)
+    radio = RadioLink(core, configs).start() if configs else None
+    window = MainWindow(core, ops, settings, prefs, journal, radio=radio, with_map=True)
     result = {"code": 0}
 
     def too_slow() -> None:
@@ -69,13 +75,22 @@ def launch(args: argparse.Namespace) -> int:
                 result["code"] = 6
             app.quit()
 
-        def shoot() -> None:
+        waiting = {"data", "map"}
+
+        def shoot(part: str) -> None:
+            waiting.discard(part)
+            if waiting:
+                return
             # Show a shift as an operator sees it: the most urgent incident opened.
             if window.incidents.rowCount():
                 window.incidents_dock.select(window.incidents.incident_at(0).number)
-            QTimer.singleShot(600, grab)
+            QTimer.singleShot(1500, grab)
 
-        window.loaded.connect(shoot)
+        window.loaded.connect(lambda: shoot("data"))
+        if window.map_dock is not None:
+            window.map_dock.ready.connect(lambda: shoot("map"))
+        else:
+            waiting.discard("map")
     elif getattr(args, "exit_when_loaded", False):
         window.loaded.connect(app.quit)
     if screenshot or getattr(args, "exit_when_loaded", False):
@@ -86,6 +101,8 @@ def launch(args: argparse.Namespace) -> int:
     try:
         app.exec()
     finally:
+        if radio is not None:
+            radio.stop()
         watcher.stop()
         ops.wait()
         core.close()

@@ -14,6 +14,7 @@ from meldkamer.domain.views import IncidentView, UnitView
 from meldkamer.drafts import DraftJournal
 from meldkamer.errors import NotFound
 from meldkamer.i18n import LANGUAGES, tr
+from meldkamer.radio import RadioLink
 from meldkamer.settings import FONT_SCALE, LANGUAGE, THEME, Settings
 from ui import theme
 from ui.bridge import EventBridge
@@ -21,6 +22,8 @@ from ui.docks.detail import DetailDock
 from ui.docks.incidents import IncidentsDock
 from ui.docks.intake import IntakeDock
 from ui.docks.status_board import StatusBoardDock
+from ui.docks.technician import TechnicianDock
+from ui.widgets.alarm_banner import AlarmBanner
 from ui.models.incidents import IncidentTableModel
 from ui.models.units import UnitBoardModel
 from ui.ops import Operations
@@ -36,6 +39,7 @@ from ui.qt import (
     QStatusBar,
     Qt,
     QTimer,
+    QToolBar,
     QWidget,
     Signal,
 )
@@ -48,7 +52,8 @@ class MainWindow(QMainWindow):
     """The first load of incidents and units has reached the views."""
 
     def __init__(self, core: Meldkamer, ops: Operations, settings: QSettings | None = None,
-                 prefs: Settings | None = None, journal: DraftJournal | None = None) -> None:
+                 prefs: Settings | None = None, journal: DraftJournal | None = None, *,
+                 radio: RadioLink | None = None, with_map: bool = False) -> None:
         super().__init__()
         self.core, self.ops, self.settings = core, ops, settings
         ops.setParent(self)  # results never reach the widgets of a window that is gone
@@ -64,6 +69,16 @@ class MainWindow(QMainWindow):
         self.incidents_dock = IncidentsDock(core.ref, self.incidents, self)
         self.detail_dock = DetailDock(core, ops, self)
         self.status_board_dock = StatusBoardDock(core, ops, self.units, self)
+        self.technician_dock = TechnicianDock(radio, self)
+        self.map_dock = self._make_map() if with_map else None
+        self.alarm_banner = AlarmBanner(self)
+        self.alarm_bar = QToolBar(tr("Emergencies"), self)
+        self.alarm_bar.setObjectName("alarm_bar")
+        self.alarm_bar.setMovable(False)
+        self.alarm_bar.addWidget(self.alarm_banner)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.alarm_bar)
+        self.alarm_bar.hide()
+        self.alarm_banner.acknowledge_requested.connect(self.acknowledge_alarm)
         self._arrange()
         self.status = QStatusBar(self)
         self.setStatusBar(self.status)
@@ -73,11 +88,16 @@ class MainWindow(QMainWindow):
         self.bridge = EventBridge(core.bus, self)
         self.bridge.incident_changed.connect(self.reload_incident)
         self.bridge.unit_changed.connect(self.reload_unit)
+        self.bridge.alarm_changed.connect(lambda *_: self.load_alarms())
         self.ops.failed.connect(self.notify)
         for dock in (self.intake_dock, self.detail_dock, self.status_board_dock):
             dock.message.connect(self.notify)
         self.intake_dock.incident_created.connect(self._show_created)
         self.incidents_dock.selected.connect(self.detail_dock.load)
+        self.incidents_dock.selected.connect(self._centre_map)
+        self.units.modelReset.connect(self._units_to_map)
+        self.units.dataChanged.connect(self._unit_rows_to_map)
+        self.incidents.modelReset.connect(self._incidents_to_map)
         self._actions()
         self._pending = 2
         self._clock = QTimer(self)
@@ -101,6 +121,12 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, self.incidents_dock)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.detail_dock)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.status_board_dock)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.technician_dock)
+        self.tabifyDockWidget(self.status_board_dock, self.technician_dock)
+        self.status_board_dock.raise_()
+        if self.map_dock is not None:
+            self.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, self.map_dock)
+            self.splitDockWidget(self.map_dock, self.incidents_dock, Qt.Orientation.Vertical)
         # An empty centre with no height: it gives the middle column its width while the
         # incident docks above and below it share the height. The map will sit here.
         placeholder = QWidget()
@@ -131,6 +157,8 @@ class MainWindow(QMainWindow):
                                             self.status_board_dock.command))
         self.add_action(call, tr("Incident detail"), "F8",
                         lambda: self._focus(self.detail_dock, self.detail_dock.note))
+        self.add_action(call, tr("Acknowledge emergency"), "F11",
+                        lambda: self.alarm_banner._acknowledge())
         view = bar.addMenu(tr("&View"))
         self.add_action(view, tr("Larger text"), "Ctrl++", lambda: self.scale_font(0.1))
         self.add_action(view, tr("Smaller text"), "Ctrl+-", lambda: self.scale_font(-0.1))
@@ -152,8 +180,9 @@ class MainWindow(QMainWindow):
         self.add_action(help_menu, tr("Keyboard shortcuts"), "F1", self.show_keys)
         docks = bar.addMenu(tr("&Windows"))
         for dock in (self.intake_dock, self.incidents_dock, self.detail_dock,
-                     self.status_board_dock):
-            docks.addAction(dock.toggleViewAction())
+                     self.status_board_dock, self.technician_dock, self.map_dock):
+            if dock is not None:
+                docks.addAction(dock.toggleViewAction())
 
     def shortcut_list(self) -> list[tuple[str, str]]:
         """Every shortcut of the window and its docks, for the F1 overview."""
@@ -218,6 +247,80 @@ class MainWindow(QMainWindow):
 
         self.ops.run(incidents, self._incidents_loaded)
         self.ops.run(self.core.units.list_units, self._units_loaded)
+        self.load_alarms()
+
+    # -- emergencies -------------------------------------------------------------------
+
+    def load_alarms(self) -> None:
+        self.ops.run(self.core.alarms.active, self._show_alarms)
+
+    def _show_alarms(self, alarms: list[Any]) -> None:
+        was_hidden = self.alarm_bar.isHidden()
+        self.alarm_banner.show_alarms(alarms)
+        self.alarm_bar.setVisible(bool(alarms))
+        if alarms and was_hidden:
+            QApplication.beep()
+            first = alarms[0]
+            if self.map_dock is not None and first.lat is not None:
+                self.map_dock.centre_on(first.lat, first.lon, 16)
+
+    def acknowledge_alarm(self, alarm_id: int) -> None:
+        self.ops.run(lambda: self.core.alarms.acknowledge(alarm_id),
+                     lambda _: self.load_alarms(), lambda e: self.notify(str(e)))
+
+    # -- the map -----------------------------------------------------------------------
+
+    def _make_map(self) -> Any:
+        from meldkamer.geo import geodata_dir, place_dicts, station_dicts
+        from ui.map.dock import MapDock
+
+        dock = MapDock(self, place_dicts(self.core), station_dicts(self.core),
+                       geodata_path=geodata_dir(), island=self.core.ref.home_island)
+        dock.clicked.connect(self._map_clicked)
+        dock.incident_clicked.connect(self.incidents_dock.select)
+        return dock
+
+    def _map_clicked(self, lat: float, lon: float) -> None:
+        """A click on the map sets the location of the call being taken."""
+        assert self.map_dock is not None
+        self.map_dock.set_pin(lat, lon)
+        self.ops.run(lambda: self.core.geo.reverse(lat, lon), self.intake_dock.set_location)
+
+    def _centre_map(self, number: str) -> None:
+        row = self.incidents.row_of(number)
+        if self.map_dock is None or row is None:
+            return
+        inc = self.incidents.incident_at(row)
+        if inc.lat is not None and inc.lon is not None:
+            self.map_dock.show_island(inc.island)
+            self.map_dock.centre_on(inc.lat, inc.lon, 13)
+
+    def _unit_marker(self, unit: UnitView) -> dict[str, Any]:
+        return {"callsign": unit.callsign, "lat": unit.lat, "lon": unit.lon,
+                "status": unit.status, "colour": self.units.colour_of(unit),
+                "title": f"{unit.callsign} {self.core.ref.statuses[unit.status].name()}"}
+
+    def _units_to_map(self) -> None:
+        if self.map_dock is not None:
+            self.map_dock.set_units([self._unit_marker(self.units.unit_at(r))
+                                     for r in range(self.units.rowCount())])
+
+    def _unit_rows_to_map(self, first: Any, last: Any, roles: Any = None) -> None:
+        if self.map_dock is None or (roles and len(roles) == 1):
+            return  # the clock ticking changes nothing on the map
+        for row in range(first.row(), last.row() + 1):
+            self.map_dock.upsert_unit(self._unit_marker(self.units.unit_at(row)))
+
+    def _incident_marker(self, inc: IncidentView) -> dict[str, Any]:
+        return {"number": inc.number, "lat": inc.lat, "lon": inc.lon,
+                "priority": inc.priority,
+                "colour": self.core.ref.priorities[inc.priority].colour,
+                "title": f"{inc.number} {inc.classification_name}"}
+
+    def _incidents_to_map(self) -> None:
+        if self.map_dock is not None:
+            self.map_dock.set_incidents([self._incident_marker(self.incidents.incident_at(r))
+                                         for r in range(self.incidents.rowCount())])
 
     def _incidents_loaded(self, result: tuple[list[int], list[IncidentView]]) -> None:
         self.incidents.reset(*result)
@@ -244,7 +347,16 @@ class MainWindow(QMainWindow):
             except NotFound:
                 return None
 
-        self.ops.run(fetch, lambda inc: self.incidents.upsert(inc, number))
+        def apply(inc: IncidentView | None) -> None:
+            self.incidents.upsert(inc, number)
+            if self.map_dock is None:
+                return
+            if inc is None or inc.state != "open":
+                self.map_dock.remove_incident(number)
+            else:
+                self.map_dock.upsert_incident(self._incident_marker(inc))
+
+        self.ops.run(fetch, apply)
         self.detail_dock.reload_if_shown(number)
 
     def reload_unit(self, callsign: str) -> None:
@@ -292,9 +404,15 @@ class MainWindow(QMainWindow):
         width = self.width()
         self.resizeDocks([self.intake_dock, self.status_board_dock],
                          [int(width * 0.28), int(width * 0.30)], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.incidents_dock, self.detail_dock],
-                         [int(self.height() * 0.45), int(self.height() * 0.55)],
-                         Qt.Orientation.Vertical)
+        if self.map_dock is not None:
+            h = self.height()
+            self.resizeDocks([self.map_dock, self.incidents_dock, self.detail_dock],
+                             [int(h * 0.46), int(h * 0.22), int(h * 0.32)],
+                             Qt.Orientation.Vertical)
+        else:
+            self.resizeDocks([self.incidents_dock, self.detail_dock],
+                             [int(self.height() * 0.45), int(self.height() * 0.55)],
+                             Qt.Orientation.Vertical)
 
     def closeEvent(self, event: Any) -> None:
         if not self.intake_dock.is_empty():

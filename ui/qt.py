@@ -65,6 +65,7 @@ from PySide6.QtWidgets import (
     QTableView,
     QTableWidget,
     QTableWidgetItem,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -119,6 +120,7 @@ __all__ = [
     "QTableWidgetItem",
     "QThreadPool",
     "QTimer",
+    "QToolBar",
     "QVBoxLayout",
     "QWidget",
     "Qt",

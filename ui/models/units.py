@@ -56,6 +56,11 @@ class UnitBoardModel(QAbstractTableModel):
     def unit_at(self, row: int) -> UnitView:
         return self._units[row]
 
+    def colour_of(self, unit: UnitView) -> str:
+        """The status colour of a unit, as the board and the map show it."""
+        category = self.ref.statuses[unit.status].category
+        return COMMITTED_COLOURS.get(unit.status) or STATUS_COLOURS[category]
+
     def is_overdue(self, unit: UnitView) -> bool:
         """Past the status timer: flagged."""
         minutes = (self.now - unit.status_since).total_seconds() / 60
