@@ -23,7 +23,6 @@ from ui.docks.incidents import IncidentsDock
 from ui.docks.intake import IntakeDock
 from ui.docks.status_board import StatusBoardDock
 from ui.docks.technician import TechnicianDock
-from ui.widgets.alarm_banner import AlarmBanner
 from ui.models.incidents import IncidentTableModel
 from ui.models.units import UnitBoardModel
 from ui.ops import Operations
@@ -43,6 +42,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.widgets.alarm_banner import AlarmBanner
 
 
 class MainWindow(QMainWindow):
