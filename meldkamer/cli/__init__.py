@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from meldkamer.cli import commands as c
 from meldkamer.cli import gateway as gateway_cli
+from meldkamer.cli import maps as maps_cli
 
 
 def _positive(text: str) -> int:
@@ -163,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=c.incident_search)
 
     gateway_cli.add_commands(sub, cmd)
+    maps_cli.add_commands(sub, cmd)
 
     au = cmd(sub, "audit", "the audit trail").add_subparsers(dest="audit_cmd", required=True)
     cmd(au, "verify", "check the audit hash chain").set_defaults(func=c.audit_verify)

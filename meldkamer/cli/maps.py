@@ -1,0 +1,162 @@
+"""``meldkamer maps ...`` and ``meldkamer geocode``: offline map data for technicians."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from typing import Any
+
+from meldkamer.errors import InvalidInput, MeldkamerError
+
+
+class MapProblem(MeldkamerError):
+    """Map data that cannot be read, imported or written."""
+
+    exit_code = 10
+    kind = "maps"
+
+
+def add_commands(sub: Any, cmd: Any) -> None:
+    m = cmd(sub, "maps", "offline maps: render pages, import OpenStreetMap and tiles")
+    g = m.add_subparsers(dest="maps_cmd", required=True)
+    p = cmd(g, "render", "write the standalone offline map page with its assets beside it")
+    p.add_argument("out", metavar="OUT.html")
+    p.add_argument("--island", help="BO, SE or SA (the page opens there)")
+    p.set_defaults(func=render)
+    p = cmd(g, "import-osm", "import roads, addresses and places from an .osm or .osm.pbf file")
+    p.add_argument("file")
+    p.set_defaults(func=import_osm)
+    p = cmd(g, "import-tiles", "import raster tiles (.mbtiles) for the map background")
+    p.add_argument("file")
+    p.set_defaults(func=import_tiles)
+    cmd(g, "info", "what map data is imported, from where, when").set_defaults(func=info)
+    p = cmd(sub, "geocode", "find an address, street or place (or what is at a coordinate)")
+    p.add_argument("query", nargs="?", help='e.g. "kaya grandi 12"')
+    p.add_argument("--island", help="BO, SE or SA")
+    p.add_argument("--reverse", metavar="LAT,LON", help="what is at this coordinate")
+    p.add_argument("--limit", type=int, default=5)
+    p.set_defaults(func=geocode)
+
+
+def _emit(args: argparse.Namespace, data: Any, human: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(human)
+
+
+def _core(args: argparse.Namespace) -> Any:
+    from meldkamer.cli.commands import _core as core
+
+    return core(args)
+
+
+def render(args: argparse.Namespace) -> int:
+    from maps import geodata
+    from maps.errors import MapDataError
+    from maps.page import render as write
+    from meldkamer.geo import geodata_dir, place_dicts, station_dicts
+
+    core = _core(args)
+    island = core.ref.island(args.island).code if args.island else core.ref.home_island
+    where = geodata_dir()
+    try:
+        roads = geodata.roads_geojson(where) if geodata.has_osm(where) else None
+        tiles = geodata.tiles_file(where) if geodata.has_tiles(where) else None
+        path = write(args.out, island=island, places=place_dicts(core),
+                     stations=station_dicts(core), tiles=tiles, roads=roads)
+    except (MapDataError, OSError, ValueError) as exc:
+        raise MapProblem("cannot write {out}: {error}", out=args.out, error=exc) from exc
+    _emit(args, {"page": str(path), "island": island}, f"wrote {path} (island {island})")
+    return 0
+
+
+def import_osm(args: argparse.Namespace) -> int:
+    from maps import geodata
+    from maps.errors import MapDataError
+    from meldkamer.geo import geodata_dir
+
+    last = {"phase": ""}
+
+    def progress(phase: str, count: int) -> None:
+        if not getattr(args, "json", False):
+            end = "\n" if phase != last["phase"] and last["phase"] else ""
+            print(f"{end}\r{phase:<8} {count:>10,}", end="", file=sys.stderr, flush=True)
+        last["phase"] = phase
+
+    try:
+        result = geodata.import_osm(args.file, geodata_dir(), progress=progress)
+    except MapDataError as exc:
+        raise MapProblem("{error}; the previous map data is still in use", error=exc) from exc
+    if not getattr(args, "json", False):
+        print(file=sys.stderr)
+    osm = result.get("osm") or {}
+    _emit(args, result, f"imported {args.file}: {osm.get('roads', 0)} roads, "
+          f"{osm.get('addresses', 0)} addresses, {osm.get('places', 0)} places")
+    return 0
+
+
+def import_tiles(args: argparse.Namespace) -> int:
+    from maps import geodata
+    from maps.errors import MapDataError
+    from meldkamer.geo import geodata_dir
+
+    try:
+        result = geodata.import_mbtiles(args.file, geodata_dir())
+    except MapDataError as exc:
+        raise MapProblem("{error}; the previous tiles are still in use", error=exc) from exc
+    tiles = result.get("tiles") or {}
+    _emit(args, result, f"imported {args.file}: {tiles.get('count', 0)} tiles, zoom "
+          f"{tiles.get('min_zoom')}-{tiles.get('max_zoom')}")
+    return 0
+
+
+def info(args: argparse.Namespace) -> int:
+    from maps import geodata
+    from maps.errors import MapDataError
+    from meldkamer.geo import geodata_dir
+
+    try:
+        data = geodata.info(geodata_dir())
+    except MapDataError as exc:
+        raise MapProblem("{error}", error=exc) from exc
+    osm, tiles = data.get("osm"), data.get("tiles")
+    lines = [f"geodata   {data.get('path')}"]
+    lines.append("osm       none imported (straight-line estimates, shipped places only)"
+                 if not osm else
+                 f"osm       {osm['source']} imported {osm['imported_at']}: {osm['roads']} "
+                 f"roads, {osm['addresses']} addresses, {osm['places']} places, "
+                 f"{osm['nodes']} nodes, {osm['edges']} edges")
+    lines.append("tiles     none imported (island outlines only)" if not tiles else
+                 f"tiles     {tiles['source']} imported {tiles['imported_at']}: "
+                 f"{tiles['count']} tiles, zoom {tiles['min_zoom']}-{tiles['max_zoom']}")
+    _emit(args, data, "\n".join(lines))
+    return 0
+
+
+def geocode(args: argparse.Namespace) -> int:
+    core = _core(args)
+    if args.reverse:
+        try:
+            lat_text, lon_text = args.reverse.replace(" ", "").split(",")
+        except ValueError:
+            raise InvalidInput("--reverse takes LAT,LON, e.g. 12.15,-68.27") from None
+        from meldkamer.domain import validate
+
+        lat, lon = validate.coordinate(lat_text, lon_text)
+        match = core.geo.gazetteer.nearest(lat, lon)
+        data = asdict(match) if match else None
+        _emit(args, data, "nothing known near that point" if match is None else
+              f"{match.name} ({match.kind}, {match.island}) {match.distance_m:.0f} m")
+        return 0
+    if not args.query or not args.query.strip():
+        raise InvalidInput("give something to look for, e.g. \"kaya grandi 12\"")
+    island = core.ref.island(args.island).code if args.island else None
+    matches = core.geo.gazetteer.search(args.query, island=island,
+                                        limit=max(1, min(args.limit, 50)))
+    rows = [f"{m.score:5.1f}  {m.name:<40} {m.kind:<10} {m.island or '-':<3} "
+            f"{m.lat:.6f}, {m.lon:.6f}" for m in matches]
+    _emit(args, [asdict(m) for m in matches], "\n".join(rows) if rows else "no matches")
+    return 0
