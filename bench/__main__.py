@@ -3,21 +3,38 @@
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 
-from bench import core_ops, workstation_bench
 from bench.stats import table
-from meldkamer.domain.reference import load_reference
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.parse_args()
+    parser.add_argument("--only", nargs="*", default=None,
+                        choices=["core", "workstation", "maps", "hardware", "radio"],
+                        help="run only these groups")
+    args = parser.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import ui.map  # noqa: F401  (QtWebEngine must load before any QApplication)
+    from bench import core_ops, hardware_bench, maps_bench, radio_bench, workstation_bench
+    from meldkamer.domain.reference import load_reference
+
     ref = load_reference(None)
-    rows = core_ops.run(ref)
-    rows += workstation_bench.run(ref)
-    print(f"\nmeldkamer benchmarks on {platform.node()} ({platform.processor() or 'cpu'}, "
+    groups = {
+        "core": lambda: core_ops.run(ref),
+        "workstation": lambda: workstation_bench.run(ref),
+        "maps": maps_bench.run,
+        "hardware": hardware_bench.run,
+        "radio": lambda: radio_bench.run(ref),
+    }
+    rows = []
+    for name, run in groups.items():
+        if args.only is None or name in args.only:
+            print(f"running {name} benchmarks...", file=sys.stderr, flush=True)
+            rows += run()
+    print(f"\nmeldkamer benchmarks on {platform.node()} ({os.cpu_count()} cores, "
           f"Python {platform.python_version()})\n")
     print(table(rows))
     return 0
