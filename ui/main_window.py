@@ -129,9 +129,9 @@ class MainWindow(QMainWindow):
             self.splitDockWidget(self.map_dock, self.incidents_dock, Qt.Orientation.Vertical)
         # An empty centre with no height: it gives the middle column its width while the
         # incident docks above and below it share the height. The map will sit here.
-        placeholder = QWidget()
-        placeholder.setMaximumHeight(0)
-        self.setCentralWidget(placeholder)
+        centre = QWidget()
+        centre.setMaximumHeight(0)
+        self.setCentralWidget(centre)
 
     def add_action(self, menu: Any, text: str, keys: str | None, slot: Any) -> QAction:
         """An action in a menu, with its shortcut shown in its tooltip."""
