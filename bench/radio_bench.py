@@ -23,6 +23,7 @@ from meldkamer.demo import load_demo
 from meldkamer.domain.reference import Reference
 from meldkamer.radio import GatewayConfig, RadioLink
 from meldkamer.store.db import Store
+from meldkamer.tuning import settle_after_start
 
 RATE = 200
 
@@ -51,6 +52,7 @@ def run(ref: Reference) -> list[Row]:
             if time.monotonic() > deadline:
                 raise RuntimeError("the gateway did not come up on the simulator's pty")
             time.sleep(0.05)
+        settle_after_start()  # as the workstation does once it has loaded
         plan = core.ref.radio
         mobile = plan.value_of(core.ref.statuses["available_mobile"].radio)
         station = plan.value_of(core.ref.statuses["available_station"].radio)

@@ -93,6 +93,9 @@ def launch(args: argparse.Namespace) -> int:
             waiting.discard("map")
     elif getattr(args, "exit_when_loaded", False):
         window.loaded.connect(app.quit)
+    from meldkamer.tuning import settle_after_start
+
+    window.loaded.connect(settle_after_start)
     if screenshot or getattr(args, "exit_when_loaded", False):
         QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, too_slow)
     watcher.start()
