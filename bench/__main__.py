@@ -17,7 +17,7 @@ def main() -> int:
                         help="run only these groups")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    import ui.map  # noqa: F401  (QtWebEngine must load before any QApplication)
+    import ui.map.webengine  # noqa: F401  (QtWebEngine must load before any QApplication)
     from bench import core_ops, hardware_bench, maps_bench, radio_bench, workstation_bench
     from meldkamer.domain.reference import load_reference
 

@@ -44,7 +44,7 @@ def launch(args: argparse.Namespace) -> int:
     from meldkamer.radio import RadioLink, load_configs
 
     configs = load_configs(prefs.gateways())  # refused with the reason when malformed
-    import ui.map  # noqa: F401  (QtWebEngine and the tile scheme before the QApplication)
+    import ui.map.webengine  # noqa: F401  (QtWebEngine and the tile scheme first)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("meldkamer")
@@ -87,10 +87,7 @@ def launch(args: argparse.Namespace) -> int:
             QTimer.singleShot(1500, grab)
 
         window.loaded.connect(lambda: shoot("data"))
-        if window.map_dock is not None:
-            window.map_dock.ready.connect(lambda: shoot("map"))
-        else:
-            waiting.discard("map")
+        window.map_added.connect(lambda: window.map_dock.ready.connect(lambda: shoot("map")))
     elif getattr(args, "exit_when_loaded", False):
         window.loaded.connect(app.quit)
     from meldkamer.tuning import settle_after_start

@@ -50,6 +50,8 @@ class MainWindow(QMainWindow):
 
     loaded = Signal()
     """The first load of incidents and units has reached the views."""
+    map_added = Signal()
+    """The map dock has been built (it loads its page on its own)."""
 
     def __init__(self, core: Meldkamer, ops: Operations, settings: QSettings | None = None,
                  prefs: Settings | None = None, journal: DraftJournal | None = None, *,
@@ -70,7 +72,9 @@ class MainWindow(QMainWindow):
         self.detail_dock = DetailDock(core, ops, self)
         self.status_board_dock = StatusBoardDock(core, ops, self.units, self)
         self.technician_dock = TechnicianDock(radio, self)
-        self.map_dock = self._make_map() if with_map else None
+        self.map_dock: Any = None
+        self._want_map = with_map
+        self._map_scheduled = False
         self.alarm_banner = AlarmBanner(self)
         self.alarm_bar = QToolBar(tr("Emergencies"), self)
         self.alarm_bar.setObjectName("alarm_bar")
@@ -124,11 +128,8 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.technician_dock)
         self.tabifyDockWidget(self.status_board_dock, self.technician_dock)
         self.status_board_dock.raise_()
-        if self.map_dock is not None:
-            self.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, self.map_dock)
-            self.splitDockWidget(self.map_dock, self.incidents_dock, Qt.Orientation.Vertical)
         # An empty centre with no height: it gives the middle column its width while the
-        # incident docks above and below it share the height. The map will sit here.
+        # incident docks above and below it share the height.
         centre = QWidget()
         centre.setMaximumHeight(0)
         self.setCentralWidget(centre)
@@ -179,10 +180,10 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu(tr("&Help"))
         self.add_action(help_menu, tr("Keyboard shortcuts"), "F1", self.show_keys)
         docks = bar.addMenu(tr("&Windows"))
+        self._windows_menu = docks
         for dock in (self.intake_dock, self.incidents_dock, self.detail_dock,
-                     self.status_board_dock, self.technician_dock, self.map_dock):
-            if dock is not None:
-                docks.addAction(dock.toggleViewAction())
+                     self.status_board_dock, self.technician_dock):
+            docks.addAction(dock.toggleViewAction())
 
     def shortcut_list(self) -> list[tuple[str, str]]:
         """Every shortcut of the window and its docks, for the F1 overview."""
@@ -270,7 +271,10 @@ class MainWindow(QMainWindow):
 
     # -- the map -----------------------------------------------------------------------
 
-    def _make_map(self) -> Any:
+    def add_map(self) -> Any:
+        """Build the map dock (QtWebEngine and folium) once the window is up."""
+        if self.map_dock is not None:
+            return self.map_dock
         from meldkamer.geo import geodata_dir, place_dicts, station_dicts
         from ui.map.dock import MapDock
 
@@ -278,6 +282,17 @@ class MainWindow(QMainWindow):
                        geodata_path=geodata_dir(), island=self.core.ref.home_island)
         dock.clicked.connect(self._map_clicked)
         dock.incident_clicked.connect(self.incidents_dock.select)
+        self.map_dock = dock
+        self.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, dock)
+        self.splitDockWidget(dock, self.incidents_dock, Qt.Orientation.Vertical)
+        self._windows_menu.addAction(dock.toggleViewAction())
+        if self.settings is not None and isinstance(self._saved_state, QByteArray):
+            self.restoreState(self._saved_state)
+        else:
+            QTimer.singleShot(0, self._default_sizes)
+        self._units_to_map()
+        self._incidents_to_map()
+        self.map_added.emit()
         return dock
 
     def _map_clicked(self, lat: float, lon: float) -> None:
@@ -385,6 +400,7 @@ class MainWindow(QMainWindow):
     def _restore(self) -> None:
         self.resize(1600, 900)
         self._sized = False
+        self._saved_state: Any = None
         if self.settings is None:
             return
         geometry = self.settings.value("window/geometry")
@@ -392,6 +408,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
+            self._saved_state = state
             self._sized = self.restoreState(state)
 
     def showEvent(self, event: Any) -> None:
@@ -399,6 +416,10 @@ class MainWindow(QMainWindow):
         if not self._sized:  # first start: a sensible arrangement for a wide screen
             self._sized = True
             QTimer.singleShot(0, self._default_sizes)
+        if self._want_map and self.map_dock is None and not self._map_scheduled:
+            # The map (QtWebEngine, folium) comes right after the incidents and units.
+            self._map_scheduled = True
+            self.loaded.connect(lambda: QTimer.singleShot(0, self.add_map))
 
     def _default_sizes(self) -> None:
         width = self.width()

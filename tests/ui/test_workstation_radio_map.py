@@ -12,7 +12,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-import ui.map  # noqa: F401  (QtWebEngine before the QApplication)
+import ui.map.webengine  # noqa: F401  (QtWebEngine before the QApplication)
 from hardware.simulator import RadioSimulator
 from meldkamer.core import Meldkamer
 from meldkamer.demo import load_demo
@@ -57,7 +57,7 @@ def js(qtbot: QtBot, win: MainWindow, expression: str) -> Any:
 def test_map_shows_units_and_a_click_sets_the_call_location(
         qtbot: QtBot, core: Meldkamer, tmp_path: Path) -> None:
     win = window(qtbot, core, tmp_path, with_map=True)
-    assert win.map_dock is not None
+    qtbot.waitUntil(lambda: win.map_dock is not None, timeout=10_000)  # built after show
     if not win.map_dock.is_ready:
         with qtbot.waitSignal(win.map_dock.ready, timeout=30_000):
             pass
