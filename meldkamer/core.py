@@ -6,6 +6,7 @@ CLI and the UI both go through them.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -92,6 +93,7 @@ class Meldkamer:
         self.clock = clock
         self.local_seqs: set[int] = set()
         self._geo: Any = None
+        self._geo_lock = threading.Lock()
         self.incidents = IncidentService(self)
         self.units = UnitService(self)
         self.dispatch = DispatchService(self)
@@ -119,21 +121,29 @@ class Meldkamer:
     @property
     def geo(self) -> Any:
         """Geocoding and travel times from the maps package (built on first use)."""
-        if self._geo is None:
-            from meldkamer.geo import Geo
+        with self._geo_lock:
+            if self._geo is None:
+                from meldkamer.geo import Geo
 
-            self._geo = Geo(self)
-        return self._geo
+                self._geo = Geo(self)
+            return self._geo
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         """Run one service call: commit everything together, then publish its events."""
-        with self.store.write() as session:
-            tx = Tx(self, session, self.clock())
-            yield tx
-            tx.write_log()
-            session.flush()
-        self.local_seqs.update(tx.seqs)
+        tx: Tx | None = None
+        try:
+            with self.store.write() as session:
+                tx = Tx(self, session, self.clock())
+                yield tx
+                tx.write_log()
+                session.flush()
+                # Known before the commit, so our own change feed never echoes them.
+                self.local_seqs.update(tx.seqs)
+        except BaseException:
+            if tx is not None:
+                self.local_seqs.difference_update(tx.seqs)
+            raise
         for event in tx.events:
             self.bus.publish(event)
 

@@ -41,9 +41,14 @@ class DraftJournal:
         except FileNotFoundError:
             return None
         except (OSError, ValueError):
-            self.path.replace(self.path.with_suffix(".damaged"))
+            self.set_aside()
             return None
         return data if isinstance(data, dict) else None
+
+    def set_aside(self) -> None:
+        """Keep a draft that cannot be restored next to the journal, for a technician."""
+        if self.path.exists():
+            self.path.replace(self.path.with_suffix(".damaged"))
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)

@@ -8,6 +8,7 @@ still knows the shipped places and the stations.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from maps import geodata
+from maps.errors import MapDataError
 from maps.geocode import Gazetteer, Match
 from maps.routing import Router
 from meldkamer import config
@@ -22,6 +24,8 @@ from meldkamer.domain.lookup import LocationCandidate
 
 if TYPE_CHECKING:
     from meldkamer.core import Meldkamer
+
+log = logging.getLogger(__name__)
 
 # Unit capability -> travel profile of the router (first match wins).
 PROFILES = (
@@ -84,22 +88,38 @@ class Geo:
         self._lock = threading.Lock()
         self._gazetteer: Gazetteer | None = None
         self._router: Router | None = None
+        self.problem = ""
 
     def _db(self) -> Path | None:
-        return self.path if geodata.has_osm(self.path) else None
+        try:
+            return self.path if geodata.has_osm(self.path) else None
+        except (MapDataError, OSError) as exc:
+            self.problem = str(exc)
+            return None
 
     @property
     def gazetteer(self) -> Gazetteer:
         with self._lock:
             if self._gazetteer is None:
-                self._gazetteer = Gazetteer.from_db(self._db(), place_dicts(self.core))
+                places = place_dicts(self.core)
+                try:
+                    self._gazetteer = Gazetteer.from_db(self._db(), places)
+                except MapDataError as exc:  # damaged import: the shipped places still work
+                    self.problem = str(exc)
+                    log.error("map data unusable, using shipped places only: %s", exc)
+                    self._gazetteer = Gazetteer(places)
             return self._gazetteer
 
     @property
     def router(self) -> Router:
         with self._lock:
             if self._router is None:
-                self._router = Router.from_db(self._db())
+                try:
+                    self._router = Router.from_db(self._db())
+                except MapDataError as exc:  # damaged import: labelled estimates instead
+                    self.problem = str(exc)
+                    log.error("road data unusable, estimating travel times: %s", exc)
+                    self._router = Router([], [])
             return self._router
 
     def reload(self) -> None:

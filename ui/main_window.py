@@ -111,8 +111,13 @@ class MainWindow(QMainWindow):
         self.load()
         draft = self.journal.load()
         if draft:
-            self.intake_dock.restore(draft)
-            self.notify(tr("The call you were taking has been restored"))
+            try:
+                self.intake_dock.restore(draft)
+                self.notify(tr("The call you were taking has been restored"))
+            except (KeyError, TypeError, ValueError, AttributeError):
+                self.intake_dock.clear_form()
+                self.journal.set_aside()
+                self.notify(tr("A saved call could not be restored; it was set aside"))
 
     # -- layout and actions ------------------------------------------------------------
 
@@ -321,8 +326,8 @@ class MainWindow(QMainWindow):
                                      for r in range(self.units.rowCount())])
 
     def _unit_rows_to_map(self, first: Any, last: Any, roles: Any = None) -> None:
-        if self.map_dock is None or (roles and len(roles) == 1):
-            return  # the clock ticking changes nothing on the map
+        if self.map_dock is None or first.column() == last.column() == 4:
+            return  # the clock ticking (time in status) changes nothing on the map
         for row in range(first.row(), last.row() + 1):
             self.map_dock.upsert_unit(self._unit_marker(self.units.unit_at(row)))
 

@@ -26,6 +26,15 @@ def _positive(text: str) -> int:
     return value
 
 
+def _size(text: str) -> str:
+    """WIDTHxHEIGHT in pixels, for --size."""
+    width, _, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit() and 200 <= int(width) <= 10_000
+            and 200 <= int(height) <= 10_000):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 1920x1080")
+    return f"{int(width)}x{int(height)}"
+
+
 def _common() -> argparse.ArgumentParser:
     """Options every command accepts, before or after its name."""
     p = argparse.ArgumentParser(add_help=False)
@@ -58,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = cmd(sub, "gui", "start the workstation window")
     p.add_argument("--screenshot", metavar="PATH", help="render the main window to a PNG and exit")
     p.add_argument("--demo", action="store_true", help="load demo data first if there is none")
-    p.add_argument("--size", default="1920x1080", help="window size for --screenshot")
+    p.add_argument("--size", default="1920x1080", type=_size,
+                   help="window size for --screenshot, e.g. 1920x1080")
     p.add_argument("--exit-when-loaded", action="store_true",
                    help="exit as soon as the window has loaded (start-up checks and benchmarks)")
     p.set_defaults(func=c.gui)

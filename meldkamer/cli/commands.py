@@ -30,6 +30,13 @@ def run(args: argparse.Namespace) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:  # a bug: say so plainly, keep the details for the report
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+        print(f"meldkamer: unexpected error ({type(exc).__name__}: {exc}); nothing was "
+              "changed by the failed step. Please report the lines above.", file=sys.stderr)
+        return 1
 
 
 def _core(args: argparse.Namespace) -> Meldkamer:

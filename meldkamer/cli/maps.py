@@ -88,7 +88,7 @@ def import_osm(args: argparse.Namespace) -> int:
 
     try:
         result = geodata.import_osm(args.file, geodata_dir(), progress=progress)
-    except MapDataError as exc:
+    except (MapDataError, OSError) as exc:
         raise MapProblem("{error}; the previous map data is still in use", error=exc) from exc
     if not getattr(args, "json", False):
         print(file=sys.stderr)
@@ -105,7 +105,7 @@ def import_tiles(args: argparse.Namespace) -> int:
 
     try:
         result = geodata.import_mbtiles(args.file, geodata_dir())
-    except MapDataError as exc:
+    except (MapDataError, OSError) as exc:
         raise MapProblem("{error}; the previous tiles are still in use", error=exc) from exc
     tiles = result.get("tiles") or {}
     _emit(args, result, f"imported {args.file}: {tiles.get('count', 0)} tiles, zoom "

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from meldkamer.domain import validate
 from meldkamer.domain.views import AlarmView
 from meldkamer.errors import NotFound, Refused
-from meldkamer.events import AlarmChanged, UnitChanged
+from meldkamer.events import AlarmChanged, IncidentChanged, UnitChanged
 from meldkamer.services.common import load_unit
 from meldkamer.store.models import Alarm, Unit
 
@@ -52,6 +52,9 @@ class AlarmService:
             tx.publish(AlarmChanged(seq=seq, alarm_id=alarm.id, callsign=unit.callsign,
                                     action="raise"))
             tx.publish(UnitChanged(seq=seq, callsign=unit.callsign, action="alarm"))
+            if unit.incident is not None:
+                tx.publish(IncidentChanged(seq=seq, number=unit.incident.number,
+                                           action="alarm"))
             return _view(alarm)
 
     def acknowledge(self, alarm_id: int) -> AlarmView:

@@ -45,8 +45,11 @@ def changes_since(core: Meldkamer, seq: int, limit: int = 1000) -> list[DomainEv
             if action == "incident.dispatch":
                 import json
 
-                for callsign in json.loads(data).get("units", []):
+                payload = json.loads(data)
+                for callsign in payload.get("units", []):
                     events.append(UnitChanged(seq=s, callsign=callsign, action=action))
+                for number in payload.get("previous", []):
+                    events.append(IncidentChanged(seq=s, number=number, action=action))
         elif entity == "unit":
             events.append(UnitChanged(seq=s, callsign=key, action=action))
             incident = _incident_of(data)
@@ -95,12 +98,15 @@ class ChangeWatcher:
         """Publish what changed since the last poll; returns how many events."""
         events = changes_since(self.core, self.seq)
         published = 0
+        first = self.seq
         for event in events:
             self.seq = max(self.seq, event.seq)
             if event.seq in self.core.local_seqs:
                 continue
             self.core.bus.publish(event)
             published += 1
+        # Our own changes up to the cursor have been seen: forget them (bounded memory).
+        self.core.local_seqs.difference_update(range(first + 1, self.seq + 1))
         return published
 
     def _run(self) -> None:

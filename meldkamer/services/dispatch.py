@@ -185,8 +185,9 @@ class DispatchService:
                         number=unit.incident.number if unit.incident else "-",
                     )
                 check_transition(ref, unit.status, target.code, via_dispatch=True)
+            pulled = sorted({u.incident.number for u in units if u.incident is not None})
             seq = tx.audit("incident.dispatch", "incident", inc.number, units=wanted,
-                           override=reason)
+                           override=reason, previous=pulled)
             for unit in units:
                 old = unit.status
                 previous = unit.incident

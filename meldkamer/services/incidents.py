@@ -127,8 +127,10 @@ class IncidentService:
         priority: int | None = None,
         priority_reason: str = "",
         urgency: str | None = None,
+        note: str = "",
     ) -> IncidentView:
-        """Create an incident from a call, optionally located and classified at once."""
+        """Create an incident from a call, optionally located, classified and annotated."""
+        note = validate.clean_text(note, "note", limit=validate.MAX_NOTE)
         number_in = validate.phone(caller_number)
         name = validate.clean_text(caller_name, "caller name", limit=validate.MAX_SHORT)
         callback = validate.phone(callback_number, "callback number", required=False)
@@ -152,6 +154,8 @@ class IncidentService:
                 tx.log(inc, "location", self._location_text(inc))
             if cls is not None:
                 self._classify(tx, inc, cls, priority, priority_reason, urgency)
+            if note:
+                tx.log(inc, "note", note)
             self._done(tx, inc, "incident.create", caller=number_in, island=isl.code,
                        location=state, classification=inc.classification)
             return incident_view(tx.session, inc, self.core.ref)
@@ -236,10 +240,11 @@ class IncidentService:
 
     def attach_call(
         self, number: str, *, caller_number: str | None, caller_name: str = "",
-        callback_number: str = "",
+        callback_number: str = "", note: str = "",
     ) -> IncidentView:
         """Link another call about the same event to an existing incident."""
         num = validate.phone(caller_number)
+        note = validate.clean_text(note, "note", limit=validate.MAX_NOTE)
         name = validate.clean_text(caller_name, "caller name", limit=validate.MAX_SHORT)
         callback = validate.phone(callback_number, "callback number", required=False)
         with self.core.transaction() as tx:
@@ -248,6 +253,8 @@ class IncidentService:
             inc.calls.append(Call(at=tx.now, caller_number=num, caller_name=name,
                                   callback_number=callback, taken_by=self.core.user))
             tx.log(inc, "call", f"Extra melding van {num}" + (f" ({name})" if name else ""))
+            if note:
+                tx.log(inc, "note", note)
             self._done(tx, inc, "incident.attach_call", caller=num)
             return incident_view(tx.session, inc, self.core.ref)
 

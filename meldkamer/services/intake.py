@@ -60,6 +60,8 @@ class IntakeService:
     def caller_history(self, number: str, *, limit: int = 10) -> CallerHistory:
         """Earlier incidents of this number, its flags, and whether it calls often."""
         num = validate.phone(number)
+        if num == "anonymous":  # withheld numbers are many different people
+            return CallerHistory(num, (), 0, False, ())
         since = self.core.clock() - timedelta(days=30)
         with self.core.store.read() as session:
             ids = list(session.execute(
@@ -134,6 +136,8 @@ class IntakeService:
     def flag_caller(self, number: str, kind: str, note: str = "") -> CallerHistory:
         """Mark a number (a known risk, a repeat caller) for every later call from it."""
         num = validate.phone(number)
+        if num == "anonymous":
+            raise InvalidInput("a withheld number cannot be flagged")
         if kind not in FLAG_KINDS:
             raise InvalidInput("flag kind must be one of {kinds}", kinds=", ".join(FLAG_KINDS))
         text = validate.clean_text(note, "note", limit=500)

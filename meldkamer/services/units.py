@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from meldkamer.domain import validate
@@ -102,11 +103,14 @@ class UnitService:
         la, lo = validate.coordinate(lat, lon)
         with self.core.transaction() as tx:
             unit = load_unit(tx.session, callsign)
-            unit.lat, unit.lon, unit.position_at = la, lo, tx.now
+            # Not through the ORM: a GPS fix is not an edit, so it must not bump the version
+            # and turn an operator's concurrent status change into a conflict.
+            tx.session.execute(update(Unit).where(Unit.id == unit.id)
+                               .values(lat=la, lon=lo, position_at=tx.now))
             seq = tx.audit("unit.position", "unit", unit.callsign, lat=la, lon=lo,
                            source=source)
             tx.publish(UnitChanged(seq=seq, callsign=unit.callsign, action="position"))
-            return unit_view(unit)
+            return replace(unit_view(unit), lat=la, lon=lo)
 
     def import_roster(self, path: Path | None = None, *, data: dict[str, Any] | None = None,
                       demo: bool = False) -> tuple[int, int]:
@@ -126,6 +130,9 @@ def _import(core: Meldkamer, data: dict[str, Any], *, demo: bool) -> tuple[int, 
     initial = next(s.code for s in ref.statuses.values() if s.available)
     stations_in = data.get("station", [])
     units_in = data.get("unit", [])
+    for name, rows in (("station", stations_in), ("unit", units_in)):
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise InvalidInput("the roster needs [[{name}]] tables (a list of them)", name=name)
     with core.transaction() as tx:
         stations = {s.code: s for s in tx.session.execute(select(Station)).scalars()}
         for raw in stations_in:
@@ -167,7 +174,10 @@ def _import(core: Meldkamer, data: dict[str, Any], *, demo: bool) -> tuple[int, 
             unit.name, unit.discipline, unit.island = str(raw.get("name", "")), disc, isl
             unit.capabilities = [str(c) for c in raw.get("capabilities", [])]
             unit.station = station
-            unit.issi = int(raw["issi"]) if raw.get("issi") is not None else None
+            try:
+                unit.issi = int(raw["issi"]) if raw.get("issi") is not None else None
+            except (TypeError, ValueError) as exc:
+                raise InvalidInput("{where}: issi must be a number", where=where) from exc
             if unit.lat is None and station is not None:
                 unit.lat, unit.lon = station.lat, station.lon
             unit.demo = demo

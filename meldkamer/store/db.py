@@ -273,10 +273,10 @@ class Store:
         if self.kind() == "training":
             return
         with self.write() as session:
-            used = session.execute(text("SELECT count(*) FROM incident")).scalar()
+            used = session.execute(text("SELECT seq FROM audit_head WHERE id = 1")).scalar()
             if used:
                 raise StoreError(
-                    "{where} is a live database with incidents; training needs its own "
+                    "{where} is a live database already in use; training needs its own "
                     "database", where=str(self.path or self.safe_url))
             session.execute(text("UPDATE meta SET value = 'training' WHERE key = 'kind'"))
 

@@ -49,6 +49,7 @@ class DetailDock(QDockWidget):
         self.setObjectName("dock_detail")
         self.core, self.ops = core, ops
         self.incident: IncidentView | None = None
+        self._wanted: str | None = None
         body = QWidget(self)
         layout = QVBoxLayout(body)
         self.header = QLabel(objectName="detail_header")
@@ -117,6 +118,7 @@ class DetailDock(QDockWidget):
 
     def load(self, number: str | None) -> None:
         """Fetch and show an incident (off the GUI thread)."""
+        self._wanted = number or None
         if not number:
             self.show_incident(None)
             return
@@ -127,10 +129,14 @@ class DetailDock(QDockWidget):
             except NotFound:
                 return None
 
-        self.ops.run(fetch, self.show_incident)
+        def show(inc: IncidentView | None) -> None:
+            if number == self._wanted:  # a slower, older answer never replaces the newer
+                self.show_incident(inc)
+
+        self.ops.run(fetch, show)
 
     def reload_if_shown(self, number: str) -> None:
-        if self.incident is not None and self.incident.number == number:
+        if number == self._wanted:
             self.load(number)
 
     def show_incident(self, inc: IncidentView | None) -> None:
@@ -173,7 +179,7 @@ class DetailDock(QDockWidget):
 
         def ok(_: object) -> None:
             self.message.emit(done_message)
-            self.load(number)
+            self.reload_if_shown(number)
 
         self.ops.run(lambda: work(number), ok, lambda e: self.error.setText(str(e)))
 

@@ -69,6 +69,7 @@ class IntakeDock(QDockWidget):
         self.duplicates: list[DuplicateCandidate] = []
         self.proposals: ProposalSet | None = None
         self.busy = False
+        self._asked: dict[str, int] = {}
         self._build()
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -175,6 +176,16 @@ class IntakeDock(QDockWidget):
         for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
 
+    def _latest(self, kind: str, show: Any) -> Any:
+        """A result handler that drops answers to questions asked before the newest one."""
+        ticket = self._asked[kind] = self._asked.get(kind, 0) + 1
+
+        def deliver(result: Any) -> None:
+            if self._asked.get(kind) == ticket:
+                show(result)
+
+        return deliver
+
     # -- searching ---------------------------------------------------------------------
 
     def _search_locations(self, text: str) -> list[tuple[str, Any]]:
@@ -211,7 +222,8 @@ class IntakeDock(QDockWidget):
         def fetch() -> CallerHistory:
             return self.core.intake.caller_history(number)
 
-        self.ops.run(fetch, self._show_history, lambda e: self.history.setText(str(e)))
+        self.ops.run(fetch, self._latest("history", self._show_history),
+                     lambda e: self.history.setText(str(e)))
         self.check_duplicates()
 
     def _show_history(self, history: CallerHistory) -> None:
@@ -234,7 +246,8 @@ class IntakeDock(QDockWidget):
         self.island_label.setText(f"{candidate.lat:.5f}, {candidate.lon:.5f} · {where}")
         self.class_edit.setFocus()
         lat, lon = candidate.lat, candidate.lon
-        self.ops.run(lambda: self.core.intake.nearby(lat, lon), self._show_nearby)
+        self.ops.run(lambda: self.core.intake.nearby(lat, lon),
+                     self._latest("nearby", self._show_nearby))
         self.refresh_proposals()
         self.check_duplicates()
         self.schedule_save()
@@ -283,6 +296,7 @@ class IntakeDock(QDockWidget):
 
     def refresh_proposals(self) -> None:
         if self.cls is None:
+            self._asked["proposals"] = self._asked.get("proposals", 0) + 1
             self.proposal_table.show_proposals(None)
             return
         island, code = self._island(), self.cls.code
@@ -293,7 +307,7 @@ class IntakeDock(QDockWidget):
             return self.core.dispatch.propose_at(island=island, lat=lat, lon=lon,
                                                  classification=code)
 
-        self.ops.run(fetch, self._show_proposals)
+        self.ops.run(fetch, self._latest("proposals", self._show_proposals))
 
     def _show_proposals(self, proposals: ProposalSet) -> None:
         self.proposals = proposals
@@ -309,7 +323,7 @@ class IntakeDock(QDockWidget):
         code = self.cls.code if self.cls else None
         self.ops.run(lambda: self.core.intake.duplicates(caller_number=caller, lat=lat, lon=lon,
                                                          classification=code),
-                     self._show_duplicates)
+                     self._latest("duplicates", self._show_duplicates))
 
     def _show_duplicates(self, found: list[DuplicateCandidate]) -> None:
         self.duplicates = found
@@ -377,9 +391,8 @@ class IntakeDock(QDockWidget):
         self.error.clear()
 
         def work() -> tuple[str, str]:
-            inc = self.core.incidents.create(**fields)
-            if note:
-                self.core.incidents.add_note(inc.number, f"Vragen: {note}")
+            # One transaction for the incident and its answers: a failure leaves nothing.
+            inc = self.core.incidents.create(**fields, note=f"Vragen: {note}" if note else "")
             problem = ""
             if callsigns:
                 try:
@@ -414,14 +427,13 @@ class IntakeDock(QDockWidget):
         self.busy = True
 
         def work() -> tuple[str, str]:
-            self.core.incidents.attach_call(number, caller_number=fields["caller_number"],
-                                            caller_name=fields["caller_name"],
-                                            callback_number=fields["callback_number"])
             extra = [f"Locatie volgens melder: {fields['address']}"] if fields["address"] else []
             if note:
                 extra.append(f"Vragen: {note}")
-            if extra:
-                self.core.incidents.add_note(number, ". ".join(extra))
+            self.core.incidents.attach_call(number, caller_number=fields["caller_number"],
+                                            caller_name=fields["caller_name"],
+                                            callback_number=fields["callback_number"],
+                                            note=". ".join(extra))
             return number, ""
 
         self.ops.run(work, self._created, self._failed)
@@ -496,6 +508,8 @@ class IntakeDock(QDockWidget):
             self.lookup_caller()
 
     def clear_form(self) -> None:
+        for kind in list(self._asked):  # answers still on their way belong to the old call
+            self._asked[kind] += 1
         for edit in (self.caller, self.name, self.callback, self.reason):
             edit.clear()
         self.location_edit.clear_value()

@@ -155,7 +155,8 @@ class IncidentTableModel(QAbstractTableModel):
 
     def upsert(self, inc: IncidentView | None, number: str) -> None:
         """Replace, insert or (when closed or gone) remove one incident's row."""
-        row = self.row_of(number)
+        row = self._ids.index(inc.id) if inc is not None and inc.id in self._ids \
+            else self.row_of(number)
         if inc is None or inc.state != "open":
             if row is not None:
                 self.beginRemoveRows(QModelIndex(), row, row)

@@ -126,7 +126,8 @@ class UnitBoardModel(QAbstractTableModel):
         before = {u.callsign for u in self._units if self.is_escalated(u)}
         self.now = now
         if self._units:
-            self.dataChanged.emit(self.index(0, 4), self.index(len(self._units) - 1, 4))
+            self.dataChanged.emit(self.index(0, 4), self.index(len(self._units) - 1, 4),
+                                  [Qt.ItemDataRole.DisplayRole])
         return [u for u in self._units if self.is_escalated(u) and u.callsign not in before]
 
 
