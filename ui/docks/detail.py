@@ -13,7 +13,7 @@ from meldkamer.core import Meldkamer
 from meldkamer.domain.views import IncidentView, local
 from meldkamer.errors import MeldkamerError, NotFound
 from meldkamer.i18n import tr
-from ui.dialogs.reason import ask_reason, ask_text
+from ui.dialogs.reason import ask_unit
 from ui.ops import Operations
 from ui.qt import (
     QAbstractItemView,
@@ -203,24 +203,16 @@ class DetailDock(QDockWidget):
     def dispatch_more(self) -> None:
         if self.incident is None:
             return
-        callsign = ask_text(self, tr("Dispatch a unit"), tr("Callsign"))
-        if not callsign:
-            return
         try:
-            unit = self.core.units.get(callsign)
+            chosen = ask_unit(self, self.core)
         except MeldkamerError as exc:
             self.error.setText(str(exc))
             return
-        reason = ""
-        if not self.core.ref.statuses[unit.status].available:
-            reason = ask_reason(self, tr("{callsign} is not available ({status}): why dispatch "
-                                         "it anyway?", callsign=unit.callsign,
-                                         status=unit.status)) or ""
-            if not reason:
-                return
-        self._run(lambda n: self.core.dispatch.dispatch(n, [unit.callsign],
-                                                        override_reason=reason),
-                  tr("{callsign} dispatched", callsign=unit.callsign))
+        if chosen is None:
+            return
+        callsign, reason = chosen
+        self._run(lambda n: self.core.dispatch.dispatch(n, [callsign], override_reason=reason),
+                  tr("{callsign} dispatched", callsign=callsign))
 
 
 def _hm(ts: object) -> str:

@@ -19,7 +19,7 @@ from meldkamer.domain.views import CallerHistory, DuplicateCandidate, NearbyInci
 from meldkamer.drafts import DraftJournal
 from meldkamer.errors import MeldkamerError
 from meldkamer.i18n import tr
-from ui.dialogs.reason import ask_reason, ask_text
+from ui.dialogs.reason import ask_unit
 from ui.ops import Operations
 from ui.qt import (
     QComboBox,
@@ -364,22 +364,13 @@ class IntakeDock(QDockWidget):
         self.create_and_dispatch([])
 
     def dispatch_other(self) -> None:
-        callsign = ask_text(self, tr("Dispatch a unit"), tr("Callsign"))
-        if not callsign:
-            return
         try:
-            unit = self.core.units.get(callsign)
+            chosen = ask_unit(self, self.core)
         except MeldkamerError as exc:
             self.error.setText(str(exc))
             return
-        reason = ""
-        if not self.core.ref.statuses[unit.status].available:
-            reason = ask_reason(self, tr("{callsign} is not available ({status}): why dispatch "
-                                         "it anyway?", callsign=unit.callsign,
-                                         status=unit.status)) or ""
-            if not reason:
-                return
-        self.create_and_dispatch([unit.callsign], override=reason)
+        if chosen is not None:
+            self.create_and_dispatch([chosen[0]], override=chosen[1])
 
     def create_and_dispatch(self, callsigns: list[str], override: str = "") -> None:
         """Create the incident from the form (one operation), then dispatch the units."""

@@ -14,12 +14,11 @@ from typing import Any
 from meldkamer.domain.reference import Reference
 from meldkamer.domain.views import IncidentView
 from meldkamer.i18n import tr
+from ui.models.base import ColumnTableModel, Index
 from ui.qt import (
-    QAbstractTableModel,
     QBrush,
     QColor,
     QModelIndex,
-    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
 )
@@ -29,7 +28,6 @@ COLUMNS = ("Number", "Prio", "Classification", "Island", "Location", "Units", "A
 AGE, SINCE_STATUS = 6, 7
 BATCH = 100
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-Index = QModelIndex | QPersistentModelIndex
 Fetch = Callable[[list[int]], list[IncidentView]]
 
 
@@ -43,8 +41,10 @@ def age(since: datetime | None, now: datetime) -> str:
     return f"{secs // 3600}u{(secs % 3600) // 60:02d}"
 
 
-class IncidentTableModel(QAbstractTableModel):
+class IncidentTableModel(ColumnTableModel):
     """Open incidents by id; rows are fetched lazily and replaced in place on events."""
+
+    COLUMNS = COLUMNS
 
     def __init__(self, ref: Reference, fetch: Fetch) -> None:
         super().__init__()
@@ -55,17 +55,8 @@ class IncidentTableModel(QAbstractTableModel):
         self._row_of_number: dict[str, int] = {}
         self.now = datetime.now(UTC)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._ids)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return tr(COLUMNS[section])
-        return None
+    def row_count(self) -> int:
+        return len(self._ids)
 
     def incident_at(self, row: int) -> IncidentView:
         """The row's incident, fetching its batch on first use."""

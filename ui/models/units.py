@@ -9,13 +9,12 @@ from meldkamer.domain.reference import Reference
 from meldkamer.domain.status_machine import overdue
 from meldkamer.domain.views import UnitView
 from meldkamer.i18n import tr
-from ui.models.incidents import Index, age
+from ui.models.base import ColumnTableModel, Index
+from ui.models.incidents import age
 from ui.qt import (
-    QAbstractTableModel,
     QBrush,
     QColor,
     QFont,
-    QModelIndex,
     QSortFilterProxyModel,
     Qt,
 )
@@ -31,8 +30,10 @@ COMMITTED_COLOURS = {"dispatched": "#ef6c00", "en_route": "#f9a825", "on_scene":
                      "transporting": "#6a1b9a", "at_destination": "#4527a0"}
 
 
-class UnitBoardModel(QAbstractTableModel):
+class UnitBoardModel(ColumnTableModel):
     """All units, by island and callsign; rows update in place on status events."""
+
+    COLUMNS = COLUMNS
 
     def __init__(self, ref: Reference) -> None:
         super().__init__()
@@ -41,17 +42,8 @@ class UnitBoardModel(QAbstractTableModel):
         self._row_of: dict[str, int] = {}
         self.now = datetime.now(UTC)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._units)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return tr(COLUMNS[section])
-        return None
+    def row_count(self) -> int:
+        return len(self._units)
 
     def unit_at(self, row: int) -> UnitView:
         return self._units[row]

@@ -1,0 +1,32 @@
+"""A table model with named columns: the part every table of the workstation shares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from meldkamer.i18n import tr
+from ui.qt import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class ColumnTableModel(QAbstractTableModel):
+    """Rows from ``row_count()``, columns from ``COLUMNS`` (translated in the header)."""
+
+    COLUMNS: tuple[str, ...] = ()
+
+    def row_count(self) -> int:
+        """How many rows the table has now (each table overrides this)."""
+        return 0
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self.row_count()
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return tr(self.COLUMNS[section])
+        return None
