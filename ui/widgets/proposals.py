@@ -6,7 +6,7 @@ from meldkamer.domain.views import ProposalSet
 from meldkamer.i18n import tr
 from ui.qt import QAbstractItemView, QKeyEvent, Qt, QTableWidget, QTableWidgetItem, Signal
 
-COLUMNS = ("#", "Unit", "Discipline", "Capability", "Distance", "Why")
+COLUMNS = ("#", "Unit", "Discipline", "Capability", "Travel", "Why")
 
 
 class ProposalTable(QTableWidget):
@@ -24,7 +24,7 @@ class ProposalTable(QTableWidget):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.verticalHeader().setVisible(False)
         self.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((28, 70, 80, 100, 70)):
+        for col, width in enumerate((28, 70, 80, 100, 170)):
             self.setColumnWidth(col, width)
         self.setToolTip(tr("Enter: dispatch selected units · 1-9: dispatch by rank · "
                            "Ctrl+click or Shift+arrows: select several"))
@@ -36,6 +36,9 @@ class ProposalTable(QTableWidget):
         self.setRowCount(len(rows))
         for r, p in enumerate(rows):
             dist = "-" if p.distance_m is None else f"{p.distance_m / 1000:.1f} km"
+            if p.travel_s is not None:
+                how = tr("by road") if p.routed else tr("estimate")
+                dist = f"{'' if p.routed else '~'}{p.travel_s / 60:.0f} min ({how}) · {dist}"
             for c, text in enumerate((str(p.rank), p.callsign, p.discipline, p.capability,
                                       dist, p.reason)):
                 item = QTableWidgetItem(text)
