@@ -12,6 +12,13 @@ from meldkamer.errors import MeldkamerError
 from meldkamer.services.changes import ChangeWatcher
 
 SCREENSHOT_TIMEOUT_MS = 30_000
+DEMO_CALL = {
+    "caller": "+599 717 4455", "name": "M. Martis", "location_text": "Dorp Rincon",
+    "location": {"label": "Dorp Rincon", "kind": "town", "lat": 12.23762, "lon": -68.33059,
+                 "island": "BO", "source": "places"},
+    "classification": "BZ.INB.WON", "class_text": "BZ.INB.WON  Inbraak woning",
+    "answers": {},
+}
 
 
 def launch(args: argparse.Namespace) -> int:
@@ -81,9 +88,12 @@ def launch(args: argparse.Namespace) -> int:
             waiting.discard(part)
             if waiting:
                 return
-            # Show a shift as an operator sees it: the most urgent incident opened.
+            # Show a shift as an operator sees it: the most urgent incident opened and,
+            # with demo data, a call being taken (form state only, nothing is stored).
             if window.incidents.rowCount():
                 window.incidents_dock.select(window.incidents.incident_at(0).number)
+            if getattr(args, "demo", False) and window.intake_dock.is_empty():
+                window.intake_dock.restore(DEMO_CALL)
             QTimer.singleShot(1500, grab)
 
         window.loaded.connect(lambda: shoot("data"))
