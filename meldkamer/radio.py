@@ -270,3 +270,17 @@ def _describe(event: HardwareEvent) -> str:
 def load_configs(raw: list[dict[str, Any]]) -> list[GatewayConfig]:
     """Gateway settings, validated; a workstation without gateways runs fine."""
     return [GatewayConfig.parse(r) for r in raw]
+
+
+def usable_configs(raw: list[dict[str, Any]]) -> tuple[list[GatewayConfig], list[str]]:
+    """The gateways that are configured correctly, and a message for each that is not.
+
+    A control room must start even when one gateway entry is wrong.
+    """
+    good, problems = [], []
+    for entry in raw:
+        try:
+            good.append(GatewayConfig.parse(entry))
+        except InvalidInput as exc:
+            problems.append(str(exc))
+    return good, problems

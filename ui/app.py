@@ -48,9 +48,9 @@ def launch(args: argparse.Namespace) -> int:
 
     prefs = Settings()
     i18n.set_language(prefs.get(LANGUAGE))
-    from meldkamer.radio import RadioLink, load_configs
+    from meldkamer.radio import RadioLink, usable_configs
 
-    configs = load_configs(prefs.gateways())  # refused with the reason when malformed
+    configs, gateway_problems = usable_configs(prefs.gateways())
     import ui.map.webengine  # noqa: F401  (QtWebEngine and the tile scheme first)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -64,6 +64,9 @@ def launch(args: argparse.Namespace) -> int:
     journal = DraftJournal(user=core.user)
     radio = RadioLink(core, configs).start() if configs else None
     window = MainWindow(core, ops, settings, prefs, journal, radio=radio, with_map=True)
+    for problem in gateway_problems:
+        window.notify(problem)
+        print(f"meldkamer: {problem} (gateway skipped)", file=sys.stderr)
     result = {"code": 0}
 
     def too_slow() -> None:

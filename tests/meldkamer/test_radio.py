@@ -115,3 +115,12 @@ def test_radio_from_an_unknown_issi_is_counted(radio: tuple) -> None:
     core, sim, link, _ = radio
     sim.inject_status(9999999, core.ref.radio.value_of(5))
     wait(link, lambda: link.counts["unknown_unit"] == 1)
+
+
+def test_one_bad_gateway_entry_does_not_stop_the_others() -> None:
+    from meldkamer.radio import usable_configs
+
+    good, problems = usable_configs([{"url": "/dev/ttyUSB0"}, {"protocol": "morse",
+                                                               "url": "x"}, {"name": "y"}])
+    assert [c.url for c in good] == ["/dev/ttyUSB0"]
+    assert len(problems) == 2 and "morse" not in problems[1]
