@@ -113,10 +113,14 @@ class Meldkamer:
     ) -> Meldkamer:
         """Open the database (upgrading its schema) and load the reference data."""
         store = Store(config.database_url(db, training=training), upgrade=upgrade)
-        if training:
-            store.mark_training()
-        ref = load_reference(reference_dir or config.reference_dir())
-        return cls(store, ref, user=config.current_user(user))
+        try:
+            if training:
+                store.mark_training()
+            ref = load_reference(reference_dir or config.reference_dir())
+            return cls(store, ref, user=config.current_user(user))
+        except BaseException:
+            store.dispose()
+            raise
 
     @property
     def geo(self) -> Any:

@@ -9,6 +9,7 @@ still knows the shipped places and the stations.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -85,7 +86,9 @@ class Geo:
     def __init__(self, core: Meldkamer, path: Path | None = None) -> None:
         self.core = core
         self.path = path or geodata_dir()
-        self._lock = threading.Lock()
+        # Two locks: a router being built for a proposal never holds up the type-ahead.
+        self._gazetteer_lock = threading.Lock()
+        self._router_lock = threading.Lock()
         self._gazetteer: Gazetteer | None = None
         self._router: Router | None = None
         self.problem = ""
@@ -93,18 +96,18 @@ class Geo:
     def _db(self) -> Path | None:
         try:
             return self.path if geodata.has_osm(self.path) else None
-        except (MapDataError, OSError) as exc:
+        except (MapDataError, OSError, sqlite3.Error) as exc:
             self.problem = str(exc)
             return None
 
     @property
     def gazetteer(self) -> Gazetteer:
-        with self._lock:
+        with self._gazetteer_lock:
             if self._gazetteer is None:
                 places = place_dicts(self.core)
                 try:
                     self._gazetteer = Gazetteer.from_db(self._db(), places)
-                except MapDataError as exc:  # damaged import: the shipped places still work
+                except (MapDataError, sqlite3.Error, KeyError, ValueError) as exc:
                     self.problem = str(exc)
                     log.error("map data unusable, using shipped places only: %s", exc)
                     self._gazetteer = Gazetteer(places)
@@ -112,11 +115,11 @@ class Geo:
 
     @property
     def router(self) -> Router:
-        with self._lock:
+        with self._router_lock:
             if self._router is None:
                 try:
                     self._router = Router.from_db(self._db())
-                except MapDataError as exc:  # damaged import: labelled estimates instead
+                except (MapDataError, sqlite3.Error, KeyError, ValueError) as exc:
                     self.problem = str(exc)
                     log.error("road data unusable, estimating travel times: %s", exc)
                     self._router = Router([], [])
@@ -124,7 +127,7 @@ class Geo:
 
     def reload(self) -> None:
         """Forget the indexes after a re-import."""
-        with self._lock:
+        with self._gazetteer_lock, self._router_lock:
             self._gazetteer = self._router = None
 
     def search(self, query: str, limit: int) -> list[LocationCandidate]:

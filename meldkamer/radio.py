@@ -30,11 +30,15 @@ from hardware.events import (
 from hardware.gateway import PeiGateway
 from hardware.nmea import NmeaGateway
 from meldkamer.core import Meldkamer
-from meldkamer.errors import InvalidInput, MeldkamerError
+from meldkamer.domain.reference import RadioPlan
+from meldkamer.errors import InvalidInput, MeldkamerError, StoreError
 from meldkamer.events import DomainEvent, UnitDispatched
 
 log = logging.getLogger(__name__)
 PROTOCOLS = ("pei", "nmea")
+# A standard SDS carries at most 2047 bits; with the SDS-TL header that leaves about 250
+# ISO 8859-1 characters.
+MAX_SDS_TEXT = 240
 
 
 @dataclass(frozen=True)
@@ -88,8 +92,14 @@ class RadioLink:
         self.counts: dict[str, int] = {"applied": 0, "refused": 0, "unknown_unit": 0,
                                        "sent": 0, "send_failed": 0}
         self.on_applied: Callable[[HardwareEvent, float], None] | None = None
+        # What the radios say (statuses, positions, emergencies) never waits behind what we
+        # send them: a slow SDS send blocks only the outbound worker.
         self._queue: queue.Queue[Any] = queue.Queue()
-        self._worker = threading.Thread(target=self._run, name="radio-link", daemon=True)
+        self._outbox: queue.Queue[Any] = queue.Queue()
+        self._worker = threading.Thread(target=self._run, args=(self._queue,),
+                                        name="radio-in", daemon=True)
+        self._sender = threading.Thread(target=self._run, args=(self._outbox,),
+                                        name="radio-out", daemon=True)
         self._unsubscribe: Callable[[], None] | None = None
 
     def start(self) -> RadioLink:
@@ -108,38 +118,55 @@ class RadioLink:
             gw.start()
         self._unsubscribe = self.core.bus.subscribe(self._on_domain)
         self._worker.start()
+        self._sender.start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 3.0) -> bool:
+        """Finish queued work while the radios are still connected, then close everything.
+
+        Returns False when a worker did not finish in time (the caller then keeps the
+        store open rather than pulling it from under a write).
+        """
         if self._unsubscribe:
             self._unsubscribe()
-        self._queue.put(None)
+        if self._worker.is_alive():
+            self.wait_idle(grace)
         for gw in self.gateways.values():
             gw.stop()
-        if self._worker.is_alive():
-            self._worker.join(5)
+        self._queue.put(None)
+        self._outbox.put(None)
+        for thread in (self._worker, self._sender):
+            if thread.is_alive():
+                thread.join(5)
+        stuck = [t.name for t in (self._worker, self._sender) if t.is_alive()]
+        if stuck:
+            log.error("radio: %s still busy at shutdown", ", ".join(stuck))
+        return not stuck
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Block until everything queued so far has been applied (tests, shutdown)."""
-        done = threading.Event()
-        self._queue.put(done)
-        return done.wait(timeout)
+        """Block until everything queued so far has been handled (tests, shutdown)."""
+        if not self._worker.is_alive():
+            return True
+        marks = [threading.Event(), threading.Event()]
+        self._outbox.put(marks[0])
+        self._queue.put(marks[1])
+        return all(mark.wait(timeout) for mark in marks)
 
     def _enqueue(self, cfg: GatewayConfig, event: HardwareEvent) -> None:
         self._queue.put((cfg, event))  # never block a gateway thread
 
     def _on_domain(self, event: DomainEvent) -> None:
         if isinstance(event, UnitDispatched):
-            self._queue.put(event)
+            self._outbox.put(event)
 
     def _note(self, gateway: str, text: str) -> None:
         self.notes.append(RadioNote(time.time(), gateway, text))
 
     # -- the worker --------------------------------------------------------------------
 
-    def _run(self) -> None:
+    def _run(self, inbox: queue.Queue[Any]) -> None:
         while True:
-            item = self._queue.get()
+            item = inbox.get()
             if item is None:
                 return
             if isinstance(item, threading.Event):
@@ -171,22 +198,24 @@ class RadioLink:
         if issi is None:
             return
         unit = self.core.units.by_issi(issi)
+        if isinstance(event, EmergencyReceived):
+            self._emergency(cfg, event, unit.callsign if unit else None)
+            return
         if unit is None:
             self.counts["unknown_unit"] += 1
             self._note(cfg.name, f"ISSI {issi} belongs to no unit")
             return
         plan = self.core.ref.radio
-        if isinstance(event, EmergencyReceived):
-            kind = "lip" if event.cause == "lip" else "button"
-            self.core.alarms.raise_alarm(unit.callsign, kind, lat=event.lat, lon=event.lon)
-            self._applied(event)
-        elif isinstance(event, StatusReceived):
+        if isinstance(event, StatusReceived):
             if plan.is_emergency(event.value):
                 return  # the gateway also publishes EmergencyReceived for it
             status = self.core.ref.status_of_radio(plan.radio_of(event.value))
             if status is None:
                 self.counts["refused"] += 1
                 self._note(cfg.name, f"{unit.callsign}: unknown status value {event.value:#06x}")
+                return
+            if status.code == unit.status:  # a repeated press or a retransmission
+                self.counts["repeated"] = self.counts.get("repeated", 0) + 1
                 return
             try:
                 self.core.units.set_status(unit.callsign, status.code, source="radio")
@@ -208,6 +237,22 @@ class RadioLink:
                                          f"SDS van {unit.callsign}: {event.text}", kind="radio")
             self._applied(event)
 
+    def _emergency(self, cfg: GatewayConfig, event: EmergencyReceived,
+                   callsign: str | None) -> None:
+        """An emergency must reach the operator: retried while the database is busy."""
+        kind = "lip" if event.cause == "lip" else "button"
+        for attempt in range(5):
+            try:
+                self.core.alarms.raise_alarm(callsign, kind, lat=event.lat, lon=event.lon,
+                                             issi=event.issi)
+                self._applied(event)
+                return
+            except StoreError as exc:
+                log.error("radio: emergency from ISSI %s not stored yet (%s), retrying",
+                          event.issi, exc)
+                time.sleep(0.5 * (attempt + 1))
+        self._note(cfg.name, f"EMERGENCY from ISSI {event.issi} could not be stored")
+
     def _applied(self, event: HardwareEvent) -> None:
         self.counts["applied"] += 1
         if self.on_applied is not None:
@@ -221,17 +266,26 @@ class RadioLink:
         unit = self.core.units.get(event.callsign)
         if unit.issi is None:
             return
+        if unit.incident != event.number:  # pulled to another incident in the meantime
+            self._note("-", f"{unit.callsign}: SDS for {event.number} skipped, now on "
+                            f"{unit.incident or 'no incident'}")
+            return
         gw = self._pei()
         if gw is None:
             self.core.incidents.add_note(event.number, f"Geen radioverbinding: {unit.callsign} "
                                          "niet per SDS gealarmeerd", kind="radio")
             return
         inc = self.core.incidents.summary(event.number)
-        text = self.core.ref.radio.dispatch_text.format(
-            number=inc.number, classification=inc.classification or "",
-            name=inc.classification_name, priority=inc.priority,
-            urgency=f" {inc.urgency}" if inc.urgency else "", address=inc.address,
-            lat=inc.lat, lon=inc.lon)[:400]
+        fields = {"number": inc.number, "classification": inc.classification or "",
+                  "name": inc.classification_name, "priority": inc.priority,
+                  "urgency": f" {inc.urgency}" if inc.urgency else "",
+                  "address": inc.address, "lat": inc.lat, "lon": inc.lon}
+        try:
+            text = self.core.ref.radio.dispatch_text.format(**fields)
+        except (KeyError, IndexError, ValueError) as exc:
+            log.error("radio: dispatch_text in radio.toml is wrong (%s); using the default", exc)
+            text = RadioPlan.dispatch_text.format(**fields)
+        text = text[:MAX_SDS_TEXT]
         result = gw.send_text(unit.issi, text, on_report=lambda r: self._queue.put(
             ("report", event.number, unit.callsign, r)))
         if result.ok:
@@ -277,10 +331,16 @@ def usable_configs(raw: list[dict[str, Any]]) -> tuple[list[GatewayConfig], list
 
     A control room must start even when one gateway entry is wrong.
     """
-    good, problems = [], []
+    good: list[GatewayConfig] = []
+    problems: list[str] = []
     for entry in raw:
         try:
-            good.append(GatewayConfig.parse(entry))
+            cfg = GatewayConfig.parse(entry)
         except InvalidInput as exc:
             problems.append(str(exc))
+            continue
+        if any(g.name == cfg.name for g in good):
+            problems.append(f"gateway name {cfg.name!r} is used twice; the second is skipped")
+            continue
+        good.append(cfg)
     return good, problems

@@ -24,7 +24,8 @@ DEMO_CALL = {
 def launch(args: argparse.Namespace) -> int:
     """Entry point of ``meldkamer gui`` (registered as the 'gui' frontend)."""
     screenshot = getattr(args, "screenshot", None)
-    headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    headless = sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     if headless and not os.environ.get("QT_QPA_PLATFORM"):
         if not screenshot:
             raise MeldkamerError(
@@ -114,11 +115,11 @@ def launch(args: argparse.Namespace) -> int:
     try:
         app.exec()
     finally:
-        if radio is not None:
-            radio.stop()
+        radio_done = radio.stop() if radio is not None else True
         watcher.stop()
         ops.wait()
-        core.close()
+        if radio_done:  # never close the store under a radio write still in progress
+            core.close()
     return result["code"]
 
 

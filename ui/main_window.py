@@ -81,7 +81,9 @@ class MainWindow(QMainWindow):
         self.alarm_bar.setMovable(False)
         self.alarm_bar.addWidget(self.alarm_banner)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.alarm_bar)
+        self.alarm_bar.toggleViewAction().setVisible(False)  # nobody hides an emergency
         self.alarm_bar.hide()
+        self._seen_alarms: set[int] = set()
         self.alarm_banner.acknowledge_requested.connect(self.acknowledge_alarm)
         self._arrange()
         self.status = QStatusBar(self)
@@ -261,13 +263,16 @@ class MainWindow(QMainWindow):
         self.ops.run(self.core.alarms.active, self._show_alarms)
 
     def _show_alarms(self, alarms: list[Any]) -> None:
-        was_hidden = self.alarm_bar.isHidden()
+        new = [a for a in alarms if a.id not in self._seen_alarms]
+        self._seen_alarms.update(a.id for a in alarms)
         self.alarm_banner.show_alarms(alarms)
         self.alarm_bar.setVisible(bool(alarms))
-        if alarms and was_hidden:
+        if new:
             QApplication.beep()
-            first = alarms[0]
+            first = new[0]
             if self.map_dock is not None and first.lat is not None:
+                self.map_dock.show()  # an emergency's place must be seen, map closed or not
+                self.map_dock.raise_()
                 self.map_dock.centre_on(first.lat, first.lon, 16)
 
     def acknowledge_alarm(self, alarm_id: int) -> None:
@@ -293,6 +298,7 @@ class MainWindow(QMainWindow):
         self._windows_menu.addAction(dock.toggleViewAction())
         if self.settings is not None and isinstance(self._saved_state, QByteArray):
             self.restoreState(self._saved_state)
+            self.alarm_bar.setVisible(bool(self.alarm_banner.alarms))  # state may hide it
         else:
             QTimer.singleShot(0, self._default_sizes)
         self._units_to_map()
@@ -303,8 +309,11 @@ class MainWindow(QMainWindow):
     def _map_clicked(self, lat: float, lon: float) -> None:
         """A click on the map sets the location of the call being taken."""
         assert self.map_dock is not None
+        if self.intake_dock.busy:
+            return
         self.map_dock.set_pin(lat, lon)
-        self.ops.run(lambda: self.core.geo.reverse(lat, lon), self.intake_dock.set_location)
+        self.ops.run(lambda: self.core.geo.reverse(lat, lon),
+                     self.intake_dock._latest("location", self.intake_dock.set_location))
 
     def _centre_map(self, number: str) -> None:
         row = self.incidents.row_of(number)
@@ -415,6 +424,7 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             self._saved_state = state
             self._sized = self.restoreState(state)
+            self.alarm_bar.hide()  # shown again by the alarms themselves, never by old state
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)

@@ -48,6 +48,23 @@ def add_commands(sub: Any, cmd: Any) -> None:
     p.set_defaults(func=simulate)
 
 
+def check_port(url: str) -> None:
+    """Refuse a port URL pyserial cannot even parse, before any thread starts."""
+    if url.startswith("listen://"):
+        port = url[len("listen://"):].rpartition(":")[2]
+        if not (port.isdigit() and 0 < int(port) < 65536):
+            raise InvalidInput("{url}: give listen://HOST:PORT with a port from 1 to 65535",
+                               url=url)
+        return
+    import serial
+
+    try:
+        serial.serial_for_url(url, do_not_open=True)
+    except (ValueError, serial.SerialException) as exc:
+        raise LinkProblem("{url} is not a port this machine can open: {error}", url=url,
+                          error=exc) from exc
+
+
 def _emit(args: argparse.Namespace, data: dict[str, Any], human: str) -> None:
     if getattr(args, "json", False):
         print(json.dumps(data, ensure_ascii=False, default=str), flush=True)
@@ -83,6 +100,7 @@ def loopback(args: argparse.Namespace) -> int:
 def monitor(args: argparse.Namespace) -> int:
     from hardware.tools import monitor as run
 
+    check_port(args.url)
     stop = threading.Event()
 
     def emit(event: dict[str, Any]) -> None:
@@ -128,6 +146,8 @@ def simulate(args: argparse.Namespace) -> int:
     # Free units report "at station" and "mobile": always legal, so the board visibly moves.
     values = [plan.value_of(s.radio) for s in core.ref.statuses.values() if s.available]
     url = None if args.pty or not args.url else args.url
+    if url is not None:
+        check_port(url)
     from hardware.tools import run_simulator
 
     try:
@@ -135,7 +155,7 @@ def simulate(args: argparse.Namespace) -> int:
             url, [(u.issi, u.lat or 0.0, u.lon or 0.0) for u in units if u.issi],
             interval=args.interval or None,
             status_interval=args.status_interval or None)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, OverflowError) as exc:
         raise LinkProblem("cannot start the simulator: {error}", error=exc) from exc
     sim.status_values = tuple(values)
     where = sim.pty_path or url

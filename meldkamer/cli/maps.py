@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 from dataclasses import asdict
 from typing import Any
@@ -67,7 +68,7 @@ def render(args: argparse.Namespace) -> int:
         tiles = geodata.tiles_file(where) if geodata.has_tiles(where) else None
         path = write(args.out, island=island, places=place_dicts(core),
                      stations=station_dicts(core), tiles=tiles, roads=roads)
-    except (MapDataError, OSError, ValueError) as exc:
+    except (MapDataError, OSError, ValueError, sqlite3.Error) as exc:
         raise MapProblem("cannot write {out}: {error}", out=args.out, error=exc) from exc
     _emit(args, {"page": str(path), "island": island}, f"wrote {path} (island {island})")
     return 0
@@ -120,18 +121,20 @@ def info(args: argparse.Namespace) -> int:
 
     try:
         data = geodata.info(geodata_dir())
-    except MapDataError as exc:
-        raise MapProblem("{error}", error=exc) from exc
+    except (MapDataError, OSError, sqlite3.Error, KeyError, ValueError) as exc:
+        raise MapProblem("the imported map data cannot be read: {error}", error=exc) from exc
     osm, tiles = data.get("osm"), data.get("tiles")
     lines = [f"geodata   {data.get('path')}"]
     lines.append("osm       none imported (straight-line estimates, shipped places only)"
                  if not osm else
-                 f"osm       {osm['source']} imported {osm['imported_at']}: {osm['roads']} "
-                 f"roads, {osm['addresses']} addresses, {osm['places']} places, "
-                 f"{osm['nodes']} nodes, {osm['edges']} edges")
+                 f"osm       {osm.get('source')} imported {osm.get('imported_at')}: "
+                 f"{osm.get('roads')} roads, {osm.get('addresses')} addresses, "
+                 f"{osm.get('places')} places, {osm.get('nodes')} nodes, "
+                 f"{osm.get('edges')} edges")
     lines.append("tiles     none imported (island outlines only)" if not tiles else
-                 f"tiles     {tiles['source']} imported {tiles['imported_at']}: "
-                 f"{tiles['count']} tiles, zoom {tiles['min_zoom']}-{tiles['max_zoom']}")
+                 f"tiles     {tiles.get('source')} imported {tiles.get('imported_at')}: "
+                 f"{tiles.get('count')} tiles, zoom {tiles.get('min_zoom')}-"
+                 f"{tiles.get('max_zoom')}")
     _emit(args, data, "\n".join(lines))
     return 0
 

@@ -61,7 +61,8 @@ def changes_since(core: Meldkamer, seq: int, limit: int = 1000) -> list[DomainEv
             callsign = json.loads(data).get("callsign", "")
             events.append(AlarmChanged(seq=s, alarm_id=int(key), callsign=callsign,
                                        action=action))
-            events.append(UnitChanged(seq=s, callsign=callsign, action=action))
+            if not callsign.startswith("ISSI "):
+                events.append(UnitChanged(seq=s, callsign=callsign, action=action))
         elif entity == "roster":
             events.append(UnitChanged(seq=s, callsign="*", action=action))
     return events

@@ -98,7 +98,7 @@ def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
     # Checkpoints run on a background thread (Checkpointer), not inside an operator's commit.
-    cur.execute("PRAGMA wal_autocheckpoint=0")
+    cur.execute("PRAGMA wal_autocheckpoint=20000")  # a backstop only, about 80 MB
     cur.close()
 
 
@@ -126,8 +126,11 @@ class Checkpointer:
     def _run(self) -> None:
         while not self._stop.wait(self.INTERVAL_S):
             if not self.path.exists():
-                return  # the database went away (a removed test or training file)
-            self.checkpoint("PASSIVE")
+                continue  # gone for now (a network share blip); try again next pass
+            try:
+                self.checkpoint("PASSIVE")
+            except Exception:  # the thread must outlive any surprise
+                log.exception("checkpoint of %s failed", self.path)
 
     def checkpoint(self, mode: str) -> None:
         try:
@@ -161,7 +164,7 @@ class Store:
         if self.dialect == "sqlite":
             if not parsed.database or parsed.database == ":memory:":
                 raise StoreError("an in-memory SQLite database cannot be shared; give a file")
-            self.path: Path | None = Path(parsed.database)
+            self.path: Path | None = Path(parsed.database).expanduser().resolve()
             _check_sqlite_file(self.path)
             kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
         else:

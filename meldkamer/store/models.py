@@ -250,7 +250,8 @@ class Alarm(Base):
     __tablename__ = "alarm"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    issi: Mapped[int | None] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20))
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
     lat: Mapped[float | None] = mapped_column(Float)
@@ -258,4 +259,4 @@ class Alarm(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[str | None] = mapped_column(String(60))
 
-    unit: Mapped[Unit] = relationship()
+    unit: Mapped[Unit | None] = relationship()

@@ -70,3 +70,17 @@ def test_damaged_map_data_falls_back_to_estimates(core: Meldkamer, tmp_path: Pat
     assert ps.proposals and all(not p.routed for p in ps.proposals)
     assert "estimated" in ps.method
     assert core.intake.locations().search("rincon", 3)
+
+
+def test_relative_sqlite_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                             ref: Reference) -> None:
+    from meldkamer.store.db import Store
+
+    monkeypatch.chdir(tmp_path)
+    store = Store("sqlite:///relative.sqlite3")
+    assert store.path == tmp_path / "relative.sqlite3"
+    Meldkamer(store, ref, user="x").incidents.create(caller_number="911")
+    store.dispose()
+    again = Store("sqlite:///relative.sqlite3")
+    assert Meldkamer(again, ref, user="x").incidents.list_incidents(active=False)
+    again.dispose()

@@ -124,3 +124,23 @@ def test_one_bad_gateway_entry_does_not_stop_the_others() -> None:
                                                                "url": "x"}, {"name": "y"}])
     assert [c.url for c in good] == ["/dev/ttyUSB0"]
     assert len(problems) == 2 and "morse" not in problems[1]
+
+
+def test_repeated_emergencies_are_one_alarm_and_unknown_radios_still_alarm(
+        radio: tuple) -> None:
+    core, sim, link, issi = radio
+    sim.inject_emergency(issi)
+    sim.inject_emergency(issi)
+    sim.inject_emergency(1234999)  # a radio no unit carries
+    wait(link, lambda: link.counts["applied"] >= 3)
+    alarms = core.alarms.active()
+    assert sorted(a.callsign for a in alarms) == ["ISSI 1234999", "P-101"]
+
+
+def test_a_repeated_status_is_not_refused(radio: tuple) -> None:
+    core, sim, link, issi = radio
+    value = core.ref.radio.value_of(core.ref.statuses["available_station"].radio)
+    sim.inject_status(issi, value)  # the unit already is at its station
+    sim.inject_status(issi, value)
+    wait(link, lambda: link.counts.get("repeated", 0) == 2)
+    assert link.counts["refused"] == 0

@@ -90,6 +90,10 @@ def test_emergency_banner_until_acknowledged(qtbot: QtBot, core: Meldkamer,
     core.alarms.raise_alarm("P-102", "button", lat=12.15, lon=-68.27)
     qtbot.waitUntil(win.alarm_bar.isVisible, timeout=5000)
     assert "P-102" in win.alarm_banner.label.text()
+    Keyboard(qtbot).press(Qt.Key.Key_F11)  # too soon after it appeared: not confirmed
+    qtbot.waitUntil(lambda: win.ops.pending == 0, timeout=5000)
+    assert len(core.alarms.active()) == 1
+    win.alarm_banner.guard_s = 0.0  # as if the operator had read it for a moment
     Keyboard(qtbot).press(Qt.Key.Key_F11)
     qtbot.waitUntil(lambda: core.alarms.active() == [], timeout=5000)
     qtbot.waitUntil(lambda: not win.alarm_bar.isVisible(), timeout=5000)

@@ -242,6 +242,8 @@ class IntakeDock(QDockWidget):
 
     def set_location(self, candidate: LocationCandidate) -> None:
         self.location = candidate
+        if self.location_edit.value is not candidate:  # chosen on the map, not in the list
+            self.location_edit.set_value(candidate.label, candidate)
         where = candidate.island or tr("outside the area")
         self.island_label.setText(f"{candidate.lat:.5f}, {candidate.lon:.5f} · {where}")
         self.class_edit.setFocus()
@@ -444,8 +446,9 @@ class IntakeDock(QDockWidget):
     # -- draft -------------------------------------------------------------------------
 
     def is_empty(self) -> bool:
-        return not any((self.caller.text(), self.name.text(), self.location_edit.text(),
-                        self.class_edit.text(), self.callback.text()))
+        return self.location is None and not any((
+            self.caller.text(), self.name.text(), self.location_edit.text(),
+            self.class_edit.text(), self.callback.text()))
 
     def draft(self) -> dict[str, Any]:
         loc = self.location

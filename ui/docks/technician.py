@@ -116,6 +116,12 @@ class TechnicianDock(QDockWidget):
         """Start a loopback test on the chosen port."""
         url, pattern, nbytes = self.url.text().strip(), self.pattern.currentText(), \
             self.nbytes.value()
+        if self.link is not None and url in {c.url for c in self.link.configs}:
+            self.result.setRowCount(1)
+            self.result.setItem(0, 0, QTableWidgetItem(tr("Error")))
+            self.result.setItem(0, 1, QTableWidgetItem(tr(
+                "{url} is a live gateway: test it with its radio disconnected", url=url)))
+            return
         self.run_button.setEnabled(False)
         self.progress.setValue(0)
         self.result.setRowCount(0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from meldkamer.domain.views import AlarmView
 from meldkamer.i18n import tr
 from ui.qt import QHBoxLayout, QLabel, QPushButton, QWidget, Signal
@@ -27,9 +29,13 @@ class AlarmBanner(QWidget):
         row.addWidget(self.label, 1)
         row.addWidget(self.button)
         self.alarms: list[AlarmView] = []
+        self._changed_at = 0.0
+        self.guard_s = 1.0  # seconds a new front alarm is shown before F11 can confirm it
         self.hide()
 
     def show_alarms(self, alarms: list[AlarmView]) -> None:
+        if alarms and (not self.alarms or alarms[0].id != self.alarms[0].id):
+            self._changed_at = time.monotonic()
         self.alarms = alarms
         if not alarms:
             self.hide()
@@ -44,5 +50,6 @@ class AlarmBanner(QWidget):
         self.show()
 
     def _acknowledge(self) -> None:
-        if self.alarms:
+        # A key pressed just as another alarm moved to the front must not confirm it unread.
+        if self.alarms and time.monotonic() - self._changed_at >= self.guard_s:
             self.acknowledge_requested.emit(self.alarms[0].id)
