@@ -31,8 +31,8 @@ from hardware.gateway import PeiGateway
 from hardware.nmea import NmeaGateway
 from meldkamer.core import Meldkamer
 from meldkamer.domain.reference import RadioPlan
-from meldkamer.errors import InvalidInput, MeldkamerError, StoreError
-from meldkamer.events import DomainEvent, UnitDispatched
+from meldkamer.errors import InvalidInput, MeldkamerError, Refused, StoreError
+from meldkamer.events import DomainEvent, UnitChanged, UnitDispatched
 
 log = logging.getLogger(__name__)
 PROTOCOLS = ("pei", "nmea")
@@ -101,6 +101,7 @@ class RadioLink:
         self._sender = threading.Thread(target=self._run, args=(self._outbox,),
                                         name="radio-out", daemon=True)
         self._unsubscribe: Callable[[], None] | None = None
+        self._issi: dict[int, str] = {}
 
     def start(self) -> RadioLink:
         """Open every gateway (in the background) and start applying events."""
@@ -158,6 +159,8 @@ class RadioLink:
     def _on_domain(self, event: DomainEvent) -> None:
         if isinstance(event, UnitDispatched):
             self._outbox.put(event)
+        elif isinstance(event, UnitChanged) and event.action == "roster":
+            self._issi.clear()  # radios may have moved to other units
 
     def _note(self, gateway: str, text: str) -> None:
         self.notes.append(RadioNote(time.time(), gateway, text))
@@ -197,11 +200,11 @@ class RadioLink:
         issi = getattr(event, "issi", None)
         if issi is None:
             return
-        unit = self.core.units.by_issi(issi)
+        callsign = self._callsign(issi)
         if isinstance(event, EmergencyReceived):
-            self._emergency(cfg, event, unit.callsign if unit else None)
+            self._emergency(cfg, event, callsign)
             return
-        if unit is None:
+        if callsign is None:
             self.counts["unknown_unit"] += 1
             self._note(cfg.name, f"ISSI {issi} belongs to no unit")
             return
@@ -212,30 +215,46 @@ class RadioLink:
             status = self.core.ref.status_of_radio(plan.radio_of(event.value))
             if status is None:
                 self.counts["refused"] += 1
-                self._note(cfg.name, f"{unit.callsign}: unknown status value {event.value:#06x}")
-                return
-            if status.code == unit.status:  # a repeated press or a retransmission
-                self.counts["repeated"] = self.counts.get("repeated", 0) + 1
+                self._note(cfg.name, f"{callsign}: unknown status value {event.value:#06x}")
                 return
             try:
-                self.core.units.set_status(unit.callsign, status.code, source="radio")
-            except MeldkamerError as exc:
-                self.counts["refused"] += 1
-                self._note(cfg.name, f"{unit.callsign}: {exc}")
-                log.info("radio status from %s not applied: %s", unit.callsign, exc)
-                if unit.incident:
-                    self.core.incidents.add_note(
-                        unit.incident, f"Radiostatus {status.radio} van {unit.callsign} "
-                        f"niet verwerkt: {exc}", kind="radio")
+                self.core.units.set_status(callsign, status.code, source="radio")
+            except Refused as exc:
+                if exc.fields.get("current") == exc.fields.get("target") == status.code:
+                    self.counts["repeated"] = self.counts.get("repeated", 0) + 1
+                    return  # a repeated press or a retransmission: nothing to say
+                self._refused(cfg, callsign, status.radio, exc)
                 return
             self._applied(event)
         elif isinstance(event, PositionReceived):
-            self.core.units.set_position(unit.callsign, event.lat, event.lon)
+            self.core.units.set_position(callsign, event.lat, event.lon)
             self._applied(event)
-        elif isinstance(event, TextReceived) and unit.incident:
-            self.core.incidents.add_note(unit.incident,
-                                         f"SDS van {unit.callsign}: {event.text}", kind="radio")
+        elif isinstance(event, TextReceived):
+            incident = self.core.units.get(callsign).incident
+            if incident:
+                self.core.incidents.add_note(incident, f"SDS van {callsign}: {event.text}",
+                                             kind="radio")
             self._applied(event)
+
+    def _callsign(self, issi: int) -> str | None:
+        """The unit carrying a radio; the roster is cached and re-read on a miss."""
+        callsign = self._issi.get(issi)
+        if callsign is None:
+            unit = self.core.units.by_issi(issi)
+            if unit is not None:
+                self._issi[issi] = callsign = unit.callsign
+        return callsign
+
+    def _refused(self, cfg: GatewayConfig, callsign: str, radio: int, exc: Refused) -> None:
+        """An illegal status from the radio: logged (also on the incident), not applied."""
+        self.counts["refused"] += 1
+        self._note(cfg.name, f"{callsign}: {exc}")
+        log.info("radio status from %s not applied: %s", callsign, exc)
+        incident = self.core.units.get(callsign).incident
+        if incident:
+            self.core.incidents.add_note(
+                incident, f"Radiostatus {radio} van {callsign} niet verwerkt: {exc}",
+                kind="radio")
 
     def _emergency(self, cfg: GatewayConfig, event: EmergencyReceived,
                    callsign: str | None) -> None:
