@@ -71,11 +71,11 @@ class UnitService:
             if inc is not None:
                 text = f"{unit.callsign}: {new.name('nl')}" + (f" ({reason})" if reason else "")
                 if not new.committed:
+                    # The open-assignment index keeps this O(1) however long the history.
                     assignment = tx.session.execute(
                         select(Assignment).where(Assignment.unit_id == unit.id,
-                                                 Assignment.incident_id == inc.id,
                                                  Assignment.cleared_at.is_(None))
-                    ).scalar_one_or_none()
+                    ).scalars().first()
                     if assignment is not None:
                         assignment.cleared_at = tx.now
                     unit.incident = None

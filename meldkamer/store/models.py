@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -163,6 +164,12 @@ class Assignment(Base):
 
     incident: Mapped[Incident] = relationship(back_populates="assignments")
     unit: Mapped[Unit] = relationship()
+
+    __table_args__ = (
+        Index("ix_assignment_open_unit", "unit_id",
+              sqlite_where=text("cleared_at IS NULL"),
+              postgresql_where=text("cleared_at IS NULL")),
+    )
 
 
 class UnitStatusChange(Base):
