@@ -65,3 +65,17 @@ class ReferenceDataError(MeldkamerError):
 
     exit_code = 7
     kind = "reference"
+
+
+class LinkProblem(MeldkamerError):
+    """A serial port that cannot be opened, or a link test that found errors."""
+
+    exit_code = 9
+    kind = "link"
+
+
+class MapProblem(MeldkamerError):
+    """Map data that cannot be read, imported or written."""
+
+    exit_code = 10
+    kind = "maps"

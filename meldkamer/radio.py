@@ -31,6 +31,7 @@ from hardware.gateway import PeiGateway
 from hardware.nmea import NmeaGateway
 from meldkamer.core import Meldkamer
 from meldkamer.domain.reference import RadioPlan
+from meldkamer.domain.status_machine import AlreadyInStatus
 from meldkamer.errors import InvalidInput, MeldkamerError, Refused, StoreError
 from meldkamer.events import DomainEvent, UnitChanged, UnitDispatched
 
@@ -219,10 +220,10 @@ class RadioLink:
                 return
             try:
                 self.core.units.set_status(callsign, status.code, source="radio")
+            except AlreadyInStatus:  # a repeated press or a retransmission: nothing to say
+                self.counts["repeated"] = self.counts.get("repeated", 0) + 1
+                return
             except Refused as exc:
-                if exc.fields.get("current") == exc.fields.get("target") == status.code:
-                    self.counts["repeated"] = self.counts.get("repeated", 0) + 1
-                    return  # a repeated press or a retransmission: nothing to say
                 self._refused(cfg, callsign, status.radio, exc)
                 return
             self._applied(event)

@@ -112,23 +112,23 @@ def open_core(url: str, ref: Reference, user: str = "tester") -> Meldkamer:
     return Meldkamer(Store(url), ref, user=user)
 
 
-@pytest.fixture
-def core(db_url: str, ref: Reference) -> Iterator[Meldkamer]:
-    """A core on a fresh database with the demo stations and units (no incidents)."""
+def demo_core(url: str, ref: Reference, user: str = "tester") -> Iterator[Meldkamer]:
+    """A core with the demo stations and units (no incidents), closed afterwards."""
     from meldkamer.demo import load_demo
 
-    mk = open_core(db_url, ref)
+    mk = open_core(url, ref, user)
     load_demo(mk, incidents=False)
     yield mk
     mk.close()
+
+
+@pytest.fixture
+def core(db_url: str, ref: Reference) -> Iterator[Meldkamer]:
+    """A core on a fresh database (each backend) with the demo roster."""
+    yield from demo_core(db_url, ref)
 
 
 @pytest.fixture
 def sqlite_core(sqlite_url: str, ref: Reference) -> Iterator[Meldkamer]:
     """Like ``core`` but on SQLite only."""
-    from meldkamer.demo import load_demo
-
-    mk = open_core(sqlite_url, ref)
-    load_demo(mk, incidents=False)
-    yield mk
-    mk.close()
+    yield from demo_core(sqlite_url, ref)

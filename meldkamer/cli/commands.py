@@ -46,11 +46,13 @@ def _core(args: argparse.Namespace) -> Meldkamer:
                           training=getattr(args, "training", False))
 
 
-def _emit(args: argparse.Namespace, data: Any, human: str) -> None:
+def _emit(args: argparse.Namespace, data: Any, human: str, *, stream: bool = False) -> None:
+    """Print for people, or JSON with --json (one line per item when ``stream``)."""
     if getattr(args, "json", False):
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print(json.dumps(data, ensure_ascii=False, indent=None if stream else 2, default=str),
+              flush=True)
     else:
-        print(human)
+        print(human, flush=True)
 
 
 def _t(ts: Any) -> str:

@@ -8,14 +8,8 @@ import sys
 import threading
 from typing import Any
 
-from meldkamer.errors import InvalidInput, MeldkamerError
-
-
-class LinkProblem(MeldkamerError):
-    """A port that cannot be opened or a link test that failed."""
-
-    exit_code = 9
-    kind = "link"
+from meldkamer.cli.commands import _emit
+from meldkamer.errors import InvalidInput, LinkProblem
 
 
 def add_commands(sub: Any, cmd: Any) -> None:
@@ -65,13 +59,6 @@ def check_port(url: str) -> None:
                           error=exc) from exc
 
 
-def _emit(args: argparse.Namespace, data: dict[str, Any], human: str) -> None:
-    if getattr(args, "json", False):
-        print(json.dumps(data, ensure_ascii=False, default=str), flush=True)
-    else:
-        print(human, flush=True)
-
-
 def loopback(args: argparse.Namespace) -> int:
     from hardware.tools import loopback as run
 
@@ -106,7 +93,7 @@ def monitor(args: argparse.Namespace) -> int:
     def emit(event: dict[str, Any]) -> None:
         kind = event.get("type", "event")
         rest = " ".join(f"{k}={v}" for k, v in event.items() if k not in ("type",))
-        _emit(args, event, f"{kind:<20} {rest}")
+        _emit(args, event, f"{kind:<20} {rest}", stream=True)
 
     try:
         run(args.url, args.protocol, emit, stop, baudrate=args.baud)

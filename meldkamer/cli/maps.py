@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sqlite3
 import sys
 from dataclasses import asdict
 from typing import Any
 
-from meldkamer.errors import InvalidInput, MeldkamerError
-
-
-class MapProblem(MeldkamerError):
-    """Map data that cannot be read, imported or written."""
-
-    exit_code = 10
-    kind = "maps"
+from meldkamer.cli.commands import _emit
+from meldkamer.errors import InvalidInput, MapProblem
 
 
 def add_commands(sub: Any, cmd: Any) -> None:
@@ -39,13 +32,6 @@ def add_commands(sub: Any, cmd: Any) -> None:
     p.add_argument("--reverse", metavar="LAT,LON", help="what is at this coordinate")
     p.add_argument("--limit", type=int, default=5)
     p.set_defaults(func=geocode)
-
-
-def _emit(args: argparse.Namespace, data: Any, human: str) -> None:
-    if getattr(args, "json", False):
-        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-    else:
-        print(human)
 
 
 def _core(args: argparse.Namespace) -> Any:

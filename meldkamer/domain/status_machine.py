@@ -6,6 +6,10 @@ from meldkamer.domain.reference import Reference, StatusDef
 from meldkamer.errors import Refused
 
 
+class AlreadyInStatus(Refused):
+    """The unit already has the status asked for (a repeated radio press, a double click)."""
+
+
 def check_transition(
     ref: Reference, current: str, target: str, *, via_dispatch: bool = False
 ) -> StatusDef:
@@ -17,6 +21,8 @@ def check_transition(
             "a unit becomes '{status}' only by being dispatched to an incident; "
             "use dispatch instead", status=new.code,
         )
+    if new.code == cur.code and new.code not in cur.next:
+        raise AlreadyInStatus("the unit already has status {status}", status=new.code)
     if new.code not in cur.next:
         allowed = ", ".join(sorted(cur.next)) or "none"
         raise Refused(

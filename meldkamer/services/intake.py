@@ -42,8 +42,15 @@ class IntakeService:
 
     def __init__(self, core: Meldkamer) -> None:
         self.core = core
-        self.classes = ClassificationIndex(core.ref)
+        self._classes: ClassificationIndex | None = None
         self._locations: LocationSearch | None = None
+
+    @property
+    def classes(self) -> ClassificationIndex:
+        """The classification type-ahead, built on first use (the CLI never needs it)."""
+        if self._classes is None:
+            self._classes = ClassificationIndex(self.core.ref)
+        return self._classes
 
     def locations(self) -> LocationSearch:
         """Places from the reference data and the stations in the store, searchable."""

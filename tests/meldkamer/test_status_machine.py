@@ -20,7 +20,7 @@ from sqlalchemy import select
 from meldkamer.core import Meldkamer
 from meldkamer.demo import load_demo
 from meldkamer.domain.reference import load_reference
-from meldkamer.domain.status_machine import check_transition
+from meldkamer.domain.status_machine import AlreadyInStatus, check_transition
 from meldkamer.errors import MeldkamerError, Refused
 from meldkamer.store.db import Store
 from meldkamer.store.models import Assignment, Incident, Unit
@@ -53,6 +53,8 @@ def test_transition_table_matches_reference() -> None:
             except Refused as exc:
                 assert not allowed, f"{cur.code} -> {target.code} refused: {exc}"
                 assert cur.code in str(exc) or "dispatch" in str(exc)
+                same = cur.code == target.code and not target.dispatch_only
+                assert isinstance(exc, AlreadyInStatus) == same
 
 
 class DispatchMachine(RuleBasedStateMachine):

@@ -16,6 +16,7 @@ from meldkamer.domain.reference import Reference
 from meldkamer.drafts import DraftJournal
 from meldkamer.settings import Settings
 from meldkamer.store.db import Store
+from tests.fixtures import demo_core
 from ui.main_window import MainWindow
 from ui.ops import Operations
 
@@ -47,10 +48,8 @@ class Keyboard:
 
 @pytest.fixture
 def station(sqlite_url: str, ref: Reference, tmp_path: Path) -> Iterator[tuple[Meldkamer, Path]]:
-    core = Meldkamer(Store(sqlite_url), ref, user="centralist")
-    load_demo(core, incidents=False)
-    yield core, tmp_path
-    core.close()
+    for core in demo_core(sqlite_url, ref, "centralist"):
+        yield core, tmp_path
 
 
 def open_window(qtbot: QtBot, core: Meldkamer, home: Path) -> MainWindow:
@@ -269,3 +268,27 @@ def test_theme_font_and_language_are_remembered(qtbot: QtBot,
     win.set_theme("dark")
     keys = dict(win.shortcut_list())
     assert {"F2", "F5", "F6", "F9", "F10", "F12"} <= set(keys)
+
+
+def test_filters_by_island_and_discipline(qtbot: QtBot,
+                                          station: tuple[Meldkamer, Path]) -> None:
+    core, home = station
+    core.incidents.create(caller_number="911", lat=12.15, lon=-68.27,
+                          classification="BZ.INB.WON")
+    core.incidents.create(caller_number="912", lat=17.4830, lon=-62.9864,
+                          classification="GZ.ACU.REA")
+    win = open_window(qtbot, core, home)
+    incidents = win.incidents_dock
+    assert incidents.proxy.rowCount() == 2
+    incidents.filters.island.setCurrentIndex(incidents.filters.island.findData("SE"))
+    assert incidents.proxy.rowCount() == 1
+    assert incidents.count.text() == "1 of 2 open"
+    incidents.filters.island.setCurrentIndex(0)
+    incidents.filters.discipline.setCurrentIndex(
+        incidents.filters.discipline.findData("ambulance"))
+    assert incidents.proxy.rowCount() == 1
+    board = win.status_board_dock
+    board.filters.discipline.setCurrentIndex(board.filters.discipline.findData("ambulance"))
+    shown = {board.model.unit_at(board.proxy.mapToSource(board.proxy.index(r, 0)).row())
+             .discipline for r in range(board.proxy.rowCount())}
+    assert shown == {"ambulance"}

@@ -15,12 +15,11 @@ from pytestqt.qtbot import QtBot
 import ui.map.webengine  # noqa: F401  (QtWebEngine before the QApplication)
 from hardware.simulator import RadioSimulator
 from meldkamer.core import Meldkamer
-from meldkamer.demo import load_demo
 from meldkamer.domain.reference import Reference
 from meldkamer.drafts import DraftJournal
 from meldkamer.radio import GatewayConfig, RadioLink
 from meldkamer.settings import Settings
-from meldkamer.store.db import Store
+from tests.fixtures import demo_core
 from tests.ui.test_workstation import Keyboard
 from ui.main_window import MainWindow
 from ui.ops import Operations
@@ -28,10 +27,7 @@ from ui.ops import Operations
 
 @pytest.fixture
 def core(sqlite_url: str, ref: Reference) -> Iterator[Meldkamer]:
-    mk = Meldkamer(Store(sqlite_url), ref, user="centralist")
-    load_demo(mk, incidents=False)
-    yield mk
-    mk.close()
+    yield from demo_core(sqlite_url, ref, "centralist")
 
 
 def window(qtbot: QtBot, core: Meldkamer, home: Path, **kw: object) -> MainWindow:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from meldkamer.domain.reference import Reference
 from meldkamer.i18n import tr
-from ui.models.incidents import IncidentFilter, IncidentTableModel
+from ui.models.incidents import SORT_ROLE, IncidentTableModel
 from ui.qt import (
     QAbstractItemView,
-    QComboBox,
     QDockWidget,
     QHBoxLayout,
     QHeaderView,
@@ -19,6 +18,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.widgets.filter_bar import FilterBar, PlaceFilter
 
 
 class IncidentsDock(QDockWidget):
@@ -32,22 +32,17 @@ class IncidentsDock(QDockWidget):
         super().__init__(tr("Active incidents"), parent)
         self.setObjectName("dock_incidents")
         self.model = model
-        self.proxy = IncidentFilter(model)
+        self.proxy = PlaceFilter(model.place_of)
+        self.proxy.setSourceModel(model)
+        self.proxy.setSortRole(SORT_ROLE)
         body = QWidget(self)
         layout = QVBoxLayout(body)
         layout.setContentsMargins(2, 2, 2, 2)
         bar = QHBoxLayout()
-        self.island = QComboBox(objectName="incidents_island")
-        self.island.addItem(tr("All islands"), "")
-        for isl in ref.islands.values():
-            self.island.addItem(isl.name, isl.code)
-        self.discipline = QComboBox(objectName="incidents_discipline")
-        self.discipline.addItem(tr("All disciplines"), "")
-        for disc in ref.disciplines.values():
-            self.discipline.addItem(disc.name(), disc.code)
-        for box in (self.island, self.discipline):
-            box.currentIndexChanged.connect(self._filter)
-            bar.addWidget(box)
+        self.filters = FilterBar(ref, "incidents")
+        self.filters.attach(self.proxy)
+        self.filters.changed.connect(self._count)
+        bar.addWidget(self.filters)
         self.count = QLabel()
         bar.addStretch(1)
         bar.addWidget(self.count)
@@ -68,10 +63,6 @@ class IncidentsDock(QDockWidget):
         self.setWidget(body)
         for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
             signal.connect(self._count)
-
-    def _filter(self) -> None:
-        self.proxy.set_filter(self.island.currentData(), self.discipline.currentData())
-        self._count()
 
     def _count(self) -> None:
         self.count.setText(tr("{shown} of {total} open", shown=self.proxy.rowCount(),

@@ -9,13 +9,11 @@ from __future__ import annotations
 from meldkamer.core import Meldkamer
 from meldkamer.domain.views import UnitView
 from meldkamer.i18n import tr
-from ui.models.units import UnitBoardModel, UnitFilter
+from ui.models.units import UnitBoardModel
 from ui.ops import Operations
 from ui.qt import (
     QAbstractItemView,
-    QComboBox,
     QDockWidget,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMenu,
@@ -25,6 +23,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.widgets.filter_bar import FilterBar, PlaceFilter
 
 
 class StatusBoardDock(QDockWidget):
@@ -38,25 +37,14 @@ class StatusBoardDock(QDockWidget):
         super().__init__(tr("Units"), parent)
         self.setObjectName("dock_status_board")
         self.core, self.ops, self.model = core, ops, model
-        self.proxy = UnitFilter(model)
+        self.proxy = PlaceFilter(model.place_of)
+        self.proxy.setSourceModel(model)
         body = QWidget(self)
         layout = QVBoxLayout(body)
         layout.setContentsMargins(2, 2, 2, 2)
-        bar = QHBoxLayout()
-        self.island = QComboBox(objectName="units_island")
-        self.island.addItem(tr("All islands"), "")
-        for isl in core.ref.islands.values():
-            self.island.addItem(isl.name, isl.code)
-        self.discipline = QComboBox(objectName="units_discipline")
-        self.discipline.addItem(tr("All disciplines"), "")
-        for disc in core.ref.disciplines.values():
-            self.discipline.addItem(disc.name(), disc.code)
-        for box in (self.island, self.discipline):
-            box.currentIndexChanged.connect(
-                lambda _=0: self.proxy.set_filter(self.island.currentData(),
-                                                  self.discipline.currentData()))
-            bar.addWidget(box)
-        layout.addLayout(bar)
+        self.filters = FilterBar(core.ref, "units")
+        self.filters.attach(self.proxy)
+        layout.addWidget(self.filters)
         self.command = QLineEdit(objectName="status_command")
         self.command.setPlaceholderText(tr("callsign and status number, e.g. P-101 2 (F6)"))
         self.command.setToolTip(", ".join(f"{s.radio} {s.name()}"

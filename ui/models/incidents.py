@@ -19,7 +19,6 @@ from ui.qt import (
     QBrush,
     QColor,
     QModelIndex,
-    QSortFilterProxyModel,
     Qt,
 )
 
@@ -69,6 +68,11 @@ class IncidentTableModel(ColumnTableModel):
             inc = self._cache[iid]
             self._row_of_number[inc.number] = row
         return inc
+
+    def place_of(self, row: int) -> tuple[str, tuple[str, ...]]:
+        """The island and disciplines of a row (for the island/discipline filter)."""
+        inc = self.incident_at(row)
+        return inc.island, inc.disciplines
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -182,28 +186,3 @@ class IncidentTableModel(ColumnTableModel):
             self.dataChanged.emit(self.index(0, AGE), self.index(len(self._ids) - 1,
                                                                 SINCE_STATUS),
                                   [Qt.ItemDataRole.DisplayRole])
-
-
-class IncidentFilter(QSortFilterProxyModel):
-    """Sorting by real values and filtering by island and discipline."""
-
-    def __init__(self, source: IncidentTableModel) -> None:
-        super().__init__()
-        self.setSourceModel(source)
-        self.setSortRole(SORT_ROLE)
-        self.island: str | None = None
-        self.discipline: str | None = None
-
-    def set_filter(self, island: str | None, discipline: str | None) -> None:
-        self.island, self.discipline = island or None, discipline or None
-        self.invalidateFilter()
-
-    def filterAcceptsRow(self, row: int, parent: Index) -> bool:
-        if self.island is None and self.discipline is None:
-            return True
-        model = self.sourceModel()
-        assert isinstance(model, IncidentTableModel)
-        inc = model.incident_at(row)
-        if self.island and inc.island != self.island:
-            return False
-        return not (self.discipline and self.discipline not in inc.disciplines)

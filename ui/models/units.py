@@ -15,7 +15,6 @@ from ui.qt import (
     QBrush,
     QColor,
     QFont,
-    QSortFilterProxyModel,
     Qt,
 )
 
@@ -47,6 +46,11 @@ class UnitBoardModel(ColumnTableModel):
 
     def unit_at(self, row: int) -> UnitView:
         return self._units[row]
+
+    def place_of(self, row: int) -> tuple[str, tuple[str, ...]]:
+        """The island and discipline of a row (for the island/discipline filter)."""
+        unit = self._units[row]
+        return unit.island, (unit.discipline,)
 
     def colour_of(self, unit: UnitView) -> str:
         """The status colour of a unit, as the board and the map show it."""
@@ -121,25 +125,3 @@ class UnitBoardModel(ColumnTableModel):
             self.dataChanged.emit(self.index(0, 4), self.index(len(self._units) - 1, 4),
                                   [Qt.ItemDataRole.DisplayRole])
         return [u for u in self._units if self.is_escalated(u) and u.callsign not in before]
-
-
-class UnitFilter(QSortFilterProxyModel):
-    """The board for one island and/or discipline."""
-
-    def __init__(self, source: UnitBoardModel) -> None:
-        super().__init__()
-        self.setSourceModel(source)
-        self.island: str | None = None
-        self.discipline: str | None = None
-
-    def set_filter(self, island: str | None, discipline: str | None) -> None:
-        self.island, self.discipline = island or None, discipline or None
-        self.invalidateFilter()
-
-    def filterAcceptsRow(self, row: int, parent: Index) -> bool:
-        model = self.sourceModel()
-        assert isinstance(model, UnitBoardModel)
-        unit = model.unit_at(row)
-        if self.island and unit.island != self.island:
-            return False
-        return not (self.discipline and unit.discipline != self.discipline)

@@ -1,0 +1,71 @@
+"""Island and discipline filters: one bar and one proxy for every table that needs them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from meldkamer.domain.reference import Reference
+from meldkamer.i18n import tr
+from ui.models.base import Index
+from ui.qt import QComboBox, QHBoxLayout, QSortFilterProxyModel, QWidget, Signal
+
+# What a row is about: its island and the disciplines involved.
+RowKeys = Callable[[int], tuple[str, tuple[str, ...]]]
+
+
+class PlaceFilter(QSortFilterProxyModel):
+    """Keeps the rows on one island and/or of one discipline (None: all)."""
+
+    def __init__(self, keys: RowKeys) -> None:
+        super().__init__()
+        self._keys = keys
+        self.island: str | None = None
+        self.discipline: str | None = None
+
+    def set_filter(self, island: str | None, discipline: str | None) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt 6.10 and later
+            self.beginFilterChange()
+            self.island, self.discipline = island or None, discipline or None
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:  # older Qt within the supported range
+            self.island, self.discipline = island or None, discipline or None
+            self.invalidateFilter()
+
+    def filterAcceptsRow(self, row: int, parent: Index) -> bool:
+        if self.island is None and self.discipline is None:
+            return True  # no need to look at (and fetch) the row
+        island, disciplines = self._keys(row)
+        if self.island and island != self.island:
+            return False
+        return not (self.discipline and self.discipline not in disciplines)
+
+
+class FilterBar(QWidget):
+    """Two combo boxes, all islands and all disciplines by default."""
+
+    changed = Signal(object, object)
+    """The operator picked (island code or None, discipline code or None)."""
+
+    def __init__(self, ref: Reference, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.island = QComboBox(objectName=f"{name}_island")
+        self.island.addItem(tr("All islands"), "")
+        for isl in ref.islands.values():
+            self.island.addItem(isl.name, isl.code)
+        self.discipline = QComboBox(objectName=f"{name}_discipline")
+        self.discipline.addItem(tr("All disciplines"), "")
+        for disc in ref.disciplines.values():
+            self.discipline.addItem(disc.name(), disc.code)
+        for box in (self.island, self.discipline):
+            box.currentIndexChanged.connect(self._changed)
+            row.addWidget(box)
+
+    def _changed(self) -> None:
+        self.changed.emit(self.island.currentData() or None,
+                          self.discipline.currentData() or None)
+
+    def attach(self, proxy: PlaceFilter) -> None:
+        """Drive a proxy with this bar."""
+        self.changed.connect(proxy.set_filter)
