@@ -7,6 +7,7 @@ CLI and the UI both go through them.
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from meldkamer.domain.reference import Reference, load_reference
 from meldkamer.events import DomainEvent, EventBus
 from meldkamer.services import audit
 from meldkamer.store.db import Store
-from meldkamer.store.models import Incident, LogEntry
+from meldkamer.store.models import ChangeEvent, Incident, LogEntry
 
 
 def utcnow() -> datetime:
@@ -67,6 +68,18 @@ class Tx:
         """Queue an event; it is published only once the transaction has committed."""
         self.events.append(event)
 
+    def write_events(self) -> None:
+        """Store the shared events with the change, for other workstations' change feeds."""
+        shared = [e for e in self.events if e.shared]
+        if not shared:
+            return
+        last = max(self.seqs, default=0)
+        self.session.execute(insert(ChangeEvent), [
+            {"seq": e.seq or last, "at": self.now, "origin": self.core.origin,
+             "type": e.type_name, "payload": e.payload()}
+            for e in shared
+        ])
+
 
 class Meldkamer:
     """A workstation's core. Open one per process (or per thread of work) and share it."""
@@ -91,7 +104,8 @@ class Meldkamer:
         self.user = user
         self.bus = bus or EventBus()
         self.clock = clock
-        self.local_seqs: set[int] = set()
+        # Who wrote a stored change event: the change feed skips this process's own.
+        self.origin = uuid.uuid4().hex
         self._geo: Any = None
         self._geo_lock = threading.Lock()
         self.incidents = IncidentService(self)
@@ -135,19 +149,12 @@ class Meldkamer:
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         """Run one service call: commit everything together, then publish its events."""
-        tx: Tx | None = None
-        try:
-            with self.store.write() as session:
-                tx = Tx(self, session, self.clock())
-                yield tx
-                tx.write_log()
-                session.flush()
-                # Known before the commit, so our own change feed never echoes them.
-                self.local_seqs.update(tx.seqs)
-        except BaseException:
-            if tx is not None:
-                self.local_seqs.difference_update(tx.seqs)
-            raise
+        with self.store.write() as session:
+            tx = Tx(self, session, self.clock())
+            yield tx
+            tx.write_log()
+            tx.write_events()
+            session.flush()
         for event in tx.events:
             self.bus.publish(event)
 

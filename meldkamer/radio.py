@@ -33,7 +33,7 @@ from meldkamer.core import Meldkamer
 from meldkamer.domain.reference import RadioPlan
 from meldkamer.domain.status_machine import AlreadyInStatus
 from meldkamer.errors import InvalidInput, MeldkamerError, Refused, StoreError
-from meldkamer.events import DomainEvent, UnitChanged, UnitDispatched
+from meldkamer.events import DomainEvent, RosterChanged, UnitDispatched
 
 log = logging.getLogger(__name__)
 PROTOCOLS = ("pei", "nmea")
@@ -160,7 +160,7 @@ class RadioLink:
     def _on_domain(self, event: DomainEvent) -> None:
         if isinstance(event, UnitDispatched):
             self._outbox.put(event)
-        elif isinstance(event, UnitChanged) and event.action == "roster":
+        elif isinstance(event, RosterChanged):
             self._issi.clear()  # radios may have moved to other units
 
     def _note(self, gateway: str, text: str) -> None:

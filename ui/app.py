@@ -1,4 +1,8 @@
-"""Starting the workstation: application, core, change feed, main window, screenshots."""
+"""Starting the workstation: the Qt-free runtime first, then Qt on top of it.
+
+The runtime (``meldkamer.runtime``) owns the core, the change feed, the radio links and
+the scheduler; this module only adds the application, the main window and screenshots.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import sys
 from meldkamer import config
 from meldkamer.core import Meldkamer
 from meldkamer.errors import MeldkamerError
-from meldkamer.services.changes import ChangeWatcher
+from meldkamer.runtime import Runtime
 
 SCREENSHOT_TIMEOUT_MS = 30_000
 DEMO_CALL = {
@@ -49,9 +53,10 @@ def launch(args: argparse.Namespace) -> int:
 
     prefs = Settings()
     i18n.set_language(prefs.get(LANGUAGE))
-    from meldkamer.radio import RadioLink, usable_configs
+    from meldkamer.radio import usable_configs
 
     configs, gateway_problems = usable_configs(prefs.gateways())
+    runtime = Runtime(core, configs)
     import ui.map.webengine  # noqa: F401  (QtWebEngine and the tile scheme first)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -61,10 +66,14 @@ def launch(args: argparse.Namespace) -> int:
     settings = None if screenshot else QSettings(
         str(config.config_dir() / "window.ini"), QSettings.Format.IniFormat)
     ops = Operations()
-    watcher = ChangeWatcher(core)
     journal = DraftJournal(user=core.user)
-    radio = RadioLink(core, configs).start() if configs else None
-    window = MainWindow(core, ops, settings, prefs, journal, radio=radio, with_map=True)
+    try:
+        runtime.start()
+    except BaseException:
+        runtime.stop()
+        raise
+    window = MainWindow(core, ops, settings, prefs, journal, radio=runtime.radio,
+                        with_map=True)
     for problem in gateway_problems:
         window.notify(problem)
         print(f"meldkamer: {problem} (gateway skipped)", file=sys.stderr)
@@ -109,17 +118,13 @@ def launch(args: argparse.Namespace) -> int:
     window.loaded.connect(settle_after_start)
     if screenshot or getattr(args, "exit_when_loaded", False):
         QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, too_slow)
-    watcher.start()
     _quit_on_signals(app)
     window.show()
     try:
         app.exec()
     finally:
-        radio_done = radio.stop() if radio is not None else True
-        watcher.stop()
         ops.wait()
-        if radio_done:  # never close the store under a radio write still in progress
-            core.close()
+        runtime.stop()  # radio, then scheduler, then the store
     return result["code"]
 
 

@@ -1,34 +1,51 @@
-"""The one bridge that carries core events (from any thread) onto the GUI thread."""
+"""The one bridge that carries core events (from any thread) onto the GUI thread.
+
+Every domain event crosses through one signal; views subscribe by event type
+(``bridge.subscribe(UnitChanged, self.reload_unit)``) and their handlers run on the GUI
+thread, like Electrum's ``QtEventListener``.
+"""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
+from typing import Any, TypeVar
 
-from meldkamer.events import AlarmChanged, DomainEvent, EventBus, IncidentChanged, UnitChanged
+from meldkamer.events import DomainEvent, EventBus
 from ui.qt import QObject, Signal
+
+E = TypeVar("E", bound=DomainEvent)
 
 
 class EventBridge(QObject):
-    """Re-emits domain events as Qt signals; receivers run on the GUI thread."""
+    """Re-emits every domain event through one signal; handlers run on the GUI thread."""
 
-    incident_changed = Signal(str)
-    """An incident (by number) changed: reload that row."""
-    unit_changed = Signal(str)
-    """A unit (by callsign, or '*' for the whole roster) changed: reload it."""
-    alarm_changed = Signal(int, str, str)
-    """An emergency alarm (id, callsign, action) was raised or acknowledged."""
+    event_received = Signal(object)
+    """A domain event (any type) has reached the GUI thread."""
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._unsubscribe: Callable[[], None] = bus.subscribe(self._on_event)
+        self._handlers: dict[type[DomainEvent], list[Callable[[], Any]]] = {}
+        self.event_received.connect(self._dispatch)
+        self._unsubscribe: Callable[[], None] = bus.subscribe(self.event_received.emit)
 
-    def _on_event(self, event: DomainEvent) -> None:
-        if isinstance(event, IncidentChanged):
-            self.incident_changed.emit(event.number)
-        elif isinstance(event, UnitChanged):
-            self.unit_changed.emit(event.callsign)
-        elif isinstance(event, AlarmChanged):
-            self.alarm_changed.emit(event.alarm_id, event.callsign, event.action)
+    def subscribe(self, event_type: type[E], handler: Callable[[E], None]) -> None:
+        """Call ``handler`` on the GUI thread for every event of ``event_type`` (or a subclass).
+
+        A bound method is held weakly, as Qt holds a slot: subscribing a view never keeps
+        it alive after its window is gone.
+        """
+        ref: Callable[[], Any] = (
+            weakref.WeakMethod(handler) if hasattr(handler, "__self__")  # type: ignore[arg-type]
+            else lambda: handler)
+        self._handlers.setdefault(event_type, []).append(ref)
+
+    def _dispatch(self, event: DomainEvent) -> None:
+        for cls in type(event).__mro__:
+            for ref in self._handlers.get(cls, ()):
+                handler = ref()
+                if handler is not None:
+                    handler(event)
 
     def close(self) -> None:
         self._unsubscribe()

@@ -6,13 +6,19 @@ F8 incident detail, Ctrl++ / Ctrl+- font size. Each dock adds its own keys.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from meldkamer.core import Meldkamer
 from meldkamer.domain.views import IncidentView, UnitView
 from meldkamer.drafts import DraftJournal
 from meldkamer.errors import NotFound
+from meldkamer.events import (
+    AlarmChanged,
+    IncidentChanged,
+    RosterChanged,
+    UnitChanged,
+    UnitTimerChanged,
+)
 from meldkamer.i18n import LANGUAGES, tr
 from meldkamer.radio import RadioLink
 from meldkamer.settings import FONT_SCALE, LANGUAGE, THEME, Settings
@@ -92,9 +98,11 @@ class MainWindow(QMainWindow):
         if core.training:
             self._training_banner()
         self.bridge = EventBridge(core.bus, self)
-        self.bridge.incident_changed.connect(self.reload_incident)
-        self.bridge.unit_changed.connect(self.reload_unit)
-        self.bridge.alarm_changed.connect(lambda *_: self.load_alarms())
+        self.bridge.subscribe(IncidentChanged, self._incident_changed)
+        self.bridge.subscribe(UnitChanged, self._unit_changed)
+        self.bridge.subscribe(RosterChanged, self._roster_changed)
+        self.bridge.subscribe(AlarmChanged, self._alarm_changed)
+        self.bridge.subscribe(UnitTimerChanged, self._timer_changed)
         self.ops.failed.connect(self.notify)
         for dock in (self.intake_dock, self.detail_dock, self.status_board_dock):
             dock.message.connect(self.notify)
@@ -400,14 +408,31 @@ class MainWindow(QMainWindow):
 
         self.ops.run(lambda: self.core.units.get(callsign), apply)
 
+    def _incident_changed(self, event: IncidentChanged) -> None:
+        self.reload_incident(event.number)
+
+    def _unit_changed(self, event: UnitChanged) -> None:
+        self.reload_unit(event.callsign)
+
+    def _roster_changed(self, _event: RosterChanged) -> None:
+        self.reload_unit("*")
+
+    def _alarm_changed(self, _event: AlarmChanged) -> None:
+        self.load_alarms()
+
     def _tick(self) -> None:
-        now = datetime.now(UTC)
+        """The clock on screen (time in status, ages); the flags come from the runtime."""
+        now = self.core.clock()
         self.incidents.tick(now)
-        for unit in self.units.tick(now):
+        self.units.tick(now)
+
+    def _timer_changed(self, event: UnitTimerChanged) -> None:
+        """The runtime's status timer escalated a unit: draw the operator's attention."""
+        if event.state == "escalated":
             QApplication.beep()
             self.notify(tr("{callsign} has been {status} for too long",
-                           callsign=unit.callsign,
-                           status=self.core.ref.statuses[unit.status].name()))
+                           callsign=event.callsign,
+                           status=self.core.ref.statuses[event.status].name()))
 
     # -- window state ------------------------------------------------------------------
 

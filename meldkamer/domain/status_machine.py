@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from meldkamer.domain.reference import Reference, StatusDef
 from meldkamer.errors import Refused
 
@@ -36,3 +38,24 @@ def overdue(ref: Reference, status: str, minutes_in_status: float) -> bool:
     """True when a unit has been in ``status`` longer than its timer threshold."""
     limit = ref.statuses[status].timer_minutes
     return limit > 0 and minutes_in_status > limit
+
+
+# A status timer flags the unit at its threshold and escalates it to the operator's
+# attention at this multiple of the threshold.
+ESCALATE_FACTOR = 1.5
+TIMER_STATES = ("none", "ok", "overdue", "escalated")
+
+
+def timer_state(ref: Reference, status: str, since: datetime, now: datetime) -> str:
+    """A unit's status timer: "none" (no timer on this status), "ok", "overdue", "escalated".
+
+    One function for the scheduler's flags, the board, ``unit list --json`` and every
+    workstation, so they all agree for the same stored status and clock.
+    """
+    limit = ref.statuses[status].timer_minutes
+    if limit <= 0:
+        return "none"
+    minutes = (now - since).total_seconds() / 60
+    if minutes > limit * ESCALATE_FACTOR:
+        return "escalated"
+    return "overdue" if minutes > limit else "ok"

@@ -117,6 +117,8 @@ class UnitView(View):
     lon: float | None
     demo: bool
     version: int
+    timer: str = "none"
+    """The status timer when the view was read: none, ok, overdue or escalated."""
 
 
 @dataclasses.dataclass(frozen=True)

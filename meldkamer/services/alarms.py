@@ -31,6 +31,10 @@ def _who(alarm: Alarm) -> str:
     return f"ISSI {alarm.issi}"
 
 
+def _callsign(alarm: Alarm) -> str | None:
+    return alarm.unit.callsign if alarm.unit is not None else None
+
+
 def _view(alarm: Alarm) -> AlarmView:
     incident = alarm.unit.incident if alarm.unit is not None else None
     return AlarmView(alarm.id, _who(alarm), alarm.kind, alarm.raised_at, alarm.lat, alarm.lon,
@@ -69,8 +73,8 @@ class AlarmService:
             tx.session.flush()
             seq = tx.audit(f"alarm.{action}", "alarm", str(alarm.id), callsign=_who(alarm),
                            kind=alarm.kind, lat=lat, lon=lon)
-            tx.publish(AlarmChanged(seq=seq, alarm_id=alarm.id, callsign=_who(alarm),
-                                    action=action))
+            tx.publish(AlarmChanged(seq=seq, alarm_id=alarm.id, callsign=_callsign(alarm),
+                                    issi=alarm.issi, action=action))
             if unit is not None:
                 tx.publish(UnitChanged(seq=seq, callsign=unit.callsign, action="alarm"))
                 if unit.incident is not None:
@@ -95,8 +99,8 @@ class AlarmService:
                 tx.log(alarm.unit.incident, "alarm",
                        f"Noodoproep {alarm.unit.callsign} bevestigd door {self.core.user}")
             seq = tx.audit("alarm.acknowledge", "alarm", str(alarm.id), callsign=_who(alarm))
-            tx.publish(AlarmChanged(seq=seq, alarm_id=alarm.id, callsign=_who(alarm),
-                                    action="acknowledge"))
+            tx.publish(AlarmChanged(seq=seq, alarm_id=alarm.id, callsign=_callsign(alarm),
+                                    issi=alarm.issi, action="acknowledge"))
             return _view(alarm)
 
     def active(self) -> list[AlarmView]:

@@ -1,118 +1,101 @@
-"""The change feed: other workstations' changes, read from the audit trail, as events.
+"""The change feed: other workstations' changes, as the typed events their transactions stored.
 
-Every service call appends audit events in its own transaction, so the audit sequence is
-a complete, ordered feed of changes. A watcher polls it (an indexed range query, cheap at
-any history size) and publishes events for changes this process did not make itself.
-PostgreSQL LISTEN/NOTIFY can shorten the wait later; polling stays as the fallback.
+A transaction stores every shared event it publishes in ``change_event``, in the same
+commit as the change (``Tx.write_events``). Rows are ordered by the audit sequence of
+their transaction, which is handed out under the audit head's row lock and therefore in
+commit order on SQLite and PostgreSQL alike: a reader that has seen sequence N has seen
+everything before it. The watcher reads rows after its cursor (an indexed range query,
+cheap at any history size), rebuilds the events through the registry in
+``meldkamer.events`` and publishes those another process wrote.
+
+The runtime polls it on its scheduler; PostgreSQL LISTEN/NOTIFY can shorten the wait
+later, with polling as the fallback.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, delete, func, or_, select
 
-from meldkamer.errors import MeldkamerError
-from meldkamer.events import AlarmChanged, DomainEvent, IncidentChanged, UnitChanged
-from meldkamer.store.models import AuditEvent
+from meldkamer.events import DomainEvent, UnknownEvent, from_record
+from meldkamer.store.models import ChangeEvent
 
 if TYPE_CHECKING:
     from meldkamer.core import Meldkamer
 
 log = logging.getLogger(__name__)
+KEEP = timedelta(days=1)
+Cursor = tuple[int, int]
 
 
-def latest_seq(core: Meldkamer) -> int:
-    """The newest audit sequence number in the store."""
+def latest_cursor(core: Meldkamer) -> Cursor:
+    """The position of the newest stored change event."""
     with core.store.read() as session:
-        return int(session.scalar(select(func.coalesce(func.max(AuditEvent.seq), 0))) or 0)
+        row = session.execute(
+            select(ChangeEvent.seq, ChangeEvent.id)
+            .order_by(ChangeEvent.seq.desc(), ChangeEvent.id.desc()).limit(1)
+        ).first()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
-def changes_since(core: Meldkamer, seq: int, limit: int = 1000) -> list[DomainEvent]:
-    """Events for audit entries after ``seq`` (all of them, local or not), oldest first."""
+def changes_since(core: Meldkamer, cursor: Cursor, limit: int = 1000
+                  ) -> tuple[list[tuple[str, DomainEvent]], Cursor]:
+    """Stored events after ``cursor`` as (origin, event), oldest first, and the new cursor."""
+    seq, row_id = cursor
     with core.store.read() as session:
         rows = session.execute(
-            select(AuditEvent.seq, AuditEvent.entity, AuditEvent.entity_key,
-                   AuditEvent.action, AuditEvent.data)
-            .where(AuditEvent.seq > seq).order_by(AuditEvent.seq).limit(limit)
+            select(ChangeEvent.id, ChangeEvent.seq, ChangeEvent.origin, ChangeEvent.type,
+                   ChangeEvent.payload)
+            .where(or_(ChangeEvent.seq > seq, and_(ChangeEvent.seq == seq,
+                                                   ChangeEvent.id > row_id)))
+            .order_by(ChangeEvent.seq, ChangeEvent.id).limit(limit)
         ).all()
-    events: list[DomainEvent] = []
-    for s, entity, key, action, data in rows:
-        if entity == "incident":
-            events.append(IncidentChanged(seq=s, number=key, action=action))
-            if action == "incident.dispatch":
-                import json
-
-                payload = json.loads(data)
-                for callsign in payload.get("units", []):
-                    events.append(UnitChanged(seq=s, callsign=callsign, action=action))
-                for number in payload.get("previous", []):
-                    events.append(IncidentChanged(seq=s, number=number, action=action))
-        elif entity == "unit":
-            events.append(UnitChanged(seq=s, callsign=key, action=action))
-            incident = _incident_of(data)
-            if incident:
-                events.append(IncidentChanged(seq=s, number=incident, action=action))
-        elif entity == "alarm":
-            import json
-
-            callsign = json.loads(data).get("callsign", "")
-            events.append(AlarmChanged(seq=s, alarm_id=int(key), callsign=callsign,
-                                       action=action))
-            if not callsign.startswith("ISSI "):
-                events.append(UnitChanged(seq=s, callsign=callsign, action=action))
-        elif entity == "roster":
-            events.append(UnitChanged(seq=s, callsign="*", action=action))
-    return events
+    out: list[tuple[str, DomainEvent]] = []
+    for rid, s, origin, type_name, payload in rows:
+        cursor = (int(s), int(rid))
+        try:
+            out.append((origin, from_record(type_name, int(s), dict(payload or {}))))
+        except (UnknownEvent, TypeError, ValueError) as exc:
+            log.warning("change feed: skipped stored event %s (%s): %s", rid, type_name, exc)
+    return out, cursor
 
 
-def _incident_of(data: str) -> str | None:
-    import json
+def prune(core: Meldkamer) -> int:
+    """Forget change events older than a day (they are live news, not the record)."""
+    cutoff = core.clock() - KEEP
+    with core.store.write() as session:
+        result = session.execute(delete(ChangeEvent).where(ChangeEvent.at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)
 
-    try:
-        value = json.loads(data).get("incident")
-    except ValueError:
-        return None
-    return value if isinstance(value, str) else None
+
+def count(core: Meldkamer) -> int:
+    """How many change events are stored (for diagnostics and tests)."""
+    with core.store.read() as session:
+        return int(session.scalar(select(func.count()).select_from(ChangeEvent)) or 0)
 
 
 class ChangeWatcher:
-    """A daemon thread that publishes other processes' changes on the core's bus."""
+    """Publishes other processes' changes on the core's bus, one poll at a time."""
 
-    def __init__(self, core: Meldkamer, interval: float = 0.25) -> None:
+    def __init__(self, core: Meldkamer) -> None:
         self.core = core
-        self.interval = interval
-        self.seq = latest_seq(core)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="change-watcher", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+        self.cursor = latest_cursor(core)
+        self._lock = threading.Lock()  # a slow poll and the next one never overlap
 
     def poll(self) -> int:
-        """Publish what changed since the last poll; returns how many events."""
-        events = changes_since(self.core, self.seq)
-        published = 0
-        first = self.seq
-        for event in events:
-            self.seq = max(self.seq, event.seq)
-            if event.seq in self.core.local_seqs:
-                continue
-            self.core.bus.publish(event)
-            published += 1
-        # Our own changes up to the cursor have been seen: forget them (bounded memory).
-        self.core.local_seqs.difference_update(range(first + 1, self.seq + 1))
-        return published
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.poll()
-            except MeldkamerError as exc:  # database briefly unreachable: try again later
-                log.warning("change feed: %s", exc)
+        """Publish what other processes changed since the last poll; returns how many."""
+        with self._lock:
+            published = 0
+            while True:
+                before = self.cursor
+                events, self.cursor = changes_since(self.core, before)
+                for origin, event in events:
+                    if origin != self.core.origin:
+                        self.core.bus.publish(event)
+                        published += 1
+                if self.cursor == before or not events:
+                    return published

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from meldkamer.domain.reference import Reference
+from meldkamer.domain.status_machine import timer_state
 from meldkamer.domain.views import (
     AssignmentView,
     CallView,
@@ -143,8 +144,8 @@ def _disciplines(ref: Reference, inc: Incident, needs: tuple[str, ...]) -> tuple
     return tuple(d for d in ref.disciplines if d in found)
 
 
-def unit_view(unit: Unit) -> UnitView:
-    """A plain view of a unit."""
+def unit_view(unit: Unit, ref: Reference, now: datetime) -> UnitView:
+    """A plain view of a unit, with its status timer at ``now``."""
     return UnitView(
         id=unit.id,
         callsign=unit.callsign,
@@ -161,4 +162,5 @@ def unit_view(unit: Unit) -> UnitView:
         lon=unit.lon,
         demo=unit.demo,
         version=unit.version,
+        timer=timer_state(ref, unit.status, unit.status_since, now),
     )

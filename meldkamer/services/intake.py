@@ -23,7 +23,7 @@ from meldkamer.domain.views import (
     NearbyIncident,
 )
 from meldkamer.errors import InvalidInput
-from meldkamer.events import DomainEvent
+from meldkamer.events import CallerFlagged
 from meldkamer.store.models import Call, CallerFlag, Incident, Station
 
 if TYPE_CHECKING:
@@ -152,5 +152,5 @@ class IntakeService:
             tx.session.add(CallerFlag(number=num, kind=kind, note=text, created_at=tx.now,
                                       created_by=self.core.user))
             seq = tx.audit("caller.flag", "caller", num, kind=kind, note=text)
-            tx.publish(DomainEvent(seq=seq))
+            tx.publish(CallerFlagged(seq=seq, number=num, kind=kind))
         return self.caller_history(num)

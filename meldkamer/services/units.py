@@ -14,7 +14,7 @@ from meldkamer.domain import validate
 from meldkamer.domain.status_machine import check_transition
 from meldkamer.domain.views import UnitView
 from meldkamer.errors import InvalidInput
-from meldkamer.events import IncidentChanged, UnitChanged
+from meldkamer.events import IncidentChanged, RosterChanged, UnitChanged
 from meldkamer.services.common import check_version, load_unit, unit_view
 from meldkamer.store.models import Assignment, Station, Unit, UnitStatusChange
 
@@ -42,12 +42,13 @@ class UnitService:
             q = q.where(Unit.discipline == discipline)
         with self.core.store.read() as session:
             units = session.execute(q.order_by(Unit.island, Unit.callsign)).scalars()
-            return [unit_view(u) for u in units]
+            now = self.core.clock()
+            return [unit_view(u, self.core.ref, now) for u in units]
 
     def get(self, callsign: str) -> UnitView:
         """One unit."""
         with self.core.store.read() as session:
-            return unit_view(load_unit(session, callsign))
+            return unit_view(load_unit(session, callsign), self.core.ref, self.core.clock())
 
     def set_status(
         self, callsign: str, status: str, *, reason: str = "", source: str = "operator",
@@ -86,7 +87,7 @@ class UnitService:
             tx.publish(UnitChanged(seq=seq, callsign=unit.callsign, action="status"))
             if inc is not None:
                 tx.publish(IncidentChanged(seq=seq, number=inc.number, action="unit.status"))
-            return unit_view(unit)
+            return unit_view(unit, self.core.ref, self.core.clock())
 
     def by_issi(self, issi: int) -> UnitView | None:
         """The unit carrying this radio, if any."""
@@ -95,7 +96,7 @@ class UnitService:
                 select(Unit).where(Unit.issi == int(issi))
                 .options(selectinload(Unit.station), selectinload(Unit.incident))
             ).scalar_one_or_none()
-            return unit_view(unit) if unit else None
+            return unit_view(unit, self.core.ref, self.core.clock()) if unit else None
 
     def set_position(self, callsign: str, lat: float, lon: float, *,
                      source: str = "radio") -> UnitView:
@@ -110,7 +111,7 @@ class UnitService:
             seq = tx.audit("unit.position", "unit", unit.callsign, lat=la, lon=lo,
                            source=source)
             tx.publish(UnitChanged(seq=seq, callsign=unit.callsign, action="position"))
-            return replace(unit_view(unit), lat=la, lon=lo)
+            return replace(unit_view(unit, self.core.ref, self.core.clock()), lat=la, lon=lo)
 
     def import_roster(self, path: Path | None = None, *, data: dict[str, Any] | None = None,
                       demo: bool = False) -> tuple[int, int]:
@@ -183,6 +184,5 @@ def _import(core: Meldkamer, data: dict[str, Any], *, demo: bool) -> tuple[int, 
             unit.demo = demo
         seq = tx.audit("roster.import", "roster", "demo" if demo else "site",
                        stations=len(stations_in), units=len(units_in))
-        for callsign in sorted(str(u.get("callsign", "")).upper() for u in units_in):
-            tx.publish(UnitChanged(seq=seq, callsign=callsign, action="roster"))
+        tx.publish(RosterChanged(seq=seq, count=len(units_in)))
     return len(stations_in), len(units_in)

@@ -12,7 +12,6 @@ import logging
 import os
 import sqlite3
 import stat
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -97,7 +96,7 @@ def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
-    # Checkpoints run on a background thread (Checkpointer), not inside an operator's commit.
+    # Checkpoints run on the runtime's scheduler (Store.checkpoint), not in an operator's commit.
     cur.execute("PRAGMA wal_autocheckpoint=20000")  # a backstop only, about 80 MB
     cur.close()
 
@@ -105,47 +104,6 @@ def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
 def _sqlite_begin(conn: Any) -> None:
     mode = "DEFERRED" if conn.get_execution_options().get("meldkamer_readonly") else "IMMEDIATE"
     conn.exec_driver_sql(f"BEGIN {mode}")
-
-
-class Checkpointer:
-    """Moves the WAL into the database file in the background, so no commit waits for it.
-
-    A PASSIVE checkpoint never blocks readers or writers; if the thread cannot keep up,
-    the WAL only grows until the next pass, and closing the store truncates it.
-    """
-
-    INTERVAL_S = 1.0
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint",
-                                        daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.INTERVAL_S):
-            if not self.path.exists():
-                continue  # gone for now (a network share blip); try again next pass
-            try:
-                self.checkpoint("PASSIVE")
-            except Exception:  # the thread must outlive any surprise
-                log.exception("checkpoint of %s failed", self.path)
-
-    def checkpoint(self, mode: str) -> None:
-        try:
-            conn = sqlite3.connect(f"{self.path.as_uri()}?mode=rw", uri=True, timeout=1.0)
-            try:
-                conn.execute(f"PRAGMA wal_checkpoint({mode})")
-            finally:
-                conn.close()
-        except sqlite3.Error as exc:  # busy or gone: the next pass tries again
-            log.debug("checkpoint of %s skipped: %s", self.path, exc)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.checkpoint("TRUNCATE")
 
 
 class Store:
@@ -181,7 +139,6 @@ class Store:
         self.read_engine = self.engine.execution_options(meldkamer_readonly=True)
         if upgrade:
             self.upgrade()
-        self._checkpointer = Checkpointer(self.path) if self.path is not None else None
 
     @property
     def safe_url(self) -> str:
@@ -283,9 +240,27 @@ class Store:
                     "database", where=str(self.path or self.safe_url))
             session.execute(text("UPDATE meta SET value = 'training' WHERE key = 'kind'"))
 
+    def checkpoint(self, mode: str = "PASSIVE") -> None:
+        """Move the SQLite WAL into the database file (the runtime's scheduler does this).
+
+        A PASSIVE checkpoint never blocks readers or writers; it runs on its own short
+        connection so it never waits behind the pool. Busy or gone: the next pass tries
+        again. Nothing to do on PostgreSQL.
+        """
+        if self.path is None or mode not in ("PASSIVE", "TRUNCATE"):
+            return
+        if not self.path.exists():
+            return  # gone for now (a network share blip)
+        try:
+            conn = sqlite3.connect(f"{self.path.as_uri()}?mode=rw", uri=True, timeout=1.0)
+            try:
+                conn.execute(f"PRAGMA wal_checkpoint({mode})")
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            log.debug("checkpoint of %s skipped: %s", self.path, exc)
+
     def dispose(self) -> None:
-        """Close every pooled connection (and fold the WAL back into the file)."""
+        """Close every pooled connection and fold the WAL back into the file."""
         self.engine.dispose()
-        if self._checkpointer is not None:
-            self._checkpointer.stop()
-            self._checkpointer = None
+        self.checkpoint("TRUNCATE")

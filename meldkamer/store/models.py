@@ -267,3 +267,23 @@ class Alarm(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(60))
 
     unit: Mapped[Unit | None] = relationship()
+
+
+class ChangeEvent(Base):
+    """A domain event a transaction published, stored with it for the other workstations.
+
+    Ordered by the audit sequence of its transaction (handed out under the audit head's
+    row lock, so in commit order on every database), then by id within the transaction.
+    Pruned after a day by the runtime's scheduler: the change feed is live, not history.
+    """
+
+    __tablename__ = "change_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    origin: Mapped[str] = mapped_column(String(40))
+    type: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_change_event_seq", "seq", "id"),)

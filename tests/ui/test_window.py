@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from meldkamer.core import Meldkamer
 from meldkamer.demo import load_demo
 from meldkamer.domain.reference import Reference
-from meldkamer.services.changes import ChangeWatcher
+from meldkamer.runtime import Runtime
 from tests.fixtures import open_core
 from ui.main_window import MainWindow
 from ui.ops import Operations
@@ -70,15 +70,14 @@ def test_rows_update_in_place(qtbot: QtBot, window: MainWindow, shift: Meldkamer
 def test_changes_from_another_workstation_arrive(
     qtbot: QtBot, window: MainWindow, shift: Meldkamer, sqlite_url: str, ref: Reference
 ) -> None:
-    watcher = ChangeWatcher(shift, interval=0.05)
-    watcher.start()
+    runtime = Runtime(shift).start()
     other = open_core(sqlite_url, ref, user="collega")
     try:
         before = window.incidents.rowCount()
         other.incidents.create(caller_number="911", lat=17.4830, lon=-62.9864)
         qtbot.waitUntil(lambda: window.incidents.rowCount() == before + 1, timeout=5000)
     finally:
-        watcher.stop()
+        runtime.stop()
         other.close()
 
 

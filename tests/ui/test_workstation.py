@@ -198,7 +198,7 @@ def test_draft_survives_a_destroyed_window(qtbot: QtBot,
 
 def test_two_workstations_on_one_database(qtbot: QtBot, sqlite_url: str, ref: Reference,
                                           tmp_path: Path) -> None:
-    from meldkamer.services.changes import ChangeWatcher
+    from meldkamer.runtime import Runtime
 
     one = Meldkamer(Store(sqlite_url), ref, user="een")
     load_demo(one, incidents=False)
@@ -207,8 +207,7 @@ def test_two_workstations_on_one_database(qtbot: QtBot, sqlite_url: str, ref: Re
     (tmp_path / "b").mkdir()
     win_one = open_window(qtbot, one, tmp_path / "a")
     win_two = open_window(qtbot, two, tmp_path / "b")
-    watcher = ChangeWatcher(two, interval=0.05)
-    watcher.start()
+    runtime = Runtime(two).start()
     try:
         inc = one.incidents.create(caller_number="911", lat=17.4830, lon=-62.9864)
         qtbot.waitUntil(lambda: win_two.incidents.rowCount() == 1, timeout=5000)
@@ -220,9 +219,8 @@ def test_two_workstations_on_one_database(qtbot: QtBot, sqlite_url: str, ref: Re
                         timeout=5000)
         assert win_one.incidents.rowCount() == 1
     finally:
-        watcher.stop()
+        runtime.stop()
         one.close()
-        two.close()
 
 
 def test_training_database_is_unmistakable(qtbot: QtBot, tmp_path: Path, ref: Reference,

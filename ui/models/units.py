@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from meldkamer.domain.reference import Reference
-from meldkamer.domain.status_machine import overdue
+from meldkamer.domain.status_machine import timer_state
 from meldkamer.domain.views import UnitView
 from meldkamer.i18n import tr
 from ui.models.base import ColumnTableModel, Index
@@ -19,7 +19,6 @@ from ui.qt import (
 )
 
 COLUMNS = ("Callsign", "Island", "Discipline", "Status", "In status", "Incident")
-ESCALATE_FACTOR = 1.5
 STATUS_COLOURS = {
     "available": "#2e7d32",
     "committed": "#f9a825",
@@ -57,15 +56,17 @@ class UnitBoardModel(ColumnTableModel):
         category = self.ref.statuses[unit.status].category
         return COMMITTED_COLOURS.get(unit.status) or STATUS_COLOURS[category]
 
+    def timer(self, unit: UnitView) -> str:
+        """The unit's status timer at the board's clock (the core's rule, not the UI's)."""
+        return timer_state(self.ref, unit.status, unit.status_since, self.now)
+
     def is_overdue(self, unit: UnitView) -> bool:
         """Past the status timer: flagged."""
-        minutes = (self.now - unit.status_since).total_seconds() / 60
-        return overdue(self.ref, unit.status, minutes)
+        return self.timer(unit) in ("overdue", "escalated")
 
     def is_escalated(self, unit: UnitView) -> bool:
         """Well past the status timer: escalated to the operator's attention."""
-        minutes = (self.now - unit.status_since).total_seconds() / 60
-        return overdue(self.ref, unit.status, minutes / ESCALATE_FACTOR)
+        return self.timer(unit) == "escalated"
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -117,11 +118,11 @@ class UnitBoardModel(ColumnTableModel):
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
         return True
 
-    def tick(self, now: datetime) -> list[UnitView]:
-        """Move the clock; returns the units that have just become escalated."""
-        before = {u.callsign for u in self._units if self.is_escalated(u)}
+    def tick(self, now: datetime) -> None:
+        """Move the board's clock: time in status and the timer flags are redrawn."""
         self.now = now
         if self._units:
             self.dataChanged.emit(self.index(0, 4), self.index(len(self._units) - 1, 4),
-                                  [Qt.ItemDataRole.DisplayRole])
-        return [u for u in self._units if self.is_escalated(u) and u.callsign not in before]
+                                  [Qt.ItemDataRole.DisplayRole,
+                                   Qt.ItemDataRole.BackgroundRole,
+                                   Qt.ItemDataRole.FontRole])

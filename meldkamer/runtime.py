@@ -1,0 +1,200 @@
+"""The workstation runtime: one Qt-free object that owns everything that runs on its own.
+
+A runtime owns the core, the change watcher, the radio links and an APScheduler
+``BackgroundScheduler``, and starts and stops them in one order:
+
+    start: core (opened by the caller) -> scheduler with its jobs -> radio links
+    stop:  radio links (drain what they heard) -> scheduler (running jobs finish) -> core
+
+The workstation window (``ui/app.py``) builds Qt on top of a started runtime; the CLI
+runs the same runtime headless (``meldkamer serve``). Jobs publish events on the core's
+bus and never touch widgets:
+
+- ``changes``: the change-feed poll (other workstations' stored events);
+- ``unit-timers``: status timers, the flag at the threshold and the escalation at 1.5x;
+- ``checkpoint``: SQLite WAL checkpoints, so no operator's commit waits for one;
+- ``prune-changes``: the change feed keeps a day.
+
+Later capabilities (scenario injects, backups, retention) add jobs with ``add_job``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from meldkamer.errors import MeldkamerError
+from meldkamer.events import UnitTimerChanged
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from meldkamer.core import Meldkamer
+    from meldkamer.radio import GatewayConfig, RadioLink
+    from meldkamer.services.changes import ChangeWatcher
+
+log = logging.getLogger(__name__)
+
+CHANGES_INTERVAL_S = 0.25
+TIMERS_INTERVAL_S = 2.0
+CHECKPOINT_INTERVAL_S = 1.0
+PRUNE_INTERVAL_S = 3600.0
+FLAGGED = ("overdue", "escalated")
+
+
+class UnitTimers:
+    """Follows every unit's status timer and publishes a change of its state.
+
+    The state itself is core data (``timer_state`` on the stored status and time), so the
+    board, ``unit list --json`` and other workstations show the same flags; this job only
+    tells listeners when a flag appears, escalates or goes away.
+    """
+
+    def __init__(self, core: Meldkamer) -> None:
+        self.core = core
+        self.states: dict[str, tuple[str, str]] | None = None
+
+    def check(self) -> list[UnitTimerChanged]:
+        """Compare every unit's timer with the last check; publish and return the changes."""
+        now = self.core.clock()
+        units = self.core.units.list_units()
+        current = {u.callsign: (u.status, u.timer) for u in units}
+        first = self.states is None
+        previous = self.states or {}
+        self.states = current
+        if first:  # what was already flagged at start is on the board, not news
+            return []
+        changed: list[UnitTimerChanged] = []
+        for unit in units:
+            key = current[unit.callsign]
+            before = previous.get(unit.callsign, (unit.status, "none"))
+            if before == key or (before[1] not in FLAGGED and key[1] not in FLAGGED):
+                continue  # nothing flagged before or now: not news
+            minutes = (now - unit.status_since).total_seconds() / 60
+            event = UnitTimerChanged(seq=0, callsign=unit.callsign, status=unit.status,
+                                     state=unit.timer, minutes=round(minutes, 1))
+            changed.append(event)
+            self.core.bus.publish(event)
+        return changed
+
+
+class Runtime:
+    """One workstation's running parts, started and stopped in order."""
+
+    def __init__(self, core: Meldkamer, gateways: list[GatewayConfig] | None = None, *,
+                 watch: bool = True) -> None:
+        self.core = core
+        self.gateway_configs = list(gateways or [])
+        self.watch = watch
+        self.scheduler: BackgroundScheduler | None = None
+        self.watcher: ChangeWatcher | None = None
+        self.radio: RadioLink | None = None
+        self.timers = UnitTimers(core)
+        self.started = False
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, db: str | None = None, *, user: str | None = None, training: bool = False,
+             gateways: list[GatewayConfig] | None = None, watch: bool = True) -> Runtime:
+        """Open the core on a database; start it with ``start()``."""
+        from meldkamer.core import Meldkamer
+
+        return cls(Meldkamer.open(db, user=user, training=training), gateways, watch=watch)
+
+    # -- start and stop ----------------------------------------------------------------
+
+    def start(self) -> Runtime:
+        """Start the scheduler and its jobs, then the radio links."""
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        from meldkamer.services.changes import ChangeWatcher
+
+        with self._lock:
+            if self.started:
+                return self
+            self.scheduler = BackgroundScheduler(
+                timezone="UTC",
+                job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
+            )
+            if self.watch:
+                self.watcher = ChangeWatcher(self.core)
+                self.add_job(self.watcher.poll, "changes", seconds=CHANGES_INTERVAL_S)
+                self.add_job(self._prune, "prune-changes", seconds=PRUNE_INTERVAL_S)
+            self.timers.check()  # the starting point: what is flagged already
+            self.add_job(self.timers.check, "unit-timers", seconds=TIMERS_INTERVAL_S)
+            if self.core.store.dialect == "sqlite":
+                self.add_job(lambda: self.core.store.checkpoint("PASSIVE"), "checkpoint",
+                             seconds=CHECKPOINT_INTERVAL_S)
+            self.scheduler.start()
+            if self.gateway_configs:
+                from meldkamer.radio import RadioLink
+
+                self.radio = RadioLink(self.core, self.gateway_configs).start()
+            self.started = True
+        return self
+
+    def add_job(self, fn: Callable[[], Any], job_id: str, *, seconds: float | None = None,
+                run_date: datetime | None = None) -> None:
+        """Run ``fn`` every ``seconds`` (or once at ``run_date``) on the scheduler.
+
+        A job that fails is logged and runs again at its next time: a database that is
+        briefly unreachable must not stop the clock.
+        """
+        if self.scheduler is None:
+            raise RuntimeError("the runtime's scheduler is not running; call start() first")
+        job = _guarded(fn, job_id)
+        if run_date is not None:
+            self.scheduler.add_job(job, "date", id=job_id, run_date=run_date,
+                                   replace_existing=True)
+        else:
+            self.scheduler.add_job(job, "interval", id=job_id, seconds=seconds,
+                                   replace_existing=True)
+
+    def job_ids(self) -> list[str]:
+        """The scheduled jobs, for diagnostics and tests."""
+        return sorted(j.id for j in self.scheduler.get_jobs()) if self.scheduler else []
+
+    def stop(self) -> bool:
+        """Stop radio, then scheduler, then close the core.
+
+        Returns False when a radio worker did not finish in time; the store then stays
+        open rather than being pulled from under a write in progress.
+        """
+        with self._lock:
+            radio_done = self.radio.stop() if self.radio is not None else True
+            self.radio = None
+            if self.scheduler is not None:
+                if self.scheduler.running:
+                    self.scheduler.shutdown(wait=True)
+                self.scheduler = None
+            self.started = False
+            if radio_done:
+                self.core.close()
+            return radio_done
+
+    def __enter__(self) -> Runtime:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _prune(self) -> None:
+        from meldkamer.services.changes import prune
+
+        prune(self.core)
+
+
+def _guarded(fn: Callable[[], Any], job_id: str) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            fn()
+        except MeldkamerError as exc:  # the database briefly unreachable: next time
+            log.warning("%s: %s", job_id, exc)
+        except Exception:
+            log.exception("scheduled job %s failed", job_id)
+
+    run.__name__ = job_id
+    return run
