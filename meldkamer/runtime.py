@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from meldkamer.services.changes import ChangeWatcher
 
 log = logging.getLogger(__name__)
+# APScheduler logs every run at INFO: four times a second is noise, not news.
+logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 CHANGES_INTERVAL_S = 0.25
 TIMERS_INTERVAL_S = 2.0

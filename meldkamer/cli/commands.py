@@ -94,8 +94,10 @@ def _incident_text(inc: IncidentView) -> str:
 
 
 def _unit_rows(units: list[UnitView]) -> list[list[str]]:
+    flags = {"overdue": "!", "escalated": "!!"}
     return [[u.callsign, u.island, u.discipline, ",".join(u.capabilities), u.status,
-             _t(u.status_since), u.incident or "", "demo" if u.demo else ""] for u in units]
+             _t(u.status_since) + (f" {flags[u.timer]}" if u.timer in flags else ""),
+             u.incident or "", "demo" if u.demo else ""] for u in units]
 
 
 # -- gui -------------------------------------------------------------------------------

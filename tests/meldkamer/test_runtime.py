@@ -140,3 +140,27 @@ def test_serve_runs_headless_and_prints_events(sqlite_url: str, tmp_path: Path) 
     finally:
         proc.terminate()
         assert proc.wait(20) == 0
+
+
+def test_unit_list_shows_the_same_timer_flags(sqlite_core: Meldkamer, sqlite_url: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from sqlalchemy import update
+
+    from meldkamer.cli import main
+    from meldkamer.store.models import Unit
+
+    core = sqlite_core
+    inc = core.incidents.create(caller_number="112", lat=12.15, lon=-68.27,
+                                classification="BZ.INB.WON")
+    core.dispatch.dispatch(inc.number, ["P-101"])
+    with core.store.write() as session:  # dispatched ten minutes ago: well past 3 min
+        session.execute(update(Unit).where(Unit.callsign == "P-101").values(
+            status_since=core.clock() - timedelta(minutes=10)))
+    assert main(["unit", "list", "--db", sqlite_url, "--json"]) == 0
+    units = {u["callsign"]: u for u in json.loads(capsys.readouterr().out)}
+    assert units["P-101"]["timer"] == "escalated"
+    assert units["P-102"]["timer"] == "none"
+    assert main(["unit", "list", "--db", sqlite_url]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines()
+               if line.startswith("P-101"))
+    assert " !!" in row
