@@ -1,11 +1,15 @@
 """Workstation settings, declared once with their types, stored as TOML.
 
 Like Electrum's ConfigVar: each setting has a key, a type and a default; a file is
-written back only when a value actually changed. Window geometry lives in QSettings.
+written back only when a value actually changed (Mu's settings). Changes are made with
+tomlkit on the file as it is on disk at that moment, so a technician's comments, ordering
+and ``[[gateway]]`` tables survive a change of theme or language. Window geometry lives in
+QSettings.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from dataclasses import dataclass
@@ -14,6 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from meldkamer import config
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
@@ -42,7 +47,10 @@ class Settings:
         self._values: dict[str, Any] = {}
         try:
             raw = tomllib.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        except FileNotFoundError:
+            raw = {}
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            log.warning("%s is unreadable, using defaults: %s", self.path, exc)
             raw = {}
         gateways = raw.get("gateway", [])
         self._gateways: list[dict[str, Any]] = [g for g in gateways if isinstance(g, dict)] \
@@ -71,28 +79,41 @@ class Settings:
         if not self._valid(setting, value) or self.get(setting) == value:
             return False
         self._values[setting.key] = setting.type_(value)
-        self._save()
+        self._save(setting.key)
         return True
 
     def gateways(self) -> list[dict[str, Any]]:
         """The configured radio and serial gateways (``[[gateway]]`` tables), unchecked."""
         return [dict(g) for g in self._gateways]
 
-    def set_gateways(self, gateways: list[dict[str, Any]]) -> None:
-        """Replace the gateway list and save."""
-        self._gateways = [dict(g) for g in gateways]
-        self._save()
+    def _save(self, key: str) -> None:
+        """Write one changed value into the file as it is now, keeping everything else."""
+        import tomlkit
+        from tomlkit.exceptions import TOMLKitError
 
-    def _save(self) -> None:
-        import tomli_w
-
-        tree: dict[str, Any] = {}
-        for key, value in self._values.items():
-            section, _, name = key.partition(".")
-            tree.setdefault(section, {})[name] = value
-        if self._gateways:
-            tree["gateway"] = self._gateways
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            text = ""
+        except (OSError, UnicodeDecodeError) as exc:
+            log.warning("not saving settings: %s is unreadable: %s", self.path, exc)
+            return
+        try:
+            doc = tomlkit.parse(text)
+        except TOMLKitError as exc:
+            # Never replace a file a technician is still fixing; the change holds until exit.
+            log.warning("not saving settings: %s is not valid TOML: %s", self.path, exc)
+            return
+        section, _, name = key.partition(".")
+        table = doc.get(section)
+        if not isinstance(table, dict):
+            table = tomlkit.table()
+            doc[section] = table
+        table[name] = self._values[key]
+        new = doc.as_string()
+        if new == text:
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(tomli_w.dumps(tree), encoding="utf-8")
+        tmp.write_text(new, encoding="utf-8")
         os.replace(tmp, self.path)
