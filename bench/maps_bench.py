@@ -136,12 +136,12 @@ def _route_rows(label: str, nodes: list[tuple[float, float]],
     build_ms = (time.perf_counter() - t0) * 1000
     rnd = random.Random(3)
     points = [nodes[rnd.randrange(len(nodes))] for _ in range(2000)]
-    router.travel_time(*points[0], *points[1])  # builds the weighted adjacency once
+    router.rank(*points[1], [(0, *points[0], "car")])  # builds the weighted adjacency once
     pairs = iter(zip(points[::2], points[1::2], strict=True))
 
     def route() -> None:
         a, b = next(pairs)
-        router.travel_time(*a, *b)
+        router.rank(*b, [(0, *a, "car")])  # one unit's travel time
 
     routes = timed(route, 400)
     units = [(f"U{k}", *points[k], rnd.choice(["car", "car", "ambulance", "motorcycle"]))

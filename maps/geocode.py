@@ -20,7 +20,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from maps.geo import GridIndex, fast_distance_m
-from maps.islands import ISLAND_ALIASES, island_near
+from maps.islands import island_near, landmass_names
 
 # Words for kinds of places, in Dutch, English and Papiamentu (folded, no accents).
 KIND_WORDS: dict[str, tuple[str, ...]] = {
@@ -46,8 +46,6 @@ KIND_WORDS: dict[str, tuple[str, ...]] = {
     "dive_site": ("duikstek", "dive site", "dive spot", "sitio di bus"),
 }
 KIND_ALIASES = {"clinic": "hospital", "fire": "fire_station", "ferry_terminal": "harbour"}
-ISLAND_PHRASES = sorted(((k, v) for k, v in ISLAND_ALIASES.items() if len(k) > 2),
-                        key=lambda kv: -len(kv[0]))
 _NUMBER = re.compile(r"(?:^|\s)(\d{1,5})(?:\s?([a-z]))?(?=\s|$)")
 _PUNCT = re.compile(r"[^\w]+")
 SCORE_CUTOFF = 65.0
@@ -95,13 +93,30 @@ class ParsedQuery:
     rest: str  # text without the kind words
 
 
-def parse_query(query: str) -> ParsedQuery:
-    """Split a query into street/place text, house number, island and kinds."""
+def island_phrases(island_words: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """Folded words for islands ('statia' -> 'SE'), longest first, as queries name them.
+
+    Args:
+        island_words: names, other names and codes of islands, each with its island code;
+            the landmass names of the outlines when None. Two-letter codes are left out:
+            "sa" or "bo" in a query is more often part of a name than an island.
+    """
+    words = landmass_names() if island_words is None else island_words
+    phrases = {fold(word): code for word, code in words.items() if len(fold(word)) > 2}
+    return sorted(phrases.items(), key=lambda kv: -len(kv[0]))
+
+
+def parse_query(query: str, phrases: Sequence[tuple[str, str]] | None = None) -> ParsedQuery:
+    """Split a query into street/place text, house number, island and kinds.
+
+    Args:
+        phrases: island words from ``island_phrases`` (default: the landmass names).
+    """
     text = f" {fold(query)} "
     island = None
     island_word = ""
     after_comma = fold(query.rsplit(",", 1)[1]) if "," in query else ""
-    for phrase, code in ISLAND_PHRASES:
+    for phrase, code in island_phrases() if phrases is None else phrases:
         if f" {phrase} " in text and text.strip() != phrase:
             # "..., Bonaire" only names the island; without the comma it may be part of
             # a street name, so the search also tries it that way.
@@ -155,14 +170,18 @@ class Gazetteer:
 
     def __init__(self, places: Iterable[Mapping[str, Any]] = (),
                  streets: Iterable[tuple[str, str | None, list[tuple[float, float]]]] = (),
-                 addresses: Iterable[tuple[str, str, float, float, str | None]] = ()) -> None:
+                 addresses: Iterable[tuple[str, str, float, float, str | None]] = (), *,
+                 island_words: Mapping[str, str] | None = None) -> None:
         """Build every index once.
 
         Args:
             places: dicts with name, kind, lat, lon, island and optionally aliases.
             streets: (name, island, geometry as [(lat, lon), ...]) per road way.
             addresses: (street, housenumber, lat, lon, island).
+            island_words: names a query may use for an island ("Statia"), with its code
+                (see ``island_phrases``).
         """
+        self._island_phrases = island_phrases(island_words)
         self._names: list[str] = []
         self._targets: list[list[_Street | Match]] = []
         self._slot: dict[str, int] = {}
@@ -177,13 +196,13 @@ class Gazetteer:
             self._add_place(p)
 
     @classmethod
-    def from_db(cls, db_path: str | Path | None,
-                places: Iterable[Mapping[str, Any]] = ()) -> Gazetteer:
+    def from_db(cls, db_path: str | Path | None, places: Iterable[Mapping[str, Any]] = (), *,
+                island_words: Mapping[str, str] | None = None) -> Gazetteer:
         """A gazetteer over an imported geodata database (if any) and the given places."""
         from maps import geodata
 
         if not geodata.has_osm(db_path):
-            return cls(places)
+            return cls(places, island_words=island_words)
         assert db_path is not None
         with geodata.connect(db_path) as conn:
             streets = [(name, island, [tuple(p) for p in json.loads(geometry)])
@@ -194,7 +213,7 @@ class Gazetteer:
             osm_places = [{"name": n, "kind": k, "lat": la, "lon": lo, "island": i}
                           for n, k, la, lo, i in conn.execute(
                               "SELECT name, kind, lat, lon, island FROM places")]
-        return cls([*places, *osm_places], streets, addresses)
+        return cls([*places, *osm_places], streets, addresses, island_words=island_words)
 
     def __len__(self) -> int:
         return len(self._address_grid) + len(self._streets) + len(self._places)
@@ -272,7 +291,7 @@ class Gazetteer:
 
     def search(self, query: str, island: str | None = None, limit: int = 10) -> list[Match]:
         """Best matches first; ``island`` (or an island named in the query) restricts."""
-        q = parse_query(query)
+        q = parse_query(query, self._island_phrases)
         island = island or q.island
         best: dict[tuple[str, str, float, float], Match] = {}
 

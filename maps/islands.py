@@ -1,5 +1,10 @@
 """The shipped island outlines (GSHHG, see data/LICENSE-GSHHG.txt) and look-ups on them.
 
+This module owns the geometry: each outline carries its island code (BO, SE, SA) and its
+landmass name, and an island's box and centre follow from its outlines. What the islands
+are called, their number prefixes and other names for them are reference data of the
+application using this library (``meldkamer/data/islands.toml``), passed in where needed.
+
 Bonaire, Sint Eustatius and Saba lie hundreds of kilometres apart, so the island a point
 belongs to follows from bounding boxes with a margin; only Bonaire and Klein Bonaire
 share a box and need a point-in-polygon test to tell them apart.
@@ -16,13 +21,6 @@ from typing import Any
 
 from maps.geo import M_PER_DEG_LAT, point_segment_m
 
-ISLAND_NAMES: dict[str, str] = {"BO": "Bonaire", "SE": "Sint Eustatius", "SA": "Saba"}
-ISLAND_ALIASES: dict[str, str] = {
-    "bo": "BO", "bonaire": "BO", "boneiru": "BO", "bon": "BO", "klein bonaire": "BO",
-    "se": "SE", "sint eustatius": "SE", "st eustatius": "SE", "statia": "SE", "eux": "SE",
-    "st. eustatius": "SE", "sint-eustatius": "SE",
-    "sa": "SA", "saba": "SA",
-}
 DEFAULT_MARGIN_M = 3_000.0
 
 BBox = tuple[float, float, float, float]  # south, west, north, east
@@ -72,7 +70,6 @@ class Island:
     """An island code with its landmasses, bounding box and centre."""
 
     code: str
-    name: str
     landmasses: tuple[Landmass, ...]
 
     @property
@@ -114,15 +111,15 @@ def landmasses() -> tuple[Landmass, ...]:
 
 @lru_cache(maxsize=1)
 def islands() -> dict[str, Island]:
-    """Every island code with its landmasses."""
-    return {code: Island(code, name, tuple(m for m in landmasses() if m.island == code))
-            for code, name in ISLAND_NAMES.items()}
+    """Every island code of the outlines with its landmasses, in the outlines' order."""
+    codes = dict.fromkeys(m.island for m in landmasses())
+    return {code: Island(code, tuple(m for m in landmasses() if m.island == code))
+            for code in codes}
 
 
-def normalise_code(text: str) -> str | None:
-    """'bonaire', 'Statia', 'SA' -> the island code, or None."""
-    key = " ".join(text.strip().lower().split())
-    return ISLAND_ALIASES.get(key)
+def landmass_names() -> dict[str, str]:
+    """Each landmass name of the outlines ('Klein Bonaire') with its island code."""
+    return {m.name: m.island for m in landmasses()}
 
 
 def island_of(lat: float, lon: float) -> str | None:

@@ -132,9 +132,8 @@ def _stations_layer(stations: Iterable[Mapping[str, Any]]) -> folium.FeatureGrou
 def config(island: str | None, tiles: Mapping[str, Any] | str | Path | None) -> dict[str, Any]:
     """The page configuration handed to meldkamerMap.init."""
     return {
-        "island": island or "BO",
-        "islands": {code: {"name": isl.name, "bbox": list(isl.bbox),
-                           "centre": list(isl.centre)}
+        "island": island or next(iter(islands.islands())),
+        "islands": {code: {"bbox": list(isl.bbox), "centre": list(isl.centre)}
                     for code, isl in islands.islands().items()},
         "tiles": _tiles_config(tiles),
     }
@@ -145,8 +144,9 @@ def build(*, island: str | None = None, places: Iterable[Mapping[str, Any]] = ()
           tiles: Mapping[str, Any] | str | Path | None = None,
           roads: Mapping[str, Any] | None = None, assets: str = "assets") -> str:
     """The page's HTML, with assets referenced under the relative folder ``assets``."""
-    if island is not None and island not in islands.ISLAND_NAMES:
-        raise ValueError(f"unknown island {island!r}; use BO, SE or SA")
+    if island is not None and island not in islands.islands():
+        codes = ", ".join(islands.islands())
+        raise ValueError(f"unknown island {island!r}; use one of {codes}")
     cfg = config(island, tiles)
     centre = islands.centre(cfg["island"])
     m = _OfflineMap(location=list(centre), zoom_start=12, tiles=None, control_scale=True,

@@ -1,8 +1,8 @@
 """Travel times over the imported road graph, with a labelled straight-line fallback.
 
 The graph (every vertex of every drivable way, joined where ways share node ids) is
-loaded once into adjacency lists; queries run A* (one route) or one Dijkstra from the
-incident over the reversed graph (ranking many units). Without road data, or when a
+loaded once into adjacency lists; a query runs one Dijkstra from the incident over the
+reversed graph, for one unit or for many. Without road data, or when a
 point is far from any road or on another part of the network, the answer is the
 straight-line distance times a detour factor at an average speed, with
 ``routed=False`` and ``method="estimate"``. Units are never sent across the sea: points
@@ -18,16 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from maps.geo import M_PER_DEG_LAT, GridIndex, fast_distance_m
+from maps.geo import GridIndex, fast_distance_m
 from maps.graph import ChainGraph
 from maps.islands import island_near, landmass_near
 
 K = TypeVar("K")
 INF = math.inf
 SNAP_MAX_M = 1_000.0
-# x = lon * cos(18 deg): never longer than the true distance anywhere from 12 to 18 deg N,
-# so the A* heuristic stays admissible on all three islands.
-_X_SCALE = M_PER_DEG_LAT * math.cos(math.radians(18.0))
 
 BASE_KMH: dict[str, float] = {
     "motorway": 80, "trunk": 70, "primary": 60, "secondary": 50, "tertiary": 45,
@@ -71,10 +68,6 @@ class Route:
     routed: bool
     method: str  # "route" or "estimate"
 
-    @property
-    def label(self) -> str:
-        return "via de weg" if self.routed else "schatting (hemelsbreed)"
-
 
 class Router:
     """Road graph loaded once; answers travel-time queries by profile."""
@@ -87,8 +80,6 @@ class Router:
         """
         self.lat = [p[0] for p in nodes]
         self.lon = [p[1] for p in nodes]
-        self._x = [lon * _X_SCALE for lon in self.lon]
-        self._y = [lat * M_PER_DEG_LAT for lat in self.lat]
         self._classes: list[str] = []
         class_id: dict[str, int] = {}
 
@@ -202,59 +193,6 @@ class Router:
         if here is None or self._component[here[0]] != self._component[other[0]]:
             return None
         return here
-
-    def travel_time(self, from_lat: float, from_lon: float, to_lat: float, to_lon: float,
-                    profile: str = "car") -> Route | None:
-        """Travel time between two points; None when they are not on the same land."""
-        p = self.profile(profile)
-        if not self.same_land(p, from_lat, from_lon, to_lat, to_lon):
-            return None
-        end = self.snap(to_lat, to_lon) if p.road_factor else None
-        start = self._snapped(p, from_lat, from_lon, end)
-        found = self._astar(p, start[0], end[0]) if start and end else None
-        if found is None or start is None or end is None:
-            return self.estimate(p, from_lat, from_lon, to_lat, to_lon)
-        offroad = start[1] + end[1]
-        seconds = found[0] + offroad / (p.offroad_kmh / 3.6)
-        return Route(round(seconds, 1), round(found[1] + offroad, 1), True, "route")
-
-    def _astar(self, p: Profile, source: int, target: int) -> tuple[float, float] | None:
-        graph = self.graph
-        speed = self._speeds(p)
-        adj = self._adjacency(p, reverse=False)
-        vmax = max(speed, default=1.0)
-        xs, ys = self._x, self._y
-        tx, ty = xs[target], ys[target]
-        hypot = math.hypot
-        goals: dict[int, tuple[float, float]] = {}
-        for j, s, m in graph.exits(target, p.name, speed, towards=True):
-            if s < goals.get(j, (INF, 0.0))[0]:
-                goals[j] = (s, m)
-        found = graph.along(source, target, p.name, speed) or (INF, 0.0)
-        best: dict[int, float] = {}
-        heap: list[tuple[float, float, float, int]] = []
-        for j, s, m in graph.exits(source, p.name, speed, towards=False):
-            if s < best.get(j, INF):
-                best[j] = s
-                heapq.heappush(heap, (s + hypot(xs[j] - tx, ys[j] - ty) / vmax, s, m, j))
-        done: set[int] = set()
-        while heap:
-            f, g, gm, u = heapq.heappop(heap)
-            if f >= found[0]:
-                break
-            if u in done:
-                continue
-            done.add(u)
-            goal = goals.get(u)
-            if goal is not None and g + goal[0] < found[0]:
-                found = (g + goal[0], gm + goal[1])
-            for v, w, m in adj[u]:
-                ng = g + w
-                if ng < best.get(v, INF):
-                    best[v] = ng
-                    heapq.heappush(heap, (ng + hypot(xs[v] - tx, ys[v] - ty) / vmax,
-                                          ng, gm + m, v))
-        return None if found[0] == INF else found
 
     def rank(self, to_lat: float, to_lon: float,
              units: Iterable[tuple[K, float, float, str]]) -> list[tuple[K, Route | None]]:

@@ -105,12 +105,13 @@ class Geo:
         with self._gazetteer_lock:
             if self._gazetteer is None:
                 places = place_dicts(self.core)
+                words = self.core.ref.island_words()
                 try:
-                    self._gazetteer = Gazetteer.from_db(self._db(), places)
+                    self._gazetteer = Gazetteer.from_db(self._db(), places, island_words=words)
                 except (MapDataError, sqlite3.Error, KeyError, ValueError) as exc:
                     self.problem = str(exc)
                     log.error("map data unusable, using shipped places only: %s", exc)
-                    self._gazetteer = Gazetteer(places)
+                    self._gazetteer = Gazetteer(places, island_words=words)
             return self._gazetteer
 
     @property

@@ -297,7 +297,8 @@ class MainWindow(QMainWindow):
         from ui.map.dock import MapDock
 
         dock = MapDock(self, place_dicts(self.core), station_dicts(self.core),
-                       geodata_path=geodata_dir(), island=self.core.ref.home_island)
+                       geodata_path=geodata_dir(), island=self.core.ref.home_island,
+                       islands=[(i.code, i.name) for i in self.core.ref.islands.values()])
         dock.clicked.connect(self._map_clicked)
         dock.incident_clicked.connect(self.incidents_dock.select)
         self.map_dock = dock

@@ -1,7 +1,9 @@
 """The ``meldkamer`` command line. Parsing is cheap; each command imports what it needs.
 
-Exit codes: 0 done, 2 invalid input, 3 not found, 4 refused by the rules, 5 conflict
-with someone else's change, 6 database problem, 7 reference data problem.
+Exit codes: 0 done, 1 unexpected error (a bug), 2 invalid input, 3 not found, 4 refused
+by the rules, 5 conflict with someone else's change, 6 database problem, 7 reference data
+problem, 8 audit chain broken, 9 a port or link test failed, 10 map data that cannot be
+read or imported, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="meldkamer", parents=[common],
         description="Dispatch workstation for the KPCN control room (Bonaire, Sint Eustatius, "
                     "Saba). Without a command, starts the workstation.",
+        epilog=__doc__.split("\n\n", 1)[1].strip().replace("\n", " "),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 

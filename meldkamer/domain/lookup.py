@@ -22,7 +22,11 @@ _COORD = re.compile(r"^\s*(-?\d{1,2}(?:[.,]\d+)?)\s*[,; ]\s*(-?\d{1,3}(?:[.,]\d+
 
 
 def fold(text: str) -> str:
-    """Lower case without accents: 'Curaçao' -> 'curacao'."""
+    """Lower case without accents: 'Curaçao' -> 'curacao' (as both search indexes store words).
+
+    The core's one fold; the maps library has its own (maps/ is standalone, and the domain
+    imports nothing from it), which also turns punctuation into spaces.
+    """
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -153,9 +157,6 @@ class LocationSearch:
         self.ref = ref
         self.sources = list(sources)
 
-    def add_source(self, source: LocationSource) -> None:
-        self.sources.append(source)
-
     def search(self, query: str, limit: int = 10) -> list[LocationCandidate]:
         coord = _COORD.match(query)
         if coord:
@@ -170,8 +171,3 @@ class LocationSearch:
             out += source.search(query, limit)
         out.sort(key=lambda c: (-c.score, c.label))
         return out[:limit]
-
-
-def place_points(ref: Reference) -> list[NamedPoint]:
-    """The shipped gazetteer as named points."""
-    return [NamedPoint(p.name, p.kind, p.lat, p.lon, p.island, p.aliases) for p in ref.places]

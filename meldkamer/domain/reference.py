@@ -2,32 +2,27 @@
 
 The data lives in TOML files shipped in ``meldkamer/data`` with KPCN defaults. A site
 overrides any of them by putting a file of the same name in its reference directory
-(``MELDKAMER_REFERENCE_DIR`` or ``<user config dir>/reference``).
+(``MELDKAMER_REFERENCE_DIR`` or ``<user config dir>/reference``). Every value is read
+through ``_Table``, so a mistake is reported with its file, its entry and its key.
 """
 
 from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from meldkamer.errors import InvalidInput, NotFound, ReferenceDataError
 
 LANGUAGES = ("nl", "en", "pap")
 CATEGORIES = ("available", "committed", "unavailable")
-
-
-def _names(raw: Mapping[str, Any], where: str) -> dict[str, str]:
-    names = {lang: str(raw.get(f"name_{lang}", "")).strip() for lang in LANGUAGES}
-    if not names["nl"] or not names["en"]:
-        raise ReferenceDataError(f"{where}: name_nl and name_en are required")
-    if not names["pap"]:
-        names["pap"] = names["nl"]
-    return names
+V = TypeVar("V")
+_TYPE_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true or false",
+               list: "a list"}
 
 
 class Named:
@@ -49,6 +44,7 @@ class Island:
     prefix: str
     bbox: tuple[float, float, float, float]  # south, west, north, east
     centre: tuple[float, float]
+    aliases: tuple[str, ...] = ()  # other names people use: "Statia", "Boneiru"
 
     def contains(self, lat: float, lon: float) -> bool:
         """True when the coordinate falls in this island's box."""
@@ -197,14 +193,19 @@ class Reference:
 
     def island(self, text: str) -> Island:
         """Resolve an island by ISO code (BO), number prefix (BON) or name."""
-        key = text.strip().upper()
+        key = " ".join(text.strip().upper().split())
         if key.startswith("BQ-"):
             key = key[3:]
         for isl in self.islands.values():
-            if key in (isl.code, isl.prefix, isl.name.upper()):
+            if key in (isl.code, isl.prefix, isl.name.upper(), *(a.upper() for a in isl.aliases)):
                 return isl
         codes = ", ".join(self.islands)
         raise InvalidInput("unknown island {text!r}; use one of {codes}", text=text, codes=codes)
+
+    def island_words(self) -> dict[str, str]:
+        """Every name, other name and code of an island, with its code (for geocoding)."""
+        return {word: isl.code for isl in self.islands.values()
+                for word in (isl.code, isl.prefix, isl.name, *isl.aliases)}
 
     def island_at(self, lat: float, lon: float) -> Island | None:
         """The island a coordinate lies on, or None when outside the area."""
@@ -268,140 +269,210 @@ class Reference:
         return None
 
 
-def _read_toml(name: str, site_dir: Path | None, sources: dict[str, str]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Table:
+    """One TOML table of a reference file, read with checks that name the file and key."""
+
+    file: str  # what messages call the file: its path, or the shipped file's name
+    entry: str  # which table: "", or e.g. "[[status]] 3 'on_scene'"
+    raw: Mapping[str, Any]
+
+    def _fail(self, template: str, **fields: Any) -> ReferenceDataError:
+        where = f"{self.file} {self.entry}".strip()
+        return ReferenceDataError("{where}: " + template, where=where, **fields)
+
+    def get(self, key: str, type_: type[V], default: V | None = None) -> V:
+        """The value of ``key``, of ``type_``; ``default`` when absent (None: required)."""
+        if key not in self.raw:
+            if default is None:
+                raise self._fail("{key} is missing", key=key)
+            return default
+        value = self.raw[key]
+        ok = isinstance(value, type_) and not (type_ is not bool and isinstance(value, bool))
+        if type_ is float and isinstance(value, int) and not isinstance(value, bool):
+            value, ok = float(value), True
+        if not ok:
+            raise self._fail("{key} must be {expected}, not {value!r}", key=key,
+                             expected=_TYPE_NAMES.get(type_, type_.__name__), value=value)
+        return value
+
+    def text(self, key: str, default: str | None = None) -> str:
+        return self.get(key, str, default).strip()
+
+    def texts(self, key: str, default: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        """A list of strings."""
+        value = self.get(key, list, None if default is None else list(default))
+        if not all(isinstance(v, str) for v in value):
+            raise self._fail("{key} must be a list of texts, not {value!r}", key=key,
+                             value=value)
+        return tuple(value)
+
+    def numbers(self, key: str, count: int) -> tuple[float, ...]:
+        value = self.get(key, list)
+        if len(value) != count or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+            raise self._fail("{key} must be {count} numbers, not {value!r}", key=key,
+                             count=count, value=value)
+        return tuple(float(v) for v in value)
+
+    def number(self, key: str, lo: float, hi: float) -> float:
+        value = self.get(key, float)
+        if not (math.isfinite(value) and lo <= value <= hi):
+            raise self._fail("{key}={value} is out of range", key=key, value=value)
+        return value
+
+    def names(self) -> dict[str, str]:
+        """name_nl, name_en (both required) and name_pap (Dutch when absent)."""
+        names = {lang: self.text(f"name_{lang}", "") for lang in LANGUAGES}
+        for lang in ("nl", "en"):
+            if not names[lang]:
+                raise self._fail("{key} is missing", key=f"name_{lang}")
+        names["pap"] = names["pap"] or names["nl"]
+        return names
+
+    def entries(self, name: str) -> Iterator[_Table]:
+        """The ``[[name]]`` tables, each labelled with its number and code or name."""
+        items = self.raw.get(name, [])
+        if not isinstance(items, list):
+            raise self._fail("{key} must be a list of [[{key}]] tables", key=name)
+        for n, raw in enumerate(items, start=1):
+            if not isinstance(raw, dict):
+                raise self._fail("{key} number {n} is not a table", key=name, n=n)
+            label = raw.get("code", raw.get("name", raw.get("level")))
+            entry = f"[[{name}]] {n}" + (f" {label!r}" if label is not None else "")
+            yield _Table(self.file, entry, raw)
+
+    def fail(self, template: str, **fields: Any) -> ReferenceDataError:
+        """An error about this table, for checks across keys."""
+        return self._fail(template, **fields)
+
+
+def _read_toml(name: str, site_dir: Path | None, sources: dict[str, str]) -> _Table:
     if site_dir is not None and (site_dir / name).is_file():
         path = site_dir / name
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ReferenceDataError(f"{path}: {exc}") from exc
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ReferenceDataError("{file}: {error}", file=str(path), error=str(exc)) from exc
         sources[name] = str(path)
-        return data
-    res = resources.files("meldkamer") / "data" / name
-    sources[name] = f"package:{name}"
-    return tomllib.loads(res.read_text(encoding="utf-8"))
-
-
-def _float(raw: Mapping[str, Any], key: str, where: str, lo: float, hi: float) -> float:
+        where = str(path)
+    else:
+        text = (resources.files("meldkamer") / "data" / name).read_text(encoding="utf-8")
+        sources[name] = f"package:{name}"
+        where = name
     try:
-        value = float(raw[key])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ReferenceDataError(f"{where}: {key} must be a number") from exc
-    if not (math.isfinite(value) and lo <= value <= hi):
-        raise ReferenceDataError(f"{where}: {key}={value} is out of range")
-    return value
+        return _Table(where, "", tomllib.loads(text))
+    except tomllib.TOMLDecodeError as exc:
+        raise ReferenceDataError("{file}: {error}", file=where, error=str(exc)) from exc
 
 
-def _islands(data: Mapping[str, Any]) -> dict[str, Island]:
+def _islands(data: _Table) -> dict[str, Island]:
     out: dict[str, Island] = {}
-    for raw in data.get("island", []):
-        where = f"islands.toml island {raw.get('code')!r}"
-        bbox = raw.get("bbox", [])
-        centre = raw.get("centre", [])
-        if len(bbox) != 4 or len(centre) != 2:
-            raise ReferenceDataError(f"{where}: bbox needs 4 numbers and centre 2")
-        out[raw["code"]] = Island(
-            code=raw["code"],
-            name=raw["name"],
-            prefix=raw["prefix"],
-            bbox=(float(bbox[0]), float(bbox[1]), float(bbox[2]), float(bbox[3])),
-            centre=(float(centre[0]), float(centre[1])),
-        )
+    for raw in data.entries("island"):
+        code = raw.text("code")
+        if code in out:
+            raise raw.fail("the code {code} is used twice", code=code)
+        s, w, n, e = raw.numbers("bbox", 4)
+        lat, lon = raw.numbers("centre", 2)
+        out[code] = Island(code=code, name=raw.text("name"), prefix=raw.text("prefix"),
+                           bbox=(s, w, n, e), centre=(lat, lon),
+                           aliases=raw.texts("aliases", ()))
     if not out:
-        raise ReferenceDataError("islands.toml defines no islands")
+        raise data.fail("defines no islands")
     return out
 
 
 def _classifications(
-    data: Mapping[str, Any], priorities: Iterable[int], urgencies: Iterable[str]
+    data: _Table, priorities: Iterable[int], urgencies: Iterable[str]
 ) -> dict[str, Classification]:
     out: dict[str, Classification] = {}
     valid_prio, valid_urg = set(priorities), set(urgencies)
-    for raw in data.get("class", []):
-        code = str(raw.get("code", "")).strip().upper()
-        where = f"classification.toml class {code!r}"
+    for raw in data.entries("class"):
+        code = raw.text("code").upper()
         if not code or code in out:
-            raise ReferenceDataError(f"{where}: missing or duplicate code")
-        parent_code = raw.get("parent")
+            raise raw.fail("missing or duplicate code")
+        parent_code = raw.text("parent", "").upper() or None
         parent = out.get(parent_code) if parent_code else None
         if parent_code and parent is None:
-            raise ReferenceDataError(f"{where}: parent {parent_code!r} must come before it")
+            raise raw.fail("parent {parent!r} must come before it", parent=parent_code)
         level = 1 if parent is None else parent.level + 1
         if level > 3:
-            raise ReferenceDataError(f"{where}: the tree has three levels")
-        priority = int(raw.get("priority", parent.priority if parent else 3))
+            raise raw.fail("the tree has three levels")
+        priority = raw.get("priority", int, parent.priority if parent else 3)
         if priority not in valid_prio:
-            raise ReferenceDataError(f"{where}: unknown priority {priority}")
-        urgency = raw.get("urgency", parent.urgency if parent else None) or None
+            raise raw.fail("unknown priority {priority}", priority=priority)
+        urgency = raw.text("urgency", (parent.urgency if parent else None) or "") or None
         if urgency is not None and urgency not in valid_urg:
-            raise ReferenceDataError(f"{where}: unknown urgency {urgency!r}")
-        questions = tuple(
-            Question(
-                id=str(q["id"]),
-                texts={lang: str(q.get(lang, q.get("nl", ""))) for lang in LANGUAGES},
-                answers=tuple(str(a) for a in q.get("answers", [])),
-            )
-            for q in raw.get("questions", [])
-        )
+            raise raw.fail("unknown urgency {urgency!r}", urgency=urgency)
+        questions = []
+        for q in raw.entries("questions"):
+            texts = {lang: q.text(lang, "") for lang in LANGUAGES}
+            questions.append(Question(
+                id=str(q.get("id", str)),
+                texts={lang: texts[lang] or texts["nl"] for lang in LANGUAGES},
+                answers=q.texts("answers", ()),
+            ))
         out[code] = Classification(
             code=code,
             parent=parent.code if parent else None,
             level=level,
-            names=_names(raw, where),
-            terms=tuple(str(t).lower() for t in raw.get("terms", [])),
+            names=raw.names(),
+            terms=tuple(t.lower() for t in raw.texts("terms", ())),
             priority=priority,
             urgency=urgency,
-            needs=tuple(raw.get("needs", parent.needs if parent else ())),
-            questions=questions,
+            needs=raw.texts("needs", parent.needs if parent else ()),
+            questions=tuple(questions),
         )
     if not out:
-        raise ReferenceDataError("classification.toml defines no classes")
+        raise data.fail("defines no classes")
     return out
 
 
-def _statuses(data: Mapping[str, Any]) -> dict[str, StatusDef]:
+def _statuses(data: _Table) -> dict[str, StatusDef]:
     out: dict[str, StatusDef] = {}
-    for raw in data.get("status", []):
-        code = raw["code"]
-        where = f"statuses.toml status {code!r}"
-        if raw.get("category") not in CATEGORIES:
-            raise ReferenceDataError(f"{where}: category must be one of {CATEGORIES}")
+    for raw in data.entries("status"):
+        code = raw.text("code")
+        category = raw.text("category")
+        if category not in CATEGORIES:
+            raise raw.fail("category must be one of {categories}",
+                           categories=", ".join(CATEGORIES))
         out[code] = StatusDef(
             code=code,
-            radio=int(raw["radio"]),
-            names=_names(raw, where),
-            category=raw["category"],
-            timer_minutes=int(raw.get("timer_minutes", 0)),
-            next=frozenset(raw.get("next", [])),
-            dispatch_only=bool(raw.get("dispatch_only", False)),
+            radio=raw.get("radio", int),
+            names=raw.names(),
+            category=category,
+            timer_minutes=raw.get("timer_minutes", int, 0),
+            next=frozenset(raw.texts("next", ())),
+            dispatch_only=raw.get("dispatch_only", bool, False),
         )
     for st in out.values():
         unknown = st.next - set(out)
         if unknown:
-            raise ReferenceDataError(f"statuses.toml {st.code!r}: unknown next {sorted(unknown)}")
+            raise data.fail("{code!r}: unknown next {unknown}", code=st.code,
+                            unknown=", ".join(sorted(unknown)))
     if not any(s.dispatch_only for s in out.values()):
-        raise ReferenceDataError("statuses.toml needs one dispatch_only status (dispatched)")
+        raise data.fail("needs one dispatch_only status (dispatched)")
     radios = [s.radio for s in out.values()]
     if len(set(radios)) != len(radios):
-        raise ReferenceDataError("statuses.toml: radio codes must be unique")
+        raise data.fail("radio codes must be unique")
     return out
 
 
-def _places(data: Mapping[str, Any], islands: Mapping[str, Island]) -> tuple[Place, ...]:
+def _places(data: _Table, islands: Mapping[str, Island]) -> tuple[Place, ...]:
     out = []
-    for raw in data.get("place", []):
-        where = f"places.toml place {raw.get('name')!r}"
-        if raw.get("island") not in islands:
-            raise ReferenceDataError(f"{where}: unknown island {raw.get('island')!r}")
+    for raw in data.entries("place"):
+        island = raw.text("island")
+        if island not in islands:
+            raise raw.fail("unknown island {island!r}", island=island)
         out.append(
             Place(
-                name=str(raw["name"]),
-                island=raw["island"],
-                kind=str(raw.get("kind", "landmark")),
-                lat=_float(raw, "lat", where, -90, 90),
-                lon=_float(raw, "lon", where, -180, 180),
-                aliases=tuple(str(a) for a in raw.get("aliases", [])),
-                approximate=bool(raw.get("approximate", True)),
+                name=raw.text("name"),
+                island=island,
+                kind=raw.text("kind", "landmark"),
+                lat=raw.number("lat", -90, 90),
+                lon=raw.number("lon", -180, 180),
+                aliases=raw.texts("aliases", ()),
+                approximate=raw.get("approximate", bool, True),
             )
         )
     return tuple(out)
@@ -410,45 +481,43 @@ def _places(data: Mapping[str, Any], islands: Mapping[str, Island]) -> tuple[Pla
 def load_reference(site_dir: Path | None = None) -> Reference:
     """Load and validate all reference data, site files taking precedence."""
     sources: dict[str, str] = {}
-    try:
-        isl = _read_toml("islands.toml", site_dir, sources)
-        islands = _islands(isl)
-        disc = _read_toml("disciplines.toml", site_dir, sources)
-        disciplines = {
-            d["code"]: Discipline(d["code"], d.get("short", d["code"]), _names(d, d["code"]),
-                                  frozenset(d.get("capabilities", [])))
-            for d in disc.get("discipline", [])
-        }
-        prio = _read_toml("priorities.toml", site_dir, sources)
-        priorities = {
-            int(p["level"]): Priority(int(p["level"]), _names(p, "priority"), p.get("colour", ""))
-            for p in prio.get("priority", [])
-        }
-        urgencies = {
-            u["code"]: Urgency(u["code"], int(u["priority"]), _names(u, u["code"]))
-            for u in prio.get("urgency", [])
-        }
-        classes = _classifications(
-            _read_toml("classification.toml", site_dir, sources), priorities, urgencies
-        )
-        statuses = _statuses(_read_toml("statuses.toml", site_dir, sources))
-        disp = _read_toml("dispositions.toml", site_dir, sources)
-        dispositions = {
-            d["code"].upper(): Disposition(d["code"].upper(), _names(d, d["code"]))
-            for d in disp.get("disposition", [])
-        }
-        places = _places(_read_toml("places.toml", site_dir, sources), islands)
-        raw_radio = _read_toml("radio.toml", site_dir, sources)
-        radio = RadioPlan(
-            status_offset=int(raw_radio.get("status_offset", 0x8002)),
-            emergency_radio=frozenset(int(v) for v in raw_radio.get("emergency_radio", [0])),
-            dispatch_text=str(raw_radio.get("dispatch_text", RadioPlan.dispatch_text)),
-        )
-    except (KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as exc:
-        raise ReferenceDataError(f"reference data is malformed: {exc!r}") from exc
-    home = isl.get("home", next(iter(islands)))
+    isl = _read_toml("islands.toml", site_dir, sources)
+    islands = _islands(isl)
+    disciplines = {}
+    for d in _read_toml("disciplines.toml", site_dir, sources).entries("discipline"):
+        code = d.text("code")
+        disciplines[code] = Discipline(code, d.text("short", code), d.names(),
+                                       frozenset(d.texts("capabilities", ())))
+    prio = _read_toml("priorities.toml", site_dir, sources)
+    priorities = {}
+    for p in prio.entries("priority"):
+        level = p.get("level", int)
+        priorities[level] = Priority(level, p.names(), p.text("colour", ""))
+    urgencies = {}
+    for u in prio.entries("urgency"):
+        code = u.text("code")
+        urgencies[code] = Urgency(code, u.get("priority", int), u.names())
+    classes = _classifications(
+        _read_toml("classification.toml", site_dir, sources), priorities, urgencies
+    )
+    statuses = _statuses(_read_toml("statuses.toml", site_dir, sources))
+    dispositions = {}
+    for d in _read_toml("dispositions.toml", site_dir, sources).entries("disposition"):
+        code = d.text("code").upper()
+        dispositions[code] = Disposition(code, d.names())
+    places = _places(_read_toml("places.toml", site_dir, sources), islands)
+    raw_radio = _read_toml("radio.toml", site_dir, sources)
+    emergency = raw_radio.get("emergency_radio", list, [0])
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in emergency):
+        raise raw_radio.fail("emergency_radio must be a list of whole numbers")
+    radio = RadioPlan(
+        status_offset=raw_radio.get("status_offset", int, 0x8002),
+        emergency_radio=frozenset(emergency),
+        dispatch_text=raw_radio.get("dispatch_text", str, RadioPlan.dispatch_text),
+    )
+    home = isl.text("home", next(iter(islands)))
     if home not in islands:
-        raise ReferenceDataError(f"islands.toml: home island {home!r} is not defined")
+        raise isl.fail("home island {home!r} is not defined", home=home)
     return Reference(
         islands=islands,
         home_island=home,

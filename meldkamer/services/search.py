@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from sqlalchemy import String, text
 from sqlalchemy.orm import Session
 
+from meldkamer.domain.lookup import fold
 from meldkamer.domain.views import SearchHit
 from meldkamer.errors import InvalidInput
 from meldkamer.store.models import UTCDateTime
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def fold(text: str) -> str:
-    """Lower case without accents ('Curaçao' -> 'curacao'), as both indexes store words."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def terms(query: str) -> list[str]:

@@ -30,6 +30,14 @@ def town_db(tmp_path: Path, town_files: tuple[Path, Path]) -> Path:
 
 
 @pytest.fixture(scope="session")
+def island_words() -> dict[str, str]:
+    """The names the workstation ships for the islands (meldkamer/data/islands.toml)."""
+    with (REPO / "meldkamer" / "data" / "islands.toml").open("rb") as fh:
+        return {word: isl["code"] for isl in tomllib.load(fh)["island"]
+                for word in (isl["name"], *isl.get("aliases", []))}
+
+
+@pytest.fixture(scope="session")
 def shipped_places() -> list[dict[str, Any]]:
     """The places list the workstation ships (read as plain dicts, as the caller does)."""
     with (REPO / "meldkamer" / "data" / "places.toml").open("rb") as fh:

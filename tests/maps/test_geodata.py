@@ -21,7 +21,7 @@ from tests.maps.town import GRANDI, KORTU_END
 def _works(folder: Path) -> None:
     """The import in ``folder`` answers geocoding and routing questions."""
     assert Gazetteer.from_db(folder).search("Kaya Grandi 12")[0].housenumber == "12"
-    route = Router.from_db(folder).travel_time(*GRANDI[1], *KORTU_END)
+    [(_, route)] = Router.from_db(folder).rank(*KORTU_END, [("P-101", *GRANDI[1], "car")])
     assert route is not None and route.routed
 
 

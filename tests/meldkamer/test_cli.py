@@ -949,3 +949,17 @@ def test_default_database_lives_in_the_data_dir(capsys: pytest.CaptureFixture[st
     assert info["database"] == f"sqlite:///{(data_dir / 'meldkamer.sqlite3').resolve()}"
     assert (data_dir / "meldkamer.sqlite3").is_file()
     assert info["incidents"] == 0 and info["revision"] == HEAD_REVISION
+
+
+def test_help_lists_every_exit_code(populated: Cli) -> None:
+    import meldkamer.cli
+    from meldkamer import errors
+
+    def kinds(cls: type[errors.MeldkamerError]) -> list[type[errors.MeldkamerError]]:
+        return [cls, *(k for sub in cls.__subclasses__() for k in kinds(sub))]
+
+    codes = {k.exit_code for k in kinds(errors.MeldkamerError)} | {0, 8, 130}
+    doc = " ".join((meldkamer.cli.__doc__ or "").split())
+    shown = " ".join(populated("--help").out.split())
+    for code in sorted(codes):
+        assert f" {code} " in doc and f" {code} " in shown, code

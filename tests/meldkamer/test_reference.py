@@ -94,3 +94,51 @@ def test_site_override_and_bad_site_file(tmp_path: Path) -> None:
         'category = "available"\nnext = ["b"]\n')
     with pytest.raises(ReferenceDataError, match="unknown next"):
         load_reference(tmp_path)
+
+
+def test_islands_by_other_names(ref: Reference) -> None:
+    for text in ("Statia", "st. eustatius", "EUX", "  sint-eustatius "):
+        assert ref.island(text).code == "SE"
+    assert ref.island("Boneiru").code == "BO"
+    assert ref.island_words()["Statia"] == "SE"
+
+
+def test_each_island_area_holds_its_outline(ref: Reference) -> None:
+    from maps import islands as outlines
+
+    assert list(outlines.islands()) == list(ref.islands)
+    for code, island in ref.islands.items():
+        south, west, north, east = outlines.bbox(code)
+        assert island.contains(south, west) and island.contains(north, east), code
+
+
+@pytest.mark.parametrize(("name", "text", "says"), [
+    ("statuses.toml", '[[status]]\nradio = 1\nname_nl = "A"\nname_en = "A"\n'
+     'category = "available"\n', "[[status]] 1: code is missing"),
+    ("statuses.toml", '[[status]]\ncode = "a"\nradio = "one"\nname_nl = "A"\n'
+     'name_en = "A"\ncategory = "available"\n',
+     "[[status]] 1 'a': radio must be a whole number, not 'one'"),
+    ("islands.toml", '[[island]]\ncode = "BO"\nname = "Bonaire"\nprefix = "BON"\n'
+     'bbox = [12.0, -68.4]\ncentre = [12.1, -68.2]\n',
+     "[[island]] 1 'BO': bbox must be 4 numbers, not [12.0, -68.4]"),
+    ("places.toml", '[[place]]\nname = "Kerk"\nisland = "BO"\nlat = 12.1\n',
+     "[[place]] 1 'Kerk': lon is missing"),
+    ("classification.toml", '[[class]]\ncode = "BR"\nname_en = "Fire"\n',
+     "[[class]] 1 'BR': name_nl is missing"),
+    ("dispositions.toml", 'disposition = "HANDLED"\n',
+     "disposition must be a list of [[disposition]] tables"),
+    ("radio.toml", 'status_offset = "0x8002"\n',
+     "status_offset must be a whole number, not '0x8002'"),
+])
+def test_a_broken_site_file_is_named_with_its_key(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, text: str,
+        says: str) -> None:
+    from meldkamer import config
+
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    monkeypatch.setenv("MELDKAMER_REFERENCE_DIR", str(tmp_path))
+    with pytest.raises(ReferenceDataError) as caught:
+        load_reference(config.reference_dir())
+    path = tmp_path / name
+    assert str(caught.value) == (f"{path} {says}" if says.startswith("[[") else f"{path}: {says}")
+    assert caught.value.exit_code == 7

@@ -12,7 +12,7 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from maps import geodata, islands
-from maps.geo import haversine_m
+from maps.geo import fast_distance_m
 from tests.maps.helpers import make_mbtiles, tiles_covering
 from tests.maps.town import write_town
 from ui.map import MapBridge, MapDock
@@ -164,7 +164,7 @@ def test_click_on_the_map_gives_a_location(qtbot: QtBot, dock: MapDock) -> None:
         QTest.mouseClick(surface, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                          QPoint(round(point["x"]), round(point["y"])))
     lat, lon = click.args
-    assert haversine_m(lat, lon, *target) < 10  # a pixel is about 2.3 m at zoom 16
+    assert fast_distance_m(lat, lon, *target) < 10  # a pixel is about 2.3 m at zoom 16
 
 
 def test_island_buttons_and_layer_switches(qtbot: QtBot, dock: MapDock) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from maps import geodata, page
+from maps import islands as map_islands
 from maps.errors import MapDataError
 from ui.map.bridge import MapBridge
 from ui.map.guard import TILE_URL, LocalOnlyGuard, tile_handler
@@ -36,7 +37,6 @@ from ui.qt import QDockWidget, Qt, QVBoxLayout, QWidget, Signal
 
 _log = logging.getLogger(__name__)
 
-ISLANDS = (("BO", "Bonaire"), ("SE", "Sint Eustatius"), ("SA", "Saba"))
 LAYER_TOGGLES = (("units", "Eenheden"), ("incidents", "Incidenten"), ("places", "Plaatsen"),
                  ("stations", "Posten"), ("roads", "Wegen"), ("tiles", "Kaartbeeld"))
 
@@ -104,7 +104,11 @@ class MapDock(QDockWidget):
     def __init__(self, parent: QWidget | None, places: Iterable[Mapping[str, Any]],
                  stations: Iterable[Mapping[str, Any]],
                  geodata_path: str | Path | None = None, island: str = "BO",
-                 cache_dir: str | Path | None = None) -> None:
+                 cache_dir: str | Path | None = None,
+                 islands: Iterable[tuple[str, str]] = ()) -> None:
+        """Args:
+            islands: (code, name) of each island button; the outlines' codes when empty.
+        """
         super().__init__("Kaart", parent)
         self.setObjectName("dock_map")
         self.geodata_path = Path(geodata_path) if geodata_path else None
@@ -123,6 +127,7 @@ class MapDock(QDockWidget):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
+        self._islands = list(islands) or [(code, code) for code in map_islands.islands()]
         layout.addLayout(self._build_controls(body))
         self.view = QWebEngineView(body)
         self.view.setObjectName("map_view")
@@ -179,7 +184,7 @@ class MapDock(QDockWidget):
         self.island_buttons: dict[str, QToolButton] = {}
         group = QButtonGroup(parent)
         group.setExclusive(True)
-        for code, name in ISLANDS:
+        for code, name in self._islands:
             button = QToolButton(parent)
             button.setText(code)
             button.setToolTip(f"Toon {name}")
