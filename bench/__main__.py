@@ -13,12 +13,19 @@ from bench.stats import table
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", nargs="*", default=None,
-                        choices=["core", "workstation", "maps", "hardware", "radio"],
+                        choices=["core", "workstation", "maps", "hardware", "radio", "cli"],
                         help="run only these groups")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import ui.map.webengine  # noqa: F401  (QtWebEngine must load before any QApplication)
-    from bench import core_ops, hardware_bench, maps_bench, radio_bench, workstation_bench
+    from bench import (
+        cli_bench,
+        core_ops,
+        hardware_bench,
+        maps_bench,
+        radio_bench,
+        workstation_bench,
+    )
     from meldkamer.domain.reference import load_reference
 
     ref = load_reference(None)
@@ -28,6 +35,7 @@ def main() -> int:
         "maps": maps_bench.run,
         "hardware": hardware_bench.run,
         "radio": lambda: radio_bench.run(ref),
+        "cli": lambda: cli_bench.run(ref),
     }
     rows = []
     for name, run in groups.items():

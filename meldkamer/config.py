@@ -34,6 +34,16 @@ def config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP, appauthor=False))
 
 
+def cache_dir() -> Path:
+    """The user cache directory (parsed reference data); safe to delete at any time."""
+    override = os.environ.get("MELDKAMER_CACHE_DIR")
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir(APP, appauthor=False))
+
+
 def reference_dir() -> Path:
     """The folder whose TOML files override the shipped reference data."""
     override = os.environ.get("MELDKAMER_REFERENCE_DIR")

@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -24,6 +25,13 @@ from meldkamer.events import DomainEvent, EventBus
 from meldkamer.services import audit
 from meldkamer.store.db import Store
 from meldkamer.store.models import ChangeEvent, Incident, LogEntry
+
+if TYPE_CHECKING:
+    from meldkamer.services.alarms import AlarmService
+    from meldkamer.services.dispatch import DispatchService
+    from meldkamer.services.incidents import IncidentService
+    from meldkamer.services.intake import IntakeService
+    from meldkamer.services.units import UnitService
 
 
 def utcnow() -> datetime:
@@ -93,12 +101,6 @@ class Meldkamer:
         bus: EventBus | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        from meldkamer.services.alarms import AlarmService
-        from meldkamer.services.dispatch import DispatchService
-        from meldkamer.services.incidents import IncidentService
-        from meldkamer.services.intake import IntakeService
-        from meldkamer.services.units import UnitService
-
         self.store = store
         self.ref = reference
         self.user = user
@@ -108,11 +110,6 @@ class Meldkamer:
         self.origin = uuid.uuid4().hex
         self._geo: Any = None
         self._geo_lock = threading.Lock()
-        self.incidents = IncidentService(self)
-        self.units = UnitService(self)
-        self.dispatch = DispatchService(self)
-        self.intake = IntakeService(self)
-        self.alarms = AlarmService(self)
         self.training = store.kind() == "training"
 
     @classmethod
@@ -130,11 +127,45 @@ class Meldkamer:
         try:
             if training:
                 store.mark_training()
-            ref = load_reference(reference_dir or config.reference_dir())
+            ref = load_reference(reference_dir or config.reference_dir(),
+                                 cache_dir=config.cache_dir())
             return cls(store, ref, user=config.current_user(user))
         except BaseException:
             store.dispose()
             raise
+
+    # Services are built (and their modules imported) on first use: a CLI command that
+    # lists incidents never loads the type-ahead or the dispatch rules.
+
+    @cached_property
+    def incidents(self) -> IncidentService:
+        from meldkamer.services.incidents import IncidentService
+
+        return IncidentService(self)
+
+    @cached_property
+    def units(self) -> UnitService:
+        from meldkamer.services.units import UnitService
+
+        return UnitService(self)
+
+    @cached_property
+    def dispatch(self) -> DispatchService:
+        from meldkamer.services.dispatch import DispatchService
+
+        return DispatchService(self)
+
+    @cached_property
+    def intake(self) -> IntakeService:
+        from meldkamer.services.intake import IntakeService
+
+        return IntakeService(self)
+
+    @cached_property
+    def alarms(self) -> AlarmService:
+        from meldkamer.services.alarms import AlarmService
+
+        return AlarmService(self)
 
     @property
     def geo(self) -> Any:

@@ -26,6 +26,7 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory,
     base = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("MELDKAMER_DATA_DIR", str(base / "data"))
     monkeypatch.setenv("MELDKAMER_CONFIG_DIR", str(base / "config"))
+    monkeypatch.setenv("MELDKAMER_CACHE_DIR", str(base / "cache"))
     monkeypatch.delenv("MELDKAMER_DB", raising=False)
     monkeypatch.delenv("MELDKAMER_REFERENCE_DIR", raising=False)
     monkeypatch.setenv("MELDKAMER_USER", "tester")

@@ -8,7 +8,6 @@ addresses through the same ``LocationSource`` protocol.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -16,19 +15,10 @@ from typing import Protocol
 from rapidfuzz import fuzz
 
 from meldkamer.domain.reference import Classification, Reference
+from meldkamer.domain.text import fold
 
 _WORDS = re.compile(r"[\w]+", re.UNICODE)
 _COORD = re.compile(r"^\s*(-?\d{1,2}(?:[.,]\d+)?)\s*[,; ]\s*(-?\d{1,3}(?:[.,]\d+)?)\s*$")
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: 'Curaçao' -> 'curacao' (as both search indexes store words).
-
-    The core's one fold; the maps library has its own (maps/ is standalone, and the domain
-    imports nothing from it), which also turns punctuation into spaces.
-    """
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def words(text: str) -> list[str]:

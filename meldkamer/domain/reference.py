@@ -4,11 +4,19 @@ The data lives in TOML files shipped in ``meldkamer/data`` with KPCN defaults. A
 overrides any of them by putting a file of the same name in its reference directory
 (``MELDKAMER_REFERENCE_DIR`` or ``<user config dir>/reference``). Every value is read
 through ``_Table``, so a mistake is reported with its file, its entry and its key.
+
+Parsing the files (the classification tree alone is 1,700 lines of TOML) is most of a
+short CLI command's own time, so ``load_reference`` can keep the validated result in a
+pickle in the user cache directory, keyed by the size and modification time of every
+file it was read from and of this module: a changed site file or a new version is
+parsed again, and a damaged or unreadable cache is ignored and rewritten.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import pickle
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -478,8 +486,57 @@ def _places(data: _Table, islands: Mapping[str, Island]) -> tuple[Place, ...]:
     return tuple(out)
 
 
-def load_reference(site_dir: Path | None = None) -> Reference:
-    """Load and validate all reference data, site files taking precedence."""
+FILES = ("islands.toml", "disciplines.toml", "priorities.toml", "classification.toml",
+         "statuses.toml", "dispositions.toml", "places.toml", "radio.toml")
+CACHE_FORMAT = 1
+
+
+def _cache_key(site_dir: Path | None) -> tuple[Any, ...] | None:
+    """What the result depends on: each file's path, size and mtime, and this module's."""
+    shipped = resources.files("meldkamer") / "data"
+    paths = [Path(__file__)]
+    for name in FILES:
+        site = site_dir / name if site_dir is not None else None
+        paths.append(site if site is not None and site.is_file() else Path(str(shipped / name)))
+    try:
+        stats = [(str(p), st.st_size, st.st_mtime_ns) for p in paths for st in [p.stat()]]
+    except OSError:  # a file inside a zip, or gone: no caching
+        return None
+    return (CACHE_FORMAT, *stats)
+
+
+def load_reference(site_dir: Path | None = None, *, cache_dir: Path | None = None) -> Reference:
+    """Load and validate all reference data, site files taking precedence.
+
+    Args:
+        cache_dir: keep the parsed result here (``reference.pickle``) and reuse it while
+            no file it came from has changed.
+    """
+    if cache_dir is None:
+        return _load(site_dir)
+    key = _cache_key(site_dir)
+    cache = cache_dir / "reference.pickle"
+    if key is not None:
+        try:
+            with cache.open("rb") as fh:
+                stored_key, ref = pickle.load(fh)
+            if stored_key == key and isinstance(ref, Reference):
+                return ref
+        except Exception:  # missing, damaged or from another version: parse again
+            pass
+    ref = _load(site_dir)
+    if key is not None:
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps((key, ref), protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, cache)
+        except OSError:  # a read-only home: parse each time, still correct
+            pass
+    return ref
+
+
+def _load(site_dir: Path | None) -> Reference:
     sources: dict[str, str] = {}
     isl = _read_toml("islands.toml", site_dir, sources)
     islands = _islands(isl)

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import String, text
 from sqlalchemy.orm import Session
 
-from meldkamer.domain.lookup import fold
+from meldkamer.domain.text import fold
 from meldkamer.domain.views import SearchHit
 from meldkamer.errors import InvalidInput
 from meldkamer.store.models import UTCDateTime

@@ -124,10 +124,10 @@ def _shipped_reference_parsed_once(monkeypatch: pytest.MonkeyPatch, ref: Referen
     import meldkamer.core
     from meldkamer.domain.reference import load_reference as real
 
-    def load(site_dir: Path | None = None) -> Reference:
+    def load(site_dir: Path | None = None, **options: Any) -> Reference:
         if site_dir is None or not Path(site_dir).exists():
             return ref
-        return real(site_dir)
+        return real(site_dir, **options)
 
     monkeypatch.setattr(meldkamer.core, "load_reference", load, raising=False)
 
