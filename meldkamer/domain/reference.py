@@ -286,21 +286,22 @@ class _Table:
     raw: Mapping[str, Any]
 
     def _fail(self, template: str, **fields: Any) -> ReferenceDataError:
+        """The error for ``template``, which starts with "{where}:" (file and entry)."""
         where = f"{self.file} {self.entry}".strip()
-        return ReferenceDataError("{where}: " + template, where=where, **fields)
+        return ReferenceDataError(template, where=where, **fields)
 
     def get(self, key: str, type_: type[V], default: V | None = None) -> V:
         """The value of ``key``, of ``type_``; ``default`` when absent (None: required)."""
         if key not in self.raw:
             if default is None:
-                raise self._fail("{key} is missing", key=key)
+                raise self._fail("{where}: {key} is missing", key=key)
             return default
         value = self.raw[key]
         ok = isinstance(value, type_) and not (type_ is not bool and isinstance(value, bool))
         if type_ is float and isinstance(value, int) and not isinstance(value, bool):
             value, ok = float(value), True
         if not ok:
-            raise self._fail("{key} must be {expected}, not {value!r}", key=key,
+            raise self._fail("{where}: {key} must be {expected}, not {value!r}", key=key,
                              expected=_TYPE_NAMES.get(type_, type_.__name__), value=value)
         return value
 
@@ -311,7 +312,7 @@ class _Table:
         """A list of strings."""
         value = self.get(key, list, None if default is None else list(default))
         if not all(isinstance(v, str) for v in value):
-            raise self._fail("{key} must be a list of texts, not {value!r}", key=key,
+            raise self._fail("{where}: {key} must be a list of texts, not {value!r}", key=key,
                              value=value)
         return tuple(value)
 
@@ -319,14 +320,14 @@ class _Table:
         value = self.get(key, list)
         if len(value) != count or not all(
                 isinstance(v, int | float) and not isinstance(v, bool) for v in value):
-            raise self._fail("{key} must be {count} numbers, not {value!r}", key=key,
+            raise self._fail("{where}: {key} must be {count} numbers, not {value!r}", key=key,
                              count=count, value=value)
         return tuple(float(v) for v in value)
 
     def number(self, key: str, lo: float, hi: float) -> float:
         value = self.get(key, float)
         if not (math.isfinite(value) and lo <= value <= hi):
-            raise self._fail("{key}={value} is out of range", key=key, value=value)
+            raise self._fail("{where}: {key}={value} is out of range", key=key, value=value)
         return value
 
     def names(self) -> dict[str, str]:
@@ -334,7 +335,7 @@ class _Table:
         names = {lang: self.text(f"name_{lang}", "") for lang in LANGUAGES}
         for lang in ("nl", "en"):
             if not names[lang]:
-                raise self._fail("{key} is missing", key=f"name_{lang}")
+                raise self._fail("{where}: {key} is missing", key=f"name_{lang}")
         names["pap"] = names["pap"] or names["nl"]
         return names
 
@@ -342,10 +343,10 @@ class _Table:
         """The ``[[name]]`` tables, each labelled with its number and code or name."""
         items = self.raw.get(name, [])
         if not isinstance(items, list):
-            raise self._fail("{key} must be a list of [[{key}]] tables", key=name)
+            raise self._fail("{where}: {key} must be a list of [[{key}]] tables", key=name)
         for n, raw in enumerate(items, start=1):
             if not isinstance(raw, dict):
-                raise self._fail("{key} number {n} is not a table", key=name, n=n)
+                raise self._fail("{where}: {key} number {n} is not a table", key=name, n=n)
             label = raw.get("code", raw.get("name", raw.get("level")))
             entry = f"[[{name}]] {n}" + (f" {label!r}" if label is not None else "")
             yield _Table(self.file, entry, raw)
@@ -379,14 +380,14 @@ def _islands(data: _Table) -> dict[str, Island]:
     for raw in data.entries("island"):
         code = raw.text("code")
         if code in out:
-            raise raw.fail("the code {code} is used twice", code=code)
+            raise raw.fail("{where}: the code {code} is used twice", code=code)
         s, w, n, e = raw.numbers("bbox", 4)
         lat, lon = raw.numbers("centre", 2)
         out[code] = Island(code=code, name=raw.text("name"), prefix=raw.text("prefix"),
                            bbox=(s, w, n, e), centre=(lat, lon),
                            aliases=raw.texts("aliases", ()))
     if not out:
-        raise data.fail("defines no islands")
+        raise data.fail("{where}: defines no islands")
     return out
 
 
@@ -398,20 +399,20 @@ def _classifications(
     for raw in data.entries("class"):
         code = raw.text("code").upper()
         if not code or code in out:
-            raise raw.fail("missing or duplicate code")
+            raise raw.fail("{where}: missing or duplicate code")
         parent_code = raw.text("parent", "").upper() or None
         parent = out.get(parent_code) if parent_code else None
         if parent_code and parent is None:
-            raise raw.fail("parent {parent!r} must come before it", parent=parent_code)
+            raise raw.fail("{where}: parent {parent!r} must come before it", parent=parent_code)
         level = 1 if parent is None else parent.level + 1
         if level > 3:
-            raise raw.fail("the tree has three levels")
+            raise raw.fail("{where}: the tree has three levels")
         priority = raw.get("priority", int, parent.priority if parent else 3)
         if priority not in valid_prio:
-            raise raw.fail("unknown priority {priority}", priority=priority)
+            raise raw.fail("{where}: unknown priority {priority}", priority=priority)
         urgency = raw.text("urgency", (parent.urgency if parent else None) or "") or None
         if urgency is not None and urgency not in valid_urg:
-            raise raw.fail("unknown urgency {urgency!r}", urgency=urgency)
+            raise raw.fail("{where}: unknown urgency {urgency!r}", urgency=urgency)
         questions = []
         for q in raw.entries("questions"):
             texts = {lang: q.text(lang, "") for lang in LANGUAGES}
@@ -432,7 +433,7 @@ def _classifications(
             questions=tuple(questions),
         )
     if not out:
-        raise data.fail("defines no classes")
+        raise data.fail("{where}: defines no classes")
     return out
 
 
@@ -442,7 +443,7 @@ def _statuses(data: _Table) -> dict[str, StatusDef]:
         code = raw.text("code")
         category = raw.text("category")
         if category not in CATEGORIES:
-            raise raw.fail("category must be one of {categories}",
+            raise raw.fail("{where}: category must be one of {categories}",
                            categories=", ".join(CATEGORIES))
         out[code] = StatusDef(
             code=code,
@@ -456,13 +457,13 @@ def _statuses(data: _Table) -> dict[str, StatusDef]:
     for st in out.values():
         unknown = st.next - set(out)
         if unknown:
-            raise data.fail("{code!r}: unknown next {unknown}", code=st.code,
+            raise data.fail("{where}: {code!r}: unknown next {unknown}", code=st.code,
                             unknown=", ".join(sorted(unknown)))
     if not any(s.dispatch_only for s in out.values()):
-        raise data.fail("needs one dispatch_only status (dispatched)")
+        raise data.fail("{where}: needs one dispatch_only status (dispatched)")
     radios = [s.radio for s in out.values()]
     if len(set(radios)) != len(radios):
-        raise data.fail("radio codes must be unique")
+        raise data.fail("{where}: radio codes must be unique")
     return out
 
 
@@ -471,7 +472,7 @@ def _places(data: _Table, islands: Mapping[str, Island]) -> tuple[Place, ...]:
     for raw in data.entries("place"):
         island = raw.text("island")
         if island not in islands:
-            raise raw.fail("unknown island {island!r}", island=island)
+            raise raw.fail("{where}: unknown island {island!r}", island=island)
         out.append(
             Place(
                 name=raw.text("name"),
@@ -566,7 +567,7 @@ def _load(site_dir: Path | None) -> Reference:
     raw_radio = _read_toml("radio.toml", site_dir, sources)
     emergency = raw_radio.get("emergency_radio", list, [0])
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in emergency):
-        raise raw_radio.fail("emergency_radio must be a list of whole numbers")
+        raise raw_radio.fail("{where}: emergency_radio must be a list of whole numbers")
     radio = RadioPlan(
         status_offset=raw_radio.get("status_offset", int, 0x8002),
         emergency_radio=frozenset(emergency),
@@ -574,7 +575,7 @@ def _load(site_dir: Path | None) -> Reference:
     )
     home = isl.text("home", next(iter(islands)))
     if home not in islands:
-        raise isl.fail("home island {home!r} is not defined", home=home)
+        raise isl.fail("{where}: home island {home!r} is not defined", home=home)
     return Reference(
         islands=islands,
         home_island=home,

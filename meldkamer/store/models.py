@@ -18,7 +18,6 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -165,11 +164,9 @@ class Assignment(Base):
     incident: Mapped[Incident] = relationship(back_populates="assignments")
     unit: Mapped[Unit] = relationship()
 
-    __table_args__ = (
-        Index("ix_assignment_open_unit", "unit_id",
-              sqlite_where=text("cleared_at IS NULL"),
-              postgresql_where=text("cleared_at IS NULL")),
-    )
+    # Open assignments of a unit (clearing it) without scanning its history. A plain
+    # index: a partial one's postgresql_where would load the PostgreSQL dialect (0006).
+    __table_args__ = (Index("ix_assignment_unit_cleared", "unit_id", "cleared_at"),)
 
 
 class UnitStatusChange(Base):
