@@ -142,3 +142,37 @@ def test_a_broken_site_file_is_named_with_its_key(
     path = tmp_path / name
     assert str(caught.value) == (f"{path} {says}" if says.startswith("[[") else f"{path}: {says}")
     assert caught.value.exit_code == 7
+
+
+def test_parsed_reference_is_cached_until_a_file_changes(tmp_path: Path) -> None:
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    site.mkdir()
+    disp = site / "dispositions.toml"
+    disp.write_text('[[disposition]]\ncode = "KLAAR"\nname_nl = "Klaar"\nname_en = "Done"\n')
+    first = load_reference(site, cache_dir=cache)
+    assert (cache / "reference.pickle").is_file()
+    again = load_reference(site, cache_dir=cache)
+    assert again == first and again is not first
+    assert again == load_reference(site)  # the cache holds exactly what parsing gives
+
+    disp.write_text('[[disposition]]\ncode = "OVER"\nname_nl = "Over"\nname_en = "Handed over"\n')
+    assert list(load_reference(site, cache_dir=cache).dispositions) == ["OVER"]
+    disp.unlink()  # back to the shipped file
+    assert "HANDLED" in load_reference(site, cache_dir=cache).dispositions
+
+
+def test_a_damaged_cache_is_parsed_again(tmp_path: Path, ref: Reference) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "reference.pickle").write_bytes(b"not a pickle")
+    assert load_reference(None, cache_dir=cache) == ref
+    assert load_reference(None, cache_dir=cache) == ref  # rewritten, and read back
+
+
+def test_a_broken_site_file_is_reported_even_with_a_cache(tmp_path: Path) -> None:
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    site.mkdir()
+    load_reference(site, cache_dir=cache)
+    (site / "radio.toml").write_text("status_offset = [")
+    with pytest.raises(ReferenceDataError, match=r"radio\.toml"):
+        load_reference(site, cache_dir=cache)
