@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="meldkamer", parents=[common],
         description="Dispatch workstation for the KPCN control room (Bonaire, Sint Eustatius, "
                     "Saba). Without a command, starts the workstation.",
-        epilog=__doc__.split("\n\n", 1)[1].strip().replace("\n", " "),
+        epilog=" ".join((__doc__ or "").partition("\n\n")[2].split()),  # the exit codes
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
