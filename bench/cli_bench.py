@@ -45,10 +45,11 @@ def _env(home: Path, db: Path) -> dict[str, str]:
     return env
 
 
-def _once(argv: list[str], env: dict[str, str]) -> float:
+def _once(argv: list[str], env: dict[str, str], cwd: Path) -> float:
     t0 = time.perf_counter()
-    done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          check=False)
+    # A neutral folder: ``python -m`` looks in the working directory before PYTHONPATH.
+    done = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, check=False)
     ms = (time.perf_counter() - t0) * 1000
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} exited {done.returncode}: "
@@ -67,11 +68,11 @@ def run(ref: Reference, runs: int = RUNS) -> list[Row]:
                  for name, args in COMMANDS.items()}
         argvs["floor"] = [sys.executable, "-c", "import sqlalchemy.orm"]
         for argv in argvs.values():  # bytecode and the reference cache, as after install
-            _once(argv, env)
+            _once(argv, env, home)
         samples: dict[str, list[float]] = {name: [] for name in argvs}
         for _ in range(runs):
             for name, argv in argvs.items():
-                samples[name].append(_once(argv, env))
+                samples[name].append(_once(argv, env, home))
     rows = []
     for name in COMMANDS:
         note = f"new process, 100k incidents, {runs} runs"
