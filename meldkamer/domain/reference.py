@@ -9,7 +9,8 @@ Parsing the files (the classification tree alone is 1,700 lines of TOML) is most
 short CLI command's own time, so ``load_reference`` can keep the validated result in a
 pickle in the user cache directory, keyed by the size and modification time of every
 file it was read from and of this module: a changed site file or a new version is
-parsed again, and a damaged or unreadable cache is ignored and rewritten.
+parsed again, and a damaged or unreadable cache is ignored and rewritten. A pickle runs
+code when loaded, so only a cache file of our own that no one else can write is read.
 """
 
 from __future__ import annotations
@@ -506,6 +507,12 @@ def _cache_key(site_dir: Path | None) -> tuple[Any, ...] | None:
     return (CACHE_FORMAT, *stats)
 
 
+def _trusted(st: os.stat_result) -> bool:
+    """A pickle runs code when loaded: only our own file, writable by no one else."""
+    owner = getattr(os, "getuid", None)
+    return (owner is None or st.st_uid == owner()) and not st.st_mode & 0o022
+
+
 def load_reference(site_dir: Path | None = None, *, cache_dir: Path | None = None) -> Reference:
     """Load and validate all reference data, site files taking precedence.
 
@@ -520,9 +527,10 @@ def load_reference(site_dir: Path | None = None, *, cache_dir: Path | None = Non
     if key is not None:
         try:
             with cache.open("rb") as fh:
-                stored_key, ref = pickle.load(fh)
-            if stored_key == key and isinstance(ref, Reference):
-                return ref
+                if _trusted(os.fstat(fh.fileno())):
+                    stored_key, ref = pickle.load(fh)
+                    if stored_key == key and isinstance(ref, Reference):
+                        return ref
         except Exception:  # missing, damaged or from another version: parse again
             pass
     ref = _load(site_dir)
@@ -531,6 +539,7 @@ def load_reference(site_dir: Path | None = None, *, cache_dir: Path | None = Non
             cache_dir.mkdir(parents=True, exist_ok=True)
             tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
             tmp.write_bytes(pickle.dumps((key, ref), protocol=pickle.HIGHEST_PROTOCOL))
+            tmp.chmod(0o600)
             os.replace(tmp, cache)
         except OSError:  # a read-only home: parse each time, still correct
             pass

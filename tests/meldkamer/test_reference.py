@@ -176,3 +176,21 @@ def test_a_broken_site_file_is_reported_even_with_a_cache(tmp_path: Path) -> Non
     (site / "radio.toml").write_text("status_offset = [")
     with pytest.raises(ReferenceDataError, match=r"radio\.toml"):
         load_reference(site, cache_dir=cache)
+
+
+def test_a_cache_others_could_write_is_not_read(tmp_path: Path, ref: Reference) -> None:
+    import pickle
+
+    from meldkamer.domain.reference import _cache_key
+
+    cache = tmp_path / "cache"
+    load_reference(None, cache_dir=cache)
+    pickled = cache / "reference.pickle"
+    assert pickled.stat().st_mode & 0o077 == 0
+    forged = Reference(**{**ref.__dict__, "home_island": "SA"})
+    pickled.write_bytes(pickle.dumps((_cache_key(None), forged)))
+    pickled.chmod(0o600)
+    assert load_reference(None, cache_dir=cache).home_island == "SA"  # ours: it is used
+    pickled.write_bytes(pickle.dumps((_cache_key(None), forged)))
+    pickled.chmod(0o666)
+    assert load_reference(None, cache_dir=cache).home_island == "BO"  # parsed, not loaded
