@@ -84,9 +84,9 @@ def _location(raw: object) -> LocationCandidate | None:
     try:
         lat, lon = validate.coordinate(raw["lat"], raw["lon"])
         label = str(raw["label"])
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, InvalidInput) as exc:
         raise InvalidInput("the saved call cannot be restored: {problem}",
-                           problem=f"location: {exc!r}") from exc
+                           problem=f"location: {exc}") from exc
     island = raw.get("island")
     return LocationCandidate(label, str(raw.get("kind") or ""), lat, lon,
                              str(island) if island else None, 100.0,
