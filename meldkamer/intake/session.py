@@ -272,6 +272,7 @@ class IntakeSession:
     def type_location(self, text: str) -> None:
         """Location text typed without picking a place: a picked one no longer holds."""
         had = self.form.location is not None
+        self._forget(Part.LOCATION)  # what the operator types wins over a map click
         self.form = replace(self.form, location_text=text, location=None)
         self._changed()
         if had:
@@ -284,6 +285,7 @@ class IntakeSession:
     def set_location(self, candidate: LocationCandidate, label: str | None = None) -> None:
         """A place picked as the incident location (``label``: how the field shows it)."""
         lat, lon = validate.coordinate(candidate.lat, candidate.lon)
+        self._forget(Part.LOCATION)  # a map click still on its way is overruled
         self.form = replace(self.form, location=candidate,
                             location_text=candidate.label if label is None else label)
         self._changed(Part.FORM, Part.LOCATION)

@@ -64,11 +64,17 @@ class IntakeDock(QDockWidget):
     """Something the operator should read in the status bar."""
 
     def __init__(self, core: Meldkamer, ops: Operations, journal: DraftJournal,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, session: IntakeSession | None = None
+                 ) -> None:
+        """
+        Args:
+            session: the call to show; by default a new one whose lookups run on ``ops``
+                and whose draft is saved a moment after typing stops.
+        """
         super().__init__(tr("Call intake"), parent)
         self.setObjectName("dock_intake")
         self.core, self.ops, self.journal = core, ops, journal
-        self.session = IntakeSession(core, journal, run=ops.run, autosave=False)
+        self.session = session or IntakeSession(core, journal, run=ops.run, autosave=False)
         self._rendering = False
         self._build()
         self._save_timer = QTimer(self)

@@ -279,6 +279,16 @@ def test_a_map_click_sets_the_location_unless_creating(sqlite_core: Meldkamer) -
     assert session.busy and session.locate_at(12.30, -68.40) is False
 
 
+def test_a_place_picked_after_a_map_click_wins(sqlite_core: Meldkamer) -> None:
+    worker = Worker()
+    session = IntakeSession(sqlite_core, run=worker)
+    session.locate_at(12.30, -68.40)
+    picked = session.search_locations("rinc")[0]
+    session.set_location(picked)
+    worker.finish()  # the map's answer arrives after the pick
+    assert session.form.location == picked
+
+
 def test_bad_input_is_refused_and_nothing_is_lost(
         session: IntakeSession, sqlite_core: Meldkamer, journal: DraftJournal) -> None:
     take_burglary_at_rincon(session, caller="not a number")
