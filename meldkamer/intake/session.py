@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from meldkamer.domain import validate
-from meldkamer.domain.lookup import ClassMatch, LocationCandidate
+from meldkamer.domain.lookup import ClassMatch, LocationCandidate, LocationSearch
 from meldkamer.domain.reference import Classification, Question
 from meldkamer.domain.views import CallerHistory, DuplicateCandidate, NearbyIncident, ProposalSet
 from meldkamer.drafts import DraftJournal
@@ -80,6 +80,8 @@ class Part(enum.Enum):
     """The call became an incident or was attached to one: see ``outcome``."""
     DRAFT = "draft"
     """The draft changed and is not saved yet (only without ``autosave``)."""
+    SEARCH = "search"
+    """The location index is built: typing finds places at once."""
 
 
 Listener = Callable[[frozenset[Part]], None]
@@ -119,6 +121,9 @@ class IntakeSession:
         self.busy = False
         self.outcome: Outcome | None = None
         self.dirty = False
+        self.locations: LocationSearch | None = None
+        """The location index, once ``prepare`` has built it."""
+        self._preparing = False
         self._dismissed: set[str] = set()
         self._listeners: list[Listener] = []
         self._revision = 0
@@ -210,11 +215,39 @@ class IntakeSession:
         return "; ".join(f"{q.texts['nl']} {given[q.id]}" for q in self.questions
                          if q.id in given)
 
-    # -- type-ahead (in memory) --------------------------------------------------------
+    # -- type-ahead (in memory, once built) --------------------------------------------
 
-    def search_locations(self, text: str, limit: int = 8) -> list[LocationCandidate]:
-        """Places, stations, addresses and typed coordinates matching ``text``."""
-        return self.core.intake.locations().search(text, limit=limit)
+    def prepare(self) -> None:
+        """Build the type-ahead indexes (addresses, places, stations, classes) through the
+        runner, so that no keystroke waits for map data or the store."""
+        if self.locations is not None or self._preparing:
+            return
+        self._preparing = True
+        core = self.core
+
+        def build() -> LocationSearch:
+            search = core.intake.locations()  # reads the stations from the store
+            _ = core.geo.gazetteer, core.intake.classes
+            return search
+
+        def built(search: LocationSearch) -> None:
+            self._preparing, self.locations = False, search
+            self._notify(Part.SEARCH)
+
+        def failed(exc: Exception) -> None:
+            self._preparing = False
+            self._fail(exc)
+
+        self._run(build, built, failed)
+
+    def search_locations(self, text: str, limit: int = 8) -> list[LocationCandidate] | None:
+        """Places, stations, addresses and typed coordinates matching ``text``; None while
+        the index is still being built (``Part.SEARCH`` says when it is ready)."""
+        if self.locations is None:
+            self.prepare()
+            if self.locations is None:
+                return None
+        return self.locations.search(text, limit=limit)
 
     def search_classes(self, text: str, limit: int = 8) -> list[ClassMatch]:
         """Classes matching ``text`` in Dutch or English, by code or term."""

@@ -16,7 +16,7 @@ from itertools import pairwise
 from typing import Any
 
 from meldkamer.core import Meldkamer
-from meldkamer.domain.lookup import LocationCandidate
+from meldkamer.domain.lookup import LocationCandidate, LocationSearch
 from meldkamer.domain.reference import Classification
 from meldkamer.domain.views import CallerHistory
 from meldkamer.drafts import DraftJournal
@@ -62,6 +62,8 @@ class IntakeDock(QDockWidget):
     """A call became an incident (or was attached to one): its number."""
     message = Signal(str)
     """Something the operator should read in the status bar."""
+    locations_ready = Signal()
+    """The location search (gazetteer, places, stations) is built: typing finds at once."""
 
     def __init__(self, core: Meldkamer, ops: Operations, journal: DraftJournal,
                  parent: QWidget | None = None, *, session: IntakeSession | None = None
@@ -82,6 +84,8 @@ class IntakeDock(QDockWidget):
         self._save_timer.setInterval(150)
         self._save_timer.timeout.connect(self._save_if_dirty)
         self.session.subscribe(self._render)
+        # After the window's first loads: the incidents and units show first.
+        QTimer.singleShot(0, self.session.prepare)
 
     # -- layout ------------------------------------------------------------------------
 
@@ -219,8 +223,12 @@ class IntakeDock(QDockWidget):
 
     # -- searching ---------------------------------------------------------------------
 
+    @property
+    def location_search(self) -> LocationSearch | None:
+        return self.session.locations
+
     def _search_locations(self, text: str) -> list[tuple[str, Any]]:
-        found = self.session.search_locations(text)
+        found = self.session.search_locations(text) or []
         return [(f"{c.label}  [{c.island or tr('outside the area')}]", c) for c in found]
 
     def _search_classes(self, text: str) -> list[tuple[str, Any]]:
@@ -340,6 +348,10 @@ class IntakeDock(QDockWidget):
             self._rendering = False
         if Part.LOCATION in parts:
             self.class_edit.setFocus()
+        if Part.SEARCH in parts:
+            if self.location_edit.text().strip() and self.location_edit.value is None:
+                self.location_edit.refresh()  # what was typed while the index was built
+            self.locations_ready.emit()
         if Part.DRAFT in parts:
             self._save_timer.start()
         if Part.DONE in parts and self.session.outcome is not None:

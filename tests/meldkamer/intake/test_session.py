@@ -227,6 +227,8 @@ def test_stale_lookup_results_are_dropped(sqlite_core: Meldkamer,
                                           journal: DraftJournal) -> None:
     worker = Worker()
     session = IntakeSession(sqlite_core, journal, run=worker)
+    session.prepare()
+    worker.finish()
     session.set_location(session.search_locations("rinc")[0])
     session.set_classification("BR.GEB.WON")  # house fire
     session.set_classification("BZ.INB.WON")  # no: a burglary
@@ -251,6 +253,8 @@ def test_stale_lookup_results_are_dropped(sqlite_core: Meldkamer,
 def test_f5_before_the_proposal_arrives_dispatches_nothing(sqlite_core: Meldkamer) -> None:
     worker = Worker()
     session = IntakeSession(sqlite_core, run=worker)
+    session.prepare()
+    worker.finish()
     session.set_caller("7171234", lookup=False)
     session.set_location(session.search_locations("rinc")[0])
     session.set_classification("BZ.INB.WON")
@@ -263,6 +267,22 @@ def test_f5_before_the_proposal_arrives_dispatches_nothing(sqlite_core: Meldkame
     worker.finish()
     assert session.outcome is not None and session.outcome.dispatched
     assert len(sqlite_core.incidents.list_incidents(active=True)) == 1
+
+
+def test_the_first_keystroke_never_waits_for_the_location_index(
+        sqlite_core: Meldkamer) -> None:
+    worker = Worker()
+    session = IntakeSession(sqlite_core, run=worker)
+    seen: list[frozenset[Part]] = []
+    session.subscribe(seen.append)
+    session.prepare()
+    assert session.search_locations("rinc") is None  # being built on the worker
+    session.set_caller("7171234", lookup=False)
+    session.discard()  # the index is not the call's: it stays on its way
+    worker.finish()
+    assert any(Part.SEARCH in parts for parts in seen)
+    found = session.search_locations("rinc")
+    assert found and found[0].island == "BO"
 
 
 def test_a_map_click_sets_the_location_unless_creating(sqlite_core: Meldkamer) -> None:
@@ -282,6 +302,8 @@ def test_a_map_click_sets_the_location_unless_creating(sqlite_core: Meldkamer) -
 def test_a_place_picked_after_a_map_click_wins(sqlite_core: Meldkamer) -> None:
     worker = Worker()
     session = IntakeSession(sqlite_core, run=worker)
+    session.prepare()
+    worker.finish()
     session.locate_at(12.30, -68.40)
     picked = session.search_locations("rinc")[0]
     session.set_location(picked)
