@@ -85,7 +85,7 @@ class IntakeDock(QDockWidget):
         self._save_timer.timeout.connect(self._save_if_dirty)
         self.session.subscribe(self._render)
         # After the window's first loads: the incidents and units show first.
-        QTimer.singleShot(0, self.session.prepare)
+        QTimer.singleShot(0, self, self.session.prepare)
 
     # -- layout ------------------------------------------------------------------------
 
