@@ -389,7 +389,7 @@ class IntakeDock(QDockWidget):
         if form.priority is not None:
             self.priority.setCurrentIndex(self.priority.findData(form.priority))
         self.reason.setVisible(session.needs_reason)
-        if self.questions.shown != session.questions:
+        if self.questions.questions != session.questions:
             self.questions.set_questions(session.questions)
             self._order_tabs()
         self.questions.set_answers(session.answers)

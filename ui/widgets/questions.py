@@ -20,7 +20,7 @@ class QuestionPanel(QWidget):
         self.form = QFormLayout(self)
         self.form.setContentsMargins(0, 0, 0, 0)
         self._fields: list[tuple[Question, QComboBox | QLineEdit]] = []
-        self.shown: tuple[Question, ...] = ()
+        self.questions: tuple[Question, ...] = ()
         self._quiet = False
         self.empty = QLabel(tr("No questions for this class"))
         self.form.addRow(self.empty)
@@ -40,7 +40,7 @@ class QuestionPanel(QWidget):
         while self.form.rowCount():
             self.form.removeRow(0)
         self._fields = []
-        self.shown = questions
+        self.questions = questions
         lang = language()
         for q in questions:
             field: QComboBox | QLineEdit
