@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -126,6 +127,7 @@ class IntakeSession:
         self._preparing = False
         self._dismissed: set[str] = set()
         self._listeners: list[Listener] = []
+        self._owner = threading.get_ident()
         self._revision = 0
         self._asked: dict[Part, int] = {}
         self._answered: dict[Part, int] = {}
@@ -137,6 +139,9 @@ class IntakeSession:
         self._listeners.append(listener)
 
     def _notify(self, *parts: Part) -> None:
+        if threading.get_ident() != self._owner:  # listeners may be widgets: never elsewhere
+            raise RuntimeError("an IntakeSession is driven only from the thread that made it; "
+                               "hand the step to that thread (the GUI thread in the workstation)")
         changed = frozenset(parts)
         for listener in list(self._listeners):
             listener(changed)

@@ -7,6 +7,7 @@ and scripts take them.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -364,6 +365,21 @@ def test_answers_to_shared_questions_survive_a_change_of_class(session: IntakeSe
     assert session.answers == {"injured": "ja", "persons_inside": "nee"}
     session.answer("injured", "")
     assert session.answers == {"persons_inside": "nee"}
+
+
+def test_only_its_own_thread_drives_a_session(session: IntakeSession) -> None:
+    failures: list[BaseException] = []
+
+    def elsewhere() -> None:
+        try:
+            session.set_name("Marta")
+        except RuntimeError as exc:
+            failures.append(exc)
+
+    worker = threading.Thread(target=elsewhere)
+    worker.start()
+    worker.join()
+    assert len(failures) == 1 and "thread" in str(failures[0])
 
 
 def test_a_script_without_a_journal(sqlite_core: Meldkamer) -> None:
