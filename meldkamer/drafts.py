@@ -1,7 +1,9 @@
 """The intake's draft journal: a call being taken survives a crash or a closed window.
 
-Every change of the form is written to a small JSON file (atomically: temporary file,
-fsync, rename); the next start offers it back. A completed or discarded call removes it.
+``meldkamer.intake.IntakeSession`` owns it: every change of the call is written to a
+small JSON file (atomically: temporary file, fsync, rename; the format is
+``meldkamer.intake.form.to_draft``); the next start restores it. A completed or
+discarded call removes it.
 """
 
 from __future__ import annotations

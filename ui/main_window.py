@@ -119,15 +119,11 @@ class MainWindow(QMainWindow):
         self._clock.start(1000)
         self._restore()
         self.load()
-        draft = self.journal.load()
-        if draft:
-            try:
-                self.intake_dock.restore(draft)
-                self.notify(tr("The call you were taking has been restored"))
-            except (KeyError, TypeError, ValueError, AttributeError):
-                self.intake_dock.clear_form()
-                self.journal.set_aside()
-                self.notify(tr("A saved call could not be restored; it was set aside"))
+        restored = self.intake_dock.session.recover()
+        if restored:
+            self.notify(tr("The call you were taking has been restored"))
+        elif restored is False:
+            self.notify(tr("A saved call could not be restored; it was set aside"))
 
     # -- layout and actions ------------------------------------------------------------
 
@@ -318,11 +314,8 @@ class MainWindow(QMainWindow):
     def _map_clicked(self, lat: float, lon: float) -> None:
         """A click on the map sets the location of the call being taken."""
         assert self.map_dock is not None
-        if self.intake_dock.busy:
-            return
-        self.map_dock.set_pin(lat, lon)
-        self.ops.run(lambda: self.core.geo.reverse(lat, lon),
-                     self.intake_dock._latest("location", self.intake_dock.set_location))
+        if self.intake_dock.locate_at(lat, lon):
+            self.map_dock.set_pin(lat, lon)
 
     def _centre_map(self, number: str) -> None:
         row = self.incidents.row_of(number)

@@ -61,6 +61,8 @@ def open_window(qtbot: QtBot, core: Meldkamer, home: Path) -> MainWindow:
         win.show()
     win.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=5000)
+    # An operator who types a place this early sees "loading" (test_intake.py).
+    qtbot.waitUntil(lambda: win.intake_dock.location_search is not None, timeout=10_000)
     return win
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from meldkamer.domain.reference import Question
 from meldkamer.i18n import language, tr
 from ui.qt import QComboBox, QFormLayout, QLabel, QLineEdit, QWidget, Signal
@@ -10,32 +12,48 @@ from ui.qt import QComboBox, QFormLayout, QLabel, QLineEdit, QWidget, Signal
 class QuestionPanel(QWidget):
     """One row per question; Tab moves on, typing picks an answer."""
 
-    changed = Signal()
-    """An answer changed."""
+    answered = Signal(str, str)
+    """The operator changed an answer: question id, the answer in its data form."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.form = QFormLayout(self)
         self.form.setContentsMargins(0, 0, 0, 0)
         self._fields: list[tuple[Question, QComboBox | QLineEdit]] = []
+        self.questions: tuple[Question, ...] = ()
+        self._quiet = False
         self.empty = QLabel(tr("No questions for this class"))
         self.form.addRow(self.empty)
 
+    def _emit(self, question: str, answer: str | None) -> None:
+        if not self._quiet:
+            self.answered.emit(question, answer or "")
+
     def set_questions(self, questions: tuple[Question, ...]) -> None:
+        self._quiet = True
+        try:
+            self._build(questions)
+        finally:
+            self._quiet = False
+
+    def _build(self, questions: tuple[Question, ...]) -> None:
         while self.form.rowCount():
             self.form.removeRow(0)
         self._fields = []
+        self.questions = questions
         lang = language()
         for q in questions:
             field: QComboBox | QLineEdit
             if q.answers:
                 field = QComboBox()
-                field.addItem("")
-                field.addItems([tr(a) for a in q.answers])
-                field.currentIndexChanged.connect(self.changed)
+                field.addItem("", "")
+                for a in q.answers:
+                    field.addItem(tr(a), a)
+                field.currentIndexChanged.connect(
+                    lambda _=0, q=q, f=field: self._emit(q.id, f.currentData()))
             else:
                 field = QLineEdit()
-                field.textChanged.connect(self.changed)
+                field.textChanged.connect(lambda text, q=q: self._emit(q.id, text))
             field.setObjectName(f"question_{q.id}")
             self.form.addRow(q.texts.get(lang) or q.texts["nl"], field)
             self._fields.append((q, field))
@@ -47,24 +65,26 @@ class QuestionPanel(QWidget):
         return [f for _, f in self._fields]
 
     def answers(self) -> dict[str, str]:
-        """Answers given so far, by question id."""
+        """Answers shown, by question id, in their data form."""
         out = {}
         for q, field in self._fields:
-            value = field.currentText() if isinstance(field, QComboBox) else field.text()
-            if value.strip():
+            value = field.currentData() if isinstance(field, QComboBox) else field.text()
+            if value and value.strip():
                 out[q.id] = value.strip()
         return out
 
-    def set_answers(self, answers: dict[str, str]) -> None:
+    def set_answers(self, answers: Mapping[str, str]) -> None:
+        """Show these answers (a field whose text already matches is left alone)."""
+        self._quiet = True
+        try:
+            self._show(answers)
+        finally:
+            self._quiet = False
+
+    def _show(self, answers: Mapping[str, str]) -> None:
         for q, field in self._fields:
             value = answers.get(q.id, "")
             if isinstance(field, QComboBox):
-                field.setCurrentIndex(max(0, field.findText(value)))
-            else:
+                field.setCurrentIndex(max(0, field.findData(value)))
+            elif field.text().strip() != value:
                 field.setText(value)
-
-    def summary(self) -> str:
-        """The answers as one log line, with the questions in Dutch (the log's language)."""
-        given = self.answers()
-        parts = [f"{q.texts['nl']} {given[q.id]}" for q, _ in self._fields if q.id in given]
-        return "; ".join(parts)

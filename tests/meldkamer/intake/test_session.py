@@ -1,0 +1,392 @@
+"""The intake session driven without Qt, against a real SQLite database with the demo roster.
+
+These are the keyboard's steps (F2 to F5, F9, F10, Esc) as the dock, training's autopilot
+and scripts take them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from meldkamer.core import Meldkamer
+from meldkamer.domain.lookup import LocationCandidate
+from meldkamer.drafts import DraftJournal
+from meldkamer.errors import InvalidInput, NotFound
+from meldkamer.intake import IntakeSession, Part
+
+RINCON = (12.2376, -68.3306)
+Job = tuple[Callable[[], Any], Callable[[Any], None], Callable[[Exception], None]]
+
+
+class Worker:
+    """A runner that holds jobs until told, like the ops worker under load."""
+
+    def __init__(self) -> None:
+        self.jobs: list[Job] = []
+
+    def __call__(self, fetch: Callable[[], Any], on_done: Callable[[Any], None],
+                 on_error: Callable[[Exception], None]) -> None:
+        self.jobs.append((fetch, on_done, on_error))
+
+    def finish(self, *, newest_first: bool = False) -> None:
+        """Run every queued job (and any they queue) and deliver the results."""
+        while self.jobs:
+            job = self.jobs.pop(-1 if newest_first else 0)
+            fetch, done, failed = job
+            try:
+                result = fetch()
+            except Exception as exc:
+                failed(exc)
+            else:
+                done(result)
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> DraftJournal:
+    return DraftJournal(tmp_path / "draft.json")
+
+
+@pytest.fixture
+def session(sqlite_core: Meldkamer, journal: DraftJournal) -> IntakeSession:
+    return IntakeSession(sqlite_core, journal)
+
+
+def take_burglary_at_rincon(session: IntakeSession, caller: str = "7171234") -> None:
+    session.start()
+    session.set_caller(caller)
+    session.set_name("Marta")
+    place = session.search_locations("rinc")[0]
+    session.set_location(place)
+    session.set_classification(session.search_classes("inbr wo")[0].cls)
+
+
+def test_a_standard_call_from_f2_to_the_top_unit_dispatched(
+        session: IntakeSession, sqlite_core: Meldkamer, journal: DraftJournal) -> None:
+    seen: list[frozenset[Part]] = []
+    session.subscribe(seen.append)
+    assert session.start() is False  # nothing in progress
+    session.set_caller("7171234")
+    assert session.history is not None and session.history.incidents == ()
+    session.set_name("Marta")
+    place = session.search_locations("rinc")[0]
+    session.set_location(place)
+    assert session.island == "BO" and session.nearby == ()
+    match = session.search_classes("inbr wo")[0]
+    session.set_classification(match.cls)
+    assert session.form.classification == "BZ.INB.WON"
+    assert session.form.priority == session.default_priority == match.cls.priority
+    assert not session.needs_reason
+    assert [q.id for q in session.questions][:1] == ["in_progress"]
+    assert session.proposals is not None and session.proposals.island == "BO"
+    top = session.top_unit
+    assert top is not None and top == session.proposals.proposals[0].callsign
+    saved = json.loads(journal.path.read_text(encoding="utf-8"))
+    assert saved["caller"] == "7171234" and saved["classification"] == "BZ.INB.WON"
+    assert saved["location"]["label"] == place.label
+
+    session.answer("in_progress", "ja")
+    outcome = session.create(dispatch_top=True)
+
+    assert outcome is not None and outcome.dispatched == (top,) and not outcome.problem
+    inc = sqlite_core.incidents.get(outcome.number)
+    assert (inc.classification, inc.island, inc.address) == ("BZ.INB.WON", "BO", place.label)
+    assert inc.calls[0].caller_number == "7171234" and inc.calls[0].caller_name == "Marta"
+    assert [a.callsign for a in inc.assignments] == [top]
+    assert any(e.kind == "note" and "Vragen: Is de dader nog ter plaatse? ja" in e.text
+               for e in inc.log)
+    assert sqlite_core.units.get(top).status == "dispatched"
+    assert session.is_empty() and session.outcome == outcome
+    assert not journal.path.exists()
+    assert any(Part.DONE in parts for parts in seen)
+    assert sqlite_core.verify_audit().ok
+
+
+def test_create_without_dispatching(session: IntakeSession, sqlite_core: Meldkamer) -> None:
+    take_burglary_at_rincon(session)
+    outcome = session.create()
+    assert outcome is not None and outcome.dispatched == ()
+    assert sqlite_core.incidents.get(outcome.number).assignments == ()
+
+
+def test_a_refused_dispatch_still_creates_the_incident(session: IntakeSession,
+                                                      sqlite_core: Meldkamer) -> None:
+    take_burglary_at_rincon(session)
+    statia = next(u.callsign for u in sqlite_core.units.list_units() if u.island == "SE")
+    outcome = session.create(units=[statia])
+    assert outcome is not None and outcome.problem and outcome.dispatched == ()
+    assert sqlite_core.incidents.get(outcome.number).assignments == ()
+    assert sqlite_core.units.get(statia).status != "dispatched"
+
+
+def test_a_second_call_from_the_same_number_is_attached(
+        session: IntakeSession, sqlite_core: Meldkamer, journal: DraftJournal) -> None:
+    first = sqlite_core.incidents.create(caller_number="7175555", lat=RINCON[0], lon=RINCON[1],
+                                         classification="BZ.INB.WON")
+    session.set_caller("7175555")
+    assert [d.number for d in session.duplicates] == [first.number]
+    session.set_name("Jan")
+    outcome = session.attach_to()
+    assert outcome is not None and outcome.attached and outcome.number == first.number
+    calls = sqlite_core.incidents.get(first.number).calls
+    assert [c.caller_name for c in calls] == ["", "Jan"]
+    assert len(sqlite_core.incidents.list_incidents(active=False)) == 1
+    assert session.is_empty() and not journal.path.exists()
+
+
+def test_continue_as_new_keeps_the_duplicate_away(session: IntakeSession,
+                                                  sqlite_core: Meldkamer) -> None:
+    first = sqlite_core.incidents.create(caller_number="7175555", lat=RINCON[0], lon=RINCON[1],
+                                         classification="BZ.INB.WON")
+    session.set_caller("7175555")
+    assert session.duplicates
+    session.continue_as_new()
+    assert session.duplicates == ()
+    session.set_location(session.search_locations("rinc")[0])  # close by, same caller
+    assert first.number not in [d.number for d in session.duplicates]
+    outcome = session.create()
+    assert outcome is not None and outcome.number != first.number
+    assert len(sqlite_core.incidents.list_incidents(active=True)) == 2
+
+
+def test_attach_without_a_duplicate_is_a_clear_error(session: IntakeSession,
+                                                     sqlite_core: Meldkamer) -> None:
+    session.set_caller("7170000")
+    assert session.attach_to() is None
+    assert isinstance(session.error, InvalidInput)
+    assert session.form.caller == "7170000"
+    assert session.attach_to("BON-2026-999999") is None  # a script naming no incident
+    assert isinstance(session.error, NotFound) and session.form.caller == "7170000"
+
+
+def test_discard_forgets_the_call_and_its_draft(
+        session: IntakeSession, sqlite_core: Meldkamer, journal: DraftJournal) -> None:
+    take_burglary_at_rincon(session)
+    assert journal.path.exists()
+    assert session.discard() is True
+    assert session.is_empty() and session.proposals is None and session.history is None
+    assert not journal.path.exists()
+    assert sqlite_core.incidents.list_incidents(active=False) == []
+    assert session.discard() is False  # nothing left to discard
+
+
+def test_a_call_in_progress_is_restored_after_a_crash(sqlite_core: Meldkamer,
+                                                      journal: DraftJournal) -> None:
+    before = IntakeSession(sqlite_core, journal)
+    take_burglary_at_rincon(before, caller="7179999")
+    before.set_priority(1, reason="kinderen alleen thuis")
+    before.answer("in_progress", "ja")
+    before.set_callback("7179998")
+    del before  # as if the workstation went down: only the journal is left
+
+    after = IntakeSession(sqlite_core, journal)
+    assert after.recover() is True
+    form = after.form
+    assert (form.caller, form.name, form.callback) == ("7179999", "Marta", "7179998")
+    assert form.location is not None and "Rincon" in form.location.label
+    assert (form.classification, form.priority) == ("BZ.INB.WON", 1)
+    assert after.needs_reason and form.priority_reason == "kinderen alleen thuis"
+    assert after.answers == {"in_progress": "ja"}
+    assert after.history is not None and after.proposals is not None  # asked again
+    outcome = after.create()
+    assert outcome is not None
+    inc = sqlite_core.incidents.get(outcome.number)
+    assert inc.priority == 1
+    assert any("kinderen alleen thuis" in e.text for e in inc.log)
+
+
+def test_a_draft_from_the_dock_before_the_session_restores(
+        session: IntakeSession, journal: DraftJournal) -> None:
+    journal.save({  # the format the intake dock wrote (no "note")
+        "caller": "+599 717 4455", "name": "M. Martis", "callback": "",
+        "location_text": "Dorp Rincon",
+        "location": {"label": "Dorp Rincon", "kind": "town", "lat": 12.23762,
+                     "lon": -68.33059, "island": "BO", "source": "places"},
+        "classification": "BZ.INB.WON", "class_text": "BZ.INB.WON  Inbraak woning",
+        "priority": 2, "reason": "", "answers": {"in_progress": "nee"},
+    })
+    assert session.recover() is True
+    assert session.form.location_text == "Dorp Rincon"
+    assert session.form.class_text == "BZ.INB.WON  Inbraak woning"
+    assert session.answers == {"in_progress": "nee"} and session.form.note == ""
+
+
+def test_a_damaged_draft_is_set_aside(session: IntakeSession, journal: DraftJournal) -> None:
+    journal.save({"caller": "7171234", "location": {"label": "x", "lat": "north"}})
+    assert session.recover() is False
+    assert session.is_empty()
+    assert journal.path.with_suffix(".damaged").exists() and not journal.path.exists()
+    assert session.recover() is None
+
+
+def test_stale_lookup_results_are_dropped(sqlite_core: Meldkamer,
+                                          journal: DraftJournal) -> None:
+    worker = Worker()
+    session = IntakeSession(sqlite_core, journal, run=worker)
+    session.prepare()
+    worker.finish()
+    session.set_location(session.search_locations("rinc")[0])
+    session.set_classification("BR.GEB.WON")  # house fire
+    session.set_classification("BZ.INB.WON")  # no: a burglary
+    assert session.pending(Part.PROPOSALS) and session.top_unit is None
+    worker.finish(newest_first=True)  # the older answer arrives last
+    assert session.proposals is not None
+    assert session.proposals.classification == "BZ.INB.WON"
+    assert not session.pending(Part.PROPOSALS)
+
+    fire = sqlite_core.dispatch.propose_at(island="BO", lat=None, lon=None,
+                                           classification="BR.GEB.WON")
+    old = session.revision(Part.PROPOSALS)
+    assert old is not None and session.apply_proposals(fire, for_revision=old - 1) is False
+    assert session.proposals.classification == "BZ.INB.WON"
+
+    session.set_caller("7171234")  # asked, then the call is discarded before the answer
+    session.discard()
+    worker.finish()
+    assert session.history is None and session.duplicates == ()
+
+
+def test_f5_before_the_proposal_arrives_dispatches_nothing(sqlite_core: Meldkamer) -> None:
+    worker = Worker()
+    session = IntakeSession(sqlite_core, run=worker)
+    session.prepare()
+    worker.finish()
+    session.set_caller("7171234", lookup=False)
+    session.set_location(session.search_locations("rinc")[0])
+    session.set_classification("BZ.INB.WON")
+    assert session.create(dispatch_top=True) is None
+    assert isinstance(session.error, InvalidInput)
+    worker.finish()
+    assert session.top_unit is not None
+    assert session.create(dispatch_top=True) is None  # queued on the worker: not yet done
+    assert session.busy and session.create() is None  # a second F5 is ignored
+    worker.finish()
+    assert session.outcome is not None and session.outcome.dispatched
+    assert len(sqlite_core.incidents.list_incidents(active=True)) == 1
+
+
+def test_the_first_keystroke_never_waits_for_the_location_index(
+        sqlite_core: Meldkamer) -> None:
+    worker = Worker()
+    session = IntakeSession(sqlite_core, run=worker)
+    seen: list[frozenset[Part]] = []
+    session.subscribe(seen.append)
+    session.prepare()
+    assert session.search_locations("rinc") is None  # being built on the worker
+    session.set_caller("7171234", lookup=False)
+    session.discard()  # the index is not the call's: it stays on its way
+    worker.finish()
+    assert any(Part.SEARCH in parts for parts in seen)
+    found = session.search_locations("rinc")
+    assert found and found[0].island == "BO"
+
+
+def test_a_map_click_sets_the_location_unless_creating(sqlite_core: Meldkamer) -> None:
+    worker = Worker()
+    session = IntakeSession(sqlite_core, run=worker)
+    assert session.locate_at(12.30, -68.40) is True
+    assert session.locate_at(RINCON[0], RINCON[1]) is True  # a second click wins
+    worker.finish(newest_first=True)
+    loc = session.form.location
+    assert loc is not None and loc.island == "BO" and loc.source == "map"
+    assert abs(loc.lat - RINCON[0]) < 1e-9
+    session.set_caller("7171234", lookup=False)
+    session.create()
+    assert session.busy and session.locate_at(12.30, -68.40) is False
+
+
+def test_a_place_picked_after_a_map_click_wins(sqlite_core: Meldkamer) -> None:
+    worker = Worker()
+    session = IntakeSession(sqlite_core, run=worker)
+    session.prepare()
+    worker.finish()
+    session.locate_at(12.30, -68.40)
+    picked = session.search_locations("rinc")[0]
+    session.set_location(picked)
+    worker.finish()  # the map's answer arrives after the pick
+    assert session.form.location == picked
+
+
+def test_bad_input_is_refused_and_nothing_is_lost(
+        session: IntakeSession, sqlite_core: Meldkamer, journal: DraftJournal) -> None:
+    take_burglary_at_rincon(session, caller="not a number")
+    assert session.history_error is not None and session.history is None
+    assert session.create() is None
+    assert isinstance(session.error, InvalidInput) and "not a number" in str(session.error)
+    assert sqlite_core.incidents.list_incidents(active=False) == []
+    assert session.form.classification == "BZ.INB.WON" and not session.busy
+    assert json.loads(journal.path.read_text(encoding="utf-8"))["caller"] == "not a number"
+
+    before = session.form
+    with pytest.raises(NotFound):
+        session.set_classification("XX.NOPE")
+    with pytest.raises(InvalidInput):
+        session.set_priority(9)
+    with pytest.raises(InvalidInput):
+        session.set_location(LocationCandidate("sea", "map", 95.0, -68.0, None, 1.0, "map"))
+    with pytest.raises(InvalidInput):
+        session.answer("in_progress", "misschien")
+    with pytest.raises(InvalidInput):
+        session.answer("no_such_question", "ja")
+    assert session.form == before
+
+    session.set_priority(1)  # differs from the class: the service wants a reason
+    assert session.needs_reason
+    session.set_caller("7171234")
+    assert session.create() is None and "give a reason" in str(session.error)
+    session.set_priority_reason("wapen gezien")
+    outcome = session.create()
+    assert outcome is not None and sqlite_core.incidents.get(outcome.number).priority == 1
+
+
+def test_typing_over_a_pick_undoes_it(session: IntakeSession) -> None:
+    take_burglary_at_rincon(session)
+    assert session.proposals is not None
+    session.type_classification("brand")
+    assert session.form.classification is None and session.proposals is None
+    assert session.questions == () and session.top_unit is None
+    session.type_location("kaya")
+    assert session.form.location is None and session.nearby is None
+    assert session.island == session.core.ref.home_island
+
+
+def test_answers_to_shared_questions_survive_a_change_of_class(session: IntakeSession) -> None:
+    session.set_classification("BR.GEB.WON")  # house fire
+    session.answer("injured", "ja")
+    session.answer("persons_inside", "nee")
+    session.set_classification("BZ.OVV.WIN")  # no: a robbery, which also asks who is hurt
+    assert session.answers == {"injured": "ja"}
+    session.set_classification("BR.GEB.WON")
+    assert session.answers == {"injured": "ja", "persons_inside": "nee"}
+    session.answer("injured", "")
+    assert session.answers == {"persons_inside": "nee"}
+
+
+def test_only_its_own_thread_drives_a_session(session: IntakeSession) -> None:
+    failures: list[BaseException] = []
+
+    def elsewhere() -> None:
+        try:
+            session.set_name("Marta")
+        except RuntimeError as exc:
+            failures.append(exc)
+
+    worker = threading.Thread(target=elsewhere)
+    worker.start()
+    worker.join()
+    assert len(failures) == 1 and "thread" in str(failures[0])
+
+
+def test_a_script_without_a_journal(sqlite_core: Meldkamer) -> None:
+    session = IntakeSession(sqlite_core)
+    take_burglary_at_rincon(session)
+    session.set_note("Melder belt vanaf de buren")
+    outcome = session.create(dispatch_top=True)
+    assert outcome is not None and outcome.dispatched
+    log = sqlite_core.incidents.get(outcome.number).log
+    assert any("Melder belt vanaf de buren" in e.text for e in log)
