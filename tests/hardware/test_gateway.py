@@ -261,7 +261,9 @@ def test_device_vanishes_and_comes_back(tmp_path: Path, recorder: Recorder) -> N
             second.inject_status(1001, value)
         recorder.wait_count(StatusReceived, 6)
         assert [v for _, v in statuses(recorder)] == [1, 2, 3, 4, 5, 6]
-        assert gw.link.stats().reconnects == 1
+        # At least one reopen; two when an attempt lands between the new pty's start
+        # (which may reuse the old pty's number) and the symlink swap.
+        assert gw.link.stats().reconnects >= 1
         assert gw.send_status(1001, 0x8003).ok
     finally:
         gw.stop()
