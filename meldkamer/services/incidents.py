@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, case, exists, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from meldkamer.domain import validate
-from meldkamer.domain.reference import Classification, Island
+from meldkamer.domain.reference import Classification, Island, Reference
 from meldkamer.domain.views import LOCAL, IncidentView, SearchHit
 from meldkamer.errors import InvalidInput, NotFound, Refused
 from meldkamer.events import IncidentChanged
@@ -25,6 +25,7 @@ from meldkamer.store.models import (
     Call,
     Incident,
     IncidentCounter,
+    Unit,
     UnitStatusChange,
 )
 
@@ -40,6 +41,71 @@ def _utc(value: object) -> datetime | None:
         value = datetime.fromisoformat(value)
     assert isinstance(value, datetime)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# What the incident list can be sorted by, one per column of the table.
+INCIDENT_SORTS = ("number", "priority", "classification", "island", "location", "units",
+                  "age", "since_status", "disciplines")
+
+
+def _classes_needing(ref: Reference, discipline: str) -> list[str]:
+    """Classification codes whose first response needs this discipline."""
+    return [c.code for c in ref.classifications.values()
+            if discipline in ref.disciplines_for(c.needs)]
+
+
+def _had_units_of(discipline: str) -> ColumnElement[bool]:
+    """A unit of this discipline is or was assigned to the incident."""
+    return exists().where(Assignment.incident_id == Incident.id,
+                          Assignment.unit_id == Unit.id, Unit.discipline == discipline)
+
+
+Key = tuple[ColumnElement[Any] | InstrumentedAttribute[Any], bool]  # term, ascending?
+
+
+def _nulls_last(expr: ColumnElement[Any]) -> list[Key]:
+    """Rows without a value after those with one, on every dialect."""
+    return [(case((expr.is_(None), 1), else_=0), True), (expr, True)]
+
+
+def _sort_keys(ref: Reference, sort: str) -> list[Key]:
+    """ORDER BY terms for a sort of the incident list; ties by priority, then oldest.
+
+    Each key orders the way the table's column reads: age and time since the last status
+    ascend from the most recent, location puts addresses (A-Z) before coordinates before
+    unknown, units and disciplines sort by the first one shown and rows without last.
+    """
+    ties: list[Key] = [(Incident.priority, True), (Incident.id, True)]
+    if sort == "priority":
+        return ties
+    if sort == "number":
+        return [(Incident.number, True)]
+    if sort == "classification":
+        return [(func.coalesce(Incident.classification, ""), True), *ties]
+    if sort == "island":
+        return [(Incident.island, True), *ties]
+    if sort == "location":
+        kind = case((Incident.address != "", 0), (Incident.lat.is_not(None), 1), else_=2)
+        return [(kind, True), (Incident.address, True), (Incident.lat, True),
+                (Incident.lon, True), *ties]
+    if sort == "units":
+        first = (select(Unit.callsign).join(Assignment, Assignment.unit_id == Unit.id)
+                 .where(Assignment.incident_id == Incident.id, Assignment.cleared_at.is_(None))
+                 .order_by(Assignment.id).limit(1).scalar_subquery())
+        return [*_nulls_last(first), *ties]
+    if sort == "age":
+        return [(Incident.created_at, False), (Incident.id, False)]
+    if sort == "since_status":
+        last = (select(func.max(UnitStatusChange.at))
+                .where(UnitStatusChange.incident_id == Incident.id).scalar_subquery())
+        return [(func.coalesce(last, Incident.created_at), False), (Incident.id, False)]
+    if sort == "disciplines":
+        first_disc = case(*[(or_(Incident.classification.in_(_classes_needing(ref, d.code)),
+                                 _had_units_of(d.code)), d.short)
+                            for d in ref.disciplines.values()], else_=None)
+        return [*_nulls_last(first_disc), *ties]
+    raise InvalidInput("cannot sort incidents by {sort!r}; use one of {known}",
+                       sort=sort, known=", ".join(INCIDENT_SORTS))
 
 
 def _next_number(session: Session, island: Island, year: int) -> str:
@@ -341,13 +407,37 @@ class IncidentService:
                 raise NotFound("no incident {number}", number=normalise_number(number))
             return self._summaries(session, [iid])[0]
 
-    def active_ids(self) -> list[int]:
-        """Ids of the open incidents, highest priority and oldest first (for big tables)."""
+    def active_ids(
+        self, *, island: str | None = None, discipline: str | None = None,
+        sort: str = "priority", descending: bool = False,
+    ) -> list[int]:
+        """Ids of the open incidents on an island and/or of a discipline, in a sort order.
+
+        For big tables: sorted and filtered by the database, the rows fetched later by
+        ``summaries``. ``sort`` is one of ``INCIDENT_SORTS`` (see ``_sort_keys``); the
+        default is highest priority, then oldest, first.
+        """
+        q = select(Incident.id).where(Incident.state == "open")
+        if island:
+            q = q.where(Incident.island == self.core.ref.island(island).code)
+        if discipline:
+            q = q.where(self._involves(discipline))
+        q = q.order_by(*(expr.asc() if ascending != descending else expr.desc()
+                         for expr, ascending in _sort_keys(self.core.ref, sort)))
         with self.core.store.read() as session:
-            return list(session.execute(
-                select(Incident.id).where(Incident.state == "open")
-                .order_by(Incident.priority, Incident.id)
-            ).scalars())
+            return list(session.execute(q).scalars())
+
+    def _involves(self, discipline: str) -> ColumnElement[bool]:
+        """The incident concerns this discipline: its class needs it, or it had its units.
+
+        The same rule as ``IncidentView.disciplines`` (services.common._disciplines).
+        """
+        ref = self.core.ref
+        if discipline not in ref.disciplines:
+            raise InvalidInput("unknown discipline {discipline!r}; use one of {known}",
+                               discipline=discipline, known=", ".join(ref.disciplines))
+        return or_(Incident.classification.in_(_classes_needing(ref, discipline)),
+                   _had_units_of(discipline))
 
     def summaries(self, ids: list[int]) -> list[IncidentView]:
         """Views of these incidents (without logs), in the order given; missing ids skipped."""
