@@ -103,8 +103,9 @@ def launch(args: argparse.Namespace) -> int:
                 return
             # Show a shift as an operator sees it: the most urgent incident opened and,
             # with demo data, a call being taken (form state only, nothing is stored).
-            if window.incidents.rowCount():
-                window.incidents_dock.select(window.incidents.incident_at(0).number)
+            top = window.incidents.incident_at(0) if window.incidents.rowCount() else None
+            if top is not None:
+                window.incidents_dock.select(top.number)
             if getattr(args, "demo", False) and window.intake_dock.is_empty():
                 window.intake_dock.restore(DEMO_CALL)
             QTimer.singleShot(1500, grab)

@@ -11,7 +11,6 @@ from typing import Any
 from meldkamer.core import Meldkamer
 from meldkamer.domain.views import IncidentView, UnitView
 from meldkamer.drafts import DraftJournal
-from meldkamer.errors import NotFound
 from meldkamer.events import (
     AlarmChanged,
     IncidentChanged,
@@ -71,7 +70,7 @@ class MainWindow(QMainWindow):
         title = tr("Meldkamer KPCN — {user}", user=core.user)
         self.setWindowTitle(f"[{tr('TRAINING')}] {title}" if core.training else title)
         self.setDockNestingEnabled(True)
-        self.incidents = IncidentTableModel(core.ref, core.incidents.summaries)
+        self.incidents = IncidentTableModel(core.ref, ops, core.incidents)
         self.units = UnitBoardModel(core.ref)
         self.intake_dock = IntakeDock(core, ops, self.journal, self)
         self.incidents_dock = IncidentsDock(core.ref, self.incidents, self)
@@ -111,7 +110,7 @@ class MainWindow(QMainWindow):
         self.incidents_dock.selected.connect(self._centre_map)
         self.units.modelReset.connect(self._units_to_map)
         self.units.dataChanged.connect(self._unit_rows_to_map)
-        self.incidents.modelReset.connect(self._incidents_to_map)
+        self.incidents.incidents_changed.connect(self._changed_incidents_to_map)
         self._actions()
         self._pending = 2
         self._clock = QTimer(self)
@@ -253,11 +252,7 @@ class MainWindow(QMainWindow):
 
     def load(self) -> None:
         """(Re)load everything, off the GUI thread."""
-        def incidents() -> tuple[list[int], list[IncidentView]]:
-            ids = self.core.incidents.active_ids()
-            return ids, self.core.incidents.summaries(ids[:200])
-
-        self.ops.run(incidents, self._incidents_loaded)
+        self.incidents.reload(reset=True, then=self._one_loaded)
         self.ops.run(self.core.units.list_units, self._units_loaded)
         self.load_alarms()
 
@@ -285,16 +280,25 @@ class MainWindow(QMainWindow):
 
     # -- the map -----------------------------------------------------------------------
 
-    def add_map(self) -> Any:
-        """Build the map dock (QtWebEngine and folium) once the window is up."""
+    def add_map(self) -> None:
+        """Build the map dock (QtWebEngine; folium on the worker) once the window is up."""
+        if self.map_dock is not None:
+            return
+        from meldkamer.geo import place_dicts, station_dicts
+
+        self.ops.run(lambda: (place_dicts(self.core), station_dicts(self.core)),
+                     lambda found: self._add_map(*found))
+
+    def _add_map(self, places: list[dict[str, Any]], stations: list[dict[str, Any]]) -> Any:
         if self.map_dock is not None:
             return self.map_dock
-        from meldkamer.geo import geodata_dir, place_dicts, station_dicts
+        from meldkamer.geo import geodata_dir
         from ui.map.dock import MapDock
 
-        dock = MapDock(self, place_dicts(self.core), station_dicts(self.core),
-                       geodata_path=geodata_dir(), island=self.core.ref.home_island,
-                       islands=[(i.code, i.name) for i in self.core.ref.islands.values()])
+        dock = MapDock(self, places, stations, geodata_path=geodata_dir(),
+                       island=self.core.ref.home_island,
+                       islands=[(i.code, i.name) for i in self.core.ref.islands.values()],
+                       ops=self.ops)
         dock.clicked.connect(self._map_clicked)
         dock.incident_clicked.connect(self.incidents_dock.select)
         self.map_dock = dock
@@ -322,7 +326,7 @@ class MainWindow(QMainWindow):
         if self.map_dock is None or row is None:
             return
         inc = self.incidents.incident_at(row)
-        if inc.lat is not None and inc.lon is not None:
+        if inc is not None and inc.lat is not None and inc.lon is not None:
             self.map_dock.show_island(inc.island)
             self.map_dock.centre_on(inc.lat, inc.lon, 13)
 
@@ -349,13 +353,22 @@ class MainWindow(QMainWindow):
                 "title": f"{inc.number} {inc.classification_name}"}
 
     def _incidents_to_map(self) -> None:
-        if self.map_dock is not None:
-            self.map_dock.set_incidents([self._incident_marker(self.incidents.incident_at(r))
-                                         for r in range(self.incidents.rowCount())])
+        """Every open incident on the map, whatever the list's filter (off the GUI thread)."""
+        def show(incidents: list[IncidentView]) -> None:
+            if self.map_dock is not None:
+                self.map_dock.set_incidents([self._incident_marker(i) for i in incidents])
 
-    def _incidents_loaded(self, result: tuple[list[int], list[IncidentView]]) -> None:
-        self.incidents.reset(*result)
-        self._one_loaded()
+        self.ops.run(lambda: self.core.incidents.list_incidents(active=True, limit=10_000),
+                     show)
+
+    def _changed_incidents_to_map(self, found: list[tuple[str, IncidentView | None]]) -> None:
+        if self.map_dock is None:
+            return
+        for number, inc in found:
+            if inc is None or inc.state != "open":
+                self.map_dock.remove_incident(number)
+            else:
+                self.map_dock.upsert_incident(self._incident_marker(inc))
 
     def _units_loaded(self, units: list[UnitView]) -> None:
         self.units.reset(units)
@@ -371,23 +384,8 @@ class MainWindow(QMainWindow):
         self.detail_dock.load(number)
 
     def reload_incident(self, number: str) -> None:
-        """Fetch one incident and update its row (and the detail view) in place."""
-        def fetch() -> IncidentView | None:
-            try:
-                return self.core.incidents.summary(number)
-            except NotFound:
-                return None
-
-        def apply(inc: IncidentView | None) -> None:
-            self.incidents.upsert(inc, number)
-            if self.map_dock is None:
-                return
-            if inc is None or inc.state != "open":
-                self.map_dock.remove_incident(number)
-            else:
-                self.map_dock.upsert_incident(self._incident_marker(inc))
-
-        self.ops.run(fetch, apply)
+        """Fetch one incident and update its row, the map and the detail view in place."""
+        self.incidents.refresh(number)
         self.detail_dock.reload_if_shown(number)
 
     def reload_unit(self, callsign: str) -> None:

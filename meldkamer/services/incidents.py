@@ -427,6 +427,12 @@ class IncidentService:
         with self.core.store.read() as session:
             return list(session.execute(q).scalars())
 
+    def active_count(self) -> int:
+        """How many incidents are open (on every island, of every discipline)."""
+        with self.core.store.read() as session:
+            return int(session.scalar(select(func.count()).select_from(Incident)
+                                      .where(Incident.state == "open")) or 0)
+
     def _involves(self, discipline: str) -> ColumnElement[bool]:
         """The incident concerns this discipline: its class needs it, or it had its units.
 

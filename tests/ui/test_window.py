@@ -16,14 +16,16 @@ from meldkamer.demo import load_demo
 from meldkamer.domain.reference import Reference
 from meldkamer.runtime import Runtime
 from tests.fixtures import open_core
+from tests.ui.dbguard import db_allowed
 from ui.main_window import MainWindow
 from ui.ops import Operations
 
 
 @pytest.fixture
 def shift(sqlite_url: str, ref: Reference) -> Iterator[Meldkamer]:
-    core = open_core(sqlite_url, ref)
-    load_demo(core)
+    with db_allowed():
+        core = open_core(sqlite_url, ref)
+        load_demo(core)
     yield core
     core.close()
 
@@ -39,13 +41,18 @@ def window(qtbot: QtBot, shift: Meldkamer) -> Iterator[MainWindow]:
     ops.wait()
 
 
-def test_window_shows_active_incidents_and_units(window: MainWindow, shift: Meldkamer) -> None:
-    active = shift.incidents.list_incidents(active=True)
+def test_window_shows_active_incidents_and_units(qtbot: QtBot, window: MainWindow,
+                                                 shift: Meldkamer) -> None:
+    with db_allowed():
+        active = shift.incidents.list_incidents(active=True)
+        units = shift.units.list_units()
     assert window.incidents.rowCount() == len(active) > 0
-    shown = [window.incidents.incident_at(r).number for r in range(len(active))]
-    assert shown == [i.number for i in active]
-    assert window.units.rowCount() == len(shift.units.list_units())
-    assert window.incidents_dock.view.model().sourceModel() is window.incidents
+    qtbot.waitUntil(lambda: all(window.incidents.is_fetched(r) for r in range(len(active))),
+                    timeout=5000)
+    shown = [window.incidents.incident_at(r) for r in range(len(active))]
+    assert [i.number for i in shown if i is not None] == [i.number for i in active]
+    assert window.units.rowCount() == len(units)
+    assert window.incidents_dock.view.model() is window.incidents  # no proxy: SQL sorts
 
 
 def test_rows_update_in_place(qtbot: QtBot, window: MainWindow, shift: Meldkamer) -> None:
@@ -53,16 +60,19 @@ def test_rows_update_in_place(qtbot: QtBot, window: MainWindow, shift: Meldkamer
     window.incidents.modelReset.connect(lambda: resets.append(True))
     window.units.modelReset.connect(lambda: resets.append(True))
     before = window.incidents.rowCount()
-    inc = shift.incidents.create(caller_number="112", lat=12.15, lon=-68.27,
-                                 classification="BZ.INB.WON")
+    with db_allowed():
+        inc = shift.incidents.create(caller_number="112", lat=12.15, lon=-68.27,
+                                     classification="BZ.INB.WON")
     qtbot.waitUntil(lambda: window.incidents.rowCount() == before + 1, timeout=5000)
-    unit = shift.dispatch.propose(inc.number).proposals[0].callsign
-    shift.dispatch.dispatch(inc.number, [unit])
+    with db_allowed():
+        unit = shift.dispatch.propose(inc.number).proposals[0].callsign
+        shift.dispatch.dispatch(inc.number, [unit])
     row = next(r for r in range(window.units.rowCount())
                if window.units.unit_at(r).callsign == unit)
     qtbot.waitUntil(lambda: window.units.unit_at(row).status == "dispatched", timeout=5000)
-    shift.units.set_status(unit, "available_mobile")
-    shift.incidents.close(inc.number, "HANDLED")
+    with db_allowed():
+        shift.units.set_status(unit, "available_mobile")
+        shift.incidents.close(inc.number, "HANDLED")
     qtbot.waitUntil(lambda: window.incidents.rowCount() == before, timeout=5000)
     assert resets == []
 
@@ -70,11 +80,13 @@ def test_rows_update_in_place(qtbot: QtBot, window: MainWindow, shift: Meldkamer
 def test_changes_from_another_workstation_arrive(
     qtbot: QtBot, window: MainWindow, shift: Meldkamer, sqlite_url: str, ref: Reference
 ) -> None:
-    runtime = Runtime(shift).start()
-    other = open_core(sqlite_url, ref, user="collega")
+    with db_allowed():
+        runtime = Runtime(shift).start()
+        other = open_core(sqlite_url, ref, user="collega")
     try:
         before = window.incidents.rowCount()
-        other.incidents.create(caller_number="911", lat=17.4830, lon=-62.9864)
+        with db_allowed():
+            other.incidents.create(caller_number="911", lat=17.4830, lon=-62.9864)
         qtbot.waitUntil(lambda: window.incidents.rowCount() == before + 1, timeout=5000)
     finally:
         runtime.stop()

@@ -17,6 +17,7 @@ from meldkamer.drafts import DraftJournal
 from meldkamer.settings import Settings
 from meldkamer.store.db import Store
 from tests.fixtures import demo_core
+from tests.ui.dbguard import allowed, allowed_steps, db_allowed
 from ui.main_window import MainWindow
 from ui.ops import Operations
 
@@ -48,7 +49,7 @@ class Keyboard:
 
 @pytest.fixture
 def station(sqlite_url: str, ref: Reference, tmp_path: Path) -> Iterator[tuple[Meldkamer, Path]]:
-    for core in demo_core(sqlite_url, ref, "centralist"):
+    for core in allowed_steps(demo_core(sqlite_url, ref, "centralist")):
         yield core, tmp_path
 
 
@@ -88,13 +89,15 @@ def test_standard_call_by_keyboard_only(qtbot: QtBot,
     qtbot.waitUntil(lambda: win.intake_dock.proposal_table.rowCount() > 0, timeout=5000)
     top = win.intake_dock.proposal_table.callsigns()[0]
     kb.press(Key.Key_F5)
-    qtbot.waitUntil(lambda: bool(core.incidents.list_incidents(active=True)), timeout=5000)
+    qtbot.waitUntil(allowed(lambda: bool(core.incidents.list_incidents(active=True))),
+                    timeout=5000)
     standard_call = kb.count
-    inc = core.incidents.list_incidents(active=True)[0]
+    with db_allowed():
+        inc = core.incidents.list_incidents(active=True)[0]
     assert standard_call <= 25
     assert inc.classification == "BZ.INB.WON" and inc.island == "BO"
     assert inc.calls[0].caller_number == "7171234"
-    qtbot.waitUntil(lambda: core.units.get(top).status == "dispatched", timeout=5000)
+    qtbot.waitUntil(allowed(lambda: core.units.get(top).status == "dispatched"), timeout=5000)
     qtbot.waitUntil(lambda: win.incidents.rowCount() == 1, timeout=5000)
     qtbot.waitUntil(win.intake_dock.is_empty, timeout=5000)
 
@@ -103,7 +106,8 @@ def test_standard_call_by_keyboard_only(qtbot: QtBot,
         assert kb.focus() is win.status_board_dock.command
         kb.type(f"{top} {status}")
         kb.press(Key.Key_Return)
-        qtbot.waitUntil(lambda exp=expected: core.units.get(top).status == exp, timeout=5000)
+        qtbot.waitUntil(allowed(lambda exp=expected: core.units.get(top).status == exp),
+                        timeout=5000)
 
     qtbot.waitUntil(lambda: win.detail_dock.incident is not None
                     and win.detail_dock.incident.number == inc.number, timeout=5000)
@@ -112,8 +116,10 @@ def test_standard_call_by_keyboard_only(qtbot: QtBot,
     assert kb.focus() is win.detail_dock.disposition
     kb.type("handled")
     kb.press(Key.Key_Return)
-    qtbot.waitUntil(lambda: core.incidents.get(inc.number).state == "closed", timeout=5000)
-    closed = core.incidents.get(inc.number)
+    qtbot.waitUntil(allowed(lambda: core.incidents.get(inc.number).state == "closed"),
+                    timeout=5000)
+    with db_allowed():
+        closed = core.incidents.get(inc.number)
     assert closed.disposition == "HANDLED"
     kinds = [e.kind for e in closed.log]
     assert kinds[:3] == ["call", "location", "classification"]
@@ -121,13 +127,15 @@ def test_standard_call_by_keyboard_only(qtbot: QtBot,
     assert [t.status for t in closed.assignments[0].times] == [
         "dispatched", "en_route", "on_scene", "available_mobile"]
     qtbot.waitUntil(lambda: win.incidents.rowCount() == 0, timeout=5000)
-    assert core.verify_audit().ok
+    with db_allowed():
+        assert core.verify_audit().ok
 
 
 def test_duplicate_call_is_attached(qtbot: QtBot, station: tuple[Meldkamer, Path]) -> None:
     core, home = station
-    first = core.incidents.create(caller_number="7175555", lat=12.2376, lon=-68.3306,
-                                  classification="BZ.INB.WON")
+    with db_allowed():
+        first = core.incidents.create(caller_number="7175555", lat=12.2376, lon=-68.3306,
+                                      classification="BZ.INB.WON")
     win = open_window(qtbot, core, home)
     kb = Keyboard(qtbot)
     kb.press(Key.Key_F2)
@@ -136,15 +144,18 @@ def test_duplicate_call_is_attached(qtbot: QtBot, station: tuple[Meldkamer, Path
     qtbot.waitUntil(lambda: win.intake_dock.duplicate_banner.isVisible(), timeout=5000)
     assert first.number in win.intake_dock.duplicate_label.text()
     kb.press(Key.Key_F9)
-    qtbot.waitUntil(lambda: len(core.incidents.get(first.number).calls) == 2, timeout=5000)
-    assert len(core.incidents.list_incidents(active=False)) == 1
+    qtbot.waitUntil(allowed(lambda: len(core.incidents.get(first.number).calls) == 2),
+                    timeout=5000)
+    with db_allowed():
+        assert len(core.incidents.list_incidents(active=False)) == 1
     qtbot.waitUntil(win.intake_dock.is_empty, timeout=5000)
 
 
 def test_new_incident_after_dismissing_duplicate(qtbot: QtBot,
                                                  station: tuple[Meldkamer, Path]) -> None:
     core, home = station
-    core.incidents.create(caller_number="7175555", lat=12.2376, lon=-68.3306)
+    with db_allowed():
+        core.incidents.create(caller_number="7175555", lat=12.2376, lon=-68.3306)
     win = open_window(qtbot, core, home)
     kb = Keyboard(qtbot)
     kb.press(Key.Key_F2)
@@ -154,20 +165,23 @@ def test_new_incident_after_dismissing_duplicate(qtbot: QtBot,
     kb.press(Key.Key_F10)
     assert not win.intake_dock.duplicate_banner.isVisible()
     kb.press(Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: len(core.incidents.list_incidents(active=False)) == 2, timeout=5000)
+    qtbot.waitUntil(allowed(lambda: len(core.incidents.list_incidents(active=False)) == 2),
+                    timeout=5000)
 
 
 def test_illegal_status_change_shows_reason(qtbot: QtBot,
                                             station: tuple[Meldkamer, Path]) -> None:
     core, home = station
     win = open_window(qtbot, core, home)
-    before = core.units.get("P-101")
+    with db_allowed():
+        before = core.units.get("P-101")
     kb = Keyboard(qtbot)
     kb.press(Key.Key_F6)
     kb.type("P-101 2")
     kb.press(Key.Key_Return)
     qtbot.waitUntil(lambda: "not allowed" in win.status_board_dock.error.text(), timeout=5000)
-    after = core.units.get("P-101")
+    with db_allowed():
+        after = core.units.get("P-101")
     assert (after.status, after.version) == (before.status, before.version)
     assert win.status_board_dock.command.text() == "P-101 2"  # kept, so it can be corrected
 
@@ -195,26 +209,33 @@ def test_draft_survives_a_destroyed_window(qtbot: QtBot,
     assert intake.caller.text() == "7179999"
     assert intake.name.text() == "Marta"
     assert intake.location is not None and "Rincon" in intake.location.label
-    assert core.incidents.list_incidents(active=False) == []
+    with db_allowed():
+        assert core.incidents.list_incidents(active=False) == []
 
 
 def test_two_workstations_on_one_database(qtbot: QtBot, sqlite_url: str, ref: Reference,
                                           tmp_path: Path) -> None:
     from meldkamer.runtime import Runtime
 
-    one = Meldkamer(Store(sqlite_url), ref, user="een")
-    load_demo(one, incidents=False)
-    two = Meldkamer(Store(sqlite_url), ref, user="twee")
+    with db_allowed():
+        one = Meldkamer(Store(sqlite_url), ref, user="een")
+        load_demo(one, incidents=False)
+        two = Meldkamer(Store(sqlite_url), ref, user="twee")
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     win_one = open_window(qtbot, one, tmp_path / "a")
     win_two = open_window(qtbot, two, tmp_path / "b")
-    runtime = Runtime(two).start()
+    with db_allowed():
+        runtime = Runtime(two).start()
     try:
-        inc = one.incidents.create(caller_number="911", lat=17.4830, lon=-62.9864)
-        qtbot.waitUntil(lambda: win_two.incidents.rowCount() == 1, timeout=5000)
-        assert win_two.incidents.incident_at(0).number == inc.number
-        one.units.set_status("P-201", "out_of_service", reason="onderhoud")
+        with db_allowed():
+            inc = one.incidents.create(caller_number="911", lat=17.4830, lon=-62.9864)
+        qtbot.waitUntil(lambda: win_two.incidents.rowCount() == 1
+                        and win_two.incidents.is_fetched(0), timeout=5000)
+        shown = win_two.incidents.incident_at(0)
+        assert shown is not None and shown.number == inc.number
+        with db_allowed():
+            one.units.set_status("P-201", "out_of_service", reason="onderhoud")
         row = next(r for r in range(win_two.units.rowCount())
                    if win_two.units.unit_at(r).callsign == "P-201")
         qtbot.waitUntil(lambda: win_two.units.unit_at(row).status == "out_of_service",
@@ -228,7 +249,8 @@ def test_two_workstations_on_one_database(qtbot: QtBot, sqlite_url: str, ref: Re
 def test_training_database_is_unmistakable(qtbot: QtBot, tmp_path: Path, ref: Reference,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MELDKAMER_TRAINING_DB", str(tmp_path / "oefen.sqlite3"))
-    core = Meldkamer.open(training=True, user="trainee")
+    with db_allowed():
+        core = Meldkamer.open(training=True, user="trainee")
     try:
         assert core.training
         win = open_window(qtbot, core, tmp_path)
@@ -243,11 +265,12 @@ def test_live_database_with_incidents_cannot_become_training(
         sqlite_url: str, ref: Reference) -> None:
     from meldkamer.errors import StoreError
 
-    core = Meldkamer(Store(sqlite_url), ref, user="x")
-    core.incidents.create(caller_number="911")
-    with pytest.raises(StoreError, match="training needs its own"):
-        core.store.mark_training()
-    assert core.store.kind() == "live"
+    with db_allowed():
+        core = Meldkamer(Store(sqlite_url), ref, user="x")
+        core.incidents.create(caller_number="911")
+        with pytest.raises(StoreError, match="training needs its own"):
+            core.store.mark_training()
+        assert core.store.kind() == "live"
     core.close()
 
 
@@ -273,20 +296,26 @@ def test_theme_font_and_language_are_remembered(qtbot: QtBot,
 def test_filters_by_island_and_discipline(qtbot: QtBot,
                                           station: tuple[Meldkamer, Path]) -> None:
     core, home = station
-    core.incidents.create(caller_number="911", lat=12.15, lon=-68.27,
-                          classification="BZ.INB.WON")
-    core.incidents.create(caller_number="912", lat=17.4830, lon=-62.9864,
-                          classification="GZ.ACU.REA")
+    with db_allowed():
+        core.incidents.create(caller_number="911", lat=12.15, lon=-68.27,
+                              classification="BZ.INB.WON")
+        core.incidents.create(caller_number="912", lat=17.4830, lon=-62.9864,
+                              classification="GZ.ACU.REA")
     win = open_window(qtbot, core, home)
     incidents = win.incidents_dock
-    assert incidents.proxy.rowCount() == 2
-    incidents.filters.island.setCurrentIndex(incidents.filters.island.findData("SE"))
-    assert incidents.proxy.rowCount() == 1
+    assert incidents.model.rowCount() == 2
+    with qtbot.waitSignal(incidents.model.refreshed, timeout=5000):
+        incidents.filters.island.setCurrentIndex(incidents.filters.island.findData("SE"))
+    assert incidents.model.rowCount() == 1
+    qtbot.waitUntil(lambda: incidents.model.is_fetched(0), timeout=5000)
+    assert incidents.model.incident_at(0).island == "SE"  # type: ignore[union-attr]
     assert incidents.count.text() == "1 of 2 open"
-    incidents.filters.island.setCurrentIndex(0)
-    incidents.filters.discipline.setCurrentIndex(
-        incidents.filters.discipline.findData("ambulance"))
-    assert incidents.proxy.rowCount() == 1
+    with qtbot.waitSignal(incidents.model.refreshed, timeout=5000):
+        incidents.filters.island.setCurrentIndex(0)
+    with qtbot.waitSignal(incidents.model.refreshed, timeout=5000):
+        incidents.filters.discipline.setCurrentIndex(
+            incidents.filters.discipline.findData("ambulance"))
+    assert incidents.model.rowCount() == 1
     board = win.status_board_dock
     board.filters.discipline.setCurrentIndex(board.filters.discipline.findData("ambulance"))
     shown = {board.model.unit_at(board.proxy.mapToSource(board.proxy.index(r, 0)).row())

@@ -20,6 +20,7 @@ from meldkamer.drafts import DraftJournal
 from meldkamer.radio import GatewayConfig, RadioLink
 from meldkamer.settings import Settings
 from tests.fixtures import demo_core
+from tests.ui.dbguard import allowed, allowed_steps, db_allowed
 from tests.ui.test_workstation import Keyboard
 from ui.main_window import MainWindow
 from ui.ops import Operations
@@ -27,7 +28,7 @@ from ui.ops import Operations
 
 @pytest.fixture
 def core(sqlite_url: str, ref: Reference) -> Iterator[Meldkamer]:
-    yield from demo_core(sqlite_url, ref, "centralist")
+    yield from allowed_steps(demo_core(sqlite_url, ref, "centralist"))
 
 
 def window(qtbot: QtBot, core: Meldkamer, home: Path, **kw: object) -> MainWindow:
@@ -73,7 +74,8 @@ def test_map_shows_units_and_a_click_sets_the_call_location(
     loc = win.intake_dock.location
     assert loc is not None and loc.island == "BO"
     assert abs(loc.lat - target[0]) < 1e-3 and abs(loc.lon - target[1]) < 1e-3
-    inc = core.incidents.create(caller_number="911", lat=target[0], lon=target[1])
+    with db_allowed():
+        inc = core.incidents.create(caller_number="911", lat=target[0], lon=target[1])
     qtbot.waitUntil(lambda: js(qtbot, win, "meldkamerMap.count('incidents')") == 1,
                     timeout=10_000)
     assert inc.number
@@ -83,21 +85,24 @@ def test_emergency_banner_until_acknowledged(qtbot: QtBot, core: Meldkamer,
                                              tmp_path: Path) -> None:
     win = window(qtbot, core, tmp_path)
     assert not win.alarm_bar.isVisible()
-    core.alarms.raise_alarm("P-102", "button", lat=12.15, lon=-68.27)
+    with db_allowed():
+        core.alarms.raise_alarm("P-102", "button", lat=12.15, lon=-68.27)
     qtbot.waitUntil(win.alarm_bar.isVisible, timeout=5000)
     assert "P-102" in win.alarm_banner.label.text()
     Keyboard(qtbot).press(Qt.Key.Key_F11)  # too soon after it appeared: not confirmed
     qtbot.waitUntil(lambda: win.ops.pending == 0, timeout=5000)
-    assert len(core.alarms.active()) == 1
+    with db_allowed():
+        assert len(core.alarms.active()) == 1
     win.alarm_banner.guard_s = 0.0  # as if the operator had read it for a moment
     Keyboard(qtbot).press(Qt.Key.Key_F11)
-    qtbot.waitUntil(lambda: core.alarms.active() == [], timeout=5000)
+    qtbot.waitUntil(allowed(lambda: core.alarms.active() == []), timeout=5000)
     qtbot.waitUntil(lambda: not win.alarm_bar.isVisible(), timeout=5000)
 
 
 def test_technician_panel_shows_gateways_and_runs_a_loopback(
         qtbot: QtBot, core: Meldkamer, tmp_path: Path) -> None:
-    issi = core.units.get("P-101").issi
+    with db_allowed():
+        issi = core.units.get("P-101").issi
     assert issi is not None
     sim = RadioSimulator(None, [(issi, 12.15, -68.27)], interval=None).start()
     link = RadioLink(core, [GatewayConfig("tetra", str(sim.pty_path))]).start()
@@ -106,7 +111,7 @@ def test_technician_panel_shows_gateways_and_runs_a_loopback(
         panel = win.technician_dock
         qtbot.waitUntil(lambda: link.gateways["tetra"].ready, timeout=10_000)
         sim.inject_status(issi, core.ref.radio.value_of(5))
-        qtbot.waitUntil(lambda: core.units.get("P-101").status == "available_mobile",
+        qtbot.waitUntil(allowed(lambda: core.units.get("P-101").status == "available_mobile"),
                         timeout=10_000)
         panel.refresh()
         assert panel.gateways.rowCount() == 1

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from meldkamer.core import Meldkamer
+from meldkamer.domain.views import UnitView
 from meldkamer.i18n import tr
+from ui.ops import Operations
 from ui.qt import QInputDialog, QLineEdit, QWidget
 
 
@@ -18,18 +22,27 @@ def ask_reason(parent: QWidget, question: str) -> str | None:
     return ask_text(parent, tr("Reason"), question)
 
 
-def ask_unit(parent: QWidget, core: Meldkamer) -> tuple[str, str] | None:
+def ask_unit(parent: QWidget, core: Meldkamer, ops: Operations,
+             chosen: Callable[[str, str], None],
+             failed: Callable[[Exception], None]) -> None:
     """Ask for a callsign to dispatch, and a reason when that unit is busy elsewhere.
 
-    Returns (callsign, override reason), or None when the operator cancels. An unknown
-    callsign raises the core's NotFound, for the caller to show.
+    The unit is looked up on the operations worker; ``chosen(callsign, override reason)``
+    follows on the GUI thread, or ``failed`` with the core's NotFound for an unknown
+    callsign. Nothing follows when the operator cancels.
     """
     callsign = ask_text(parent, tr("Dispatch a unit"), tr("Callsign"))
     if not callsign:
-        return None
-    unit = core.units.get(callsign)
-    if core.ref.statuses[unit.status].available:
-        return unit.callsign, ""
-    reason = ask_reason(parent, tr("{callsign} is not available ({status}): why dispatch "
-                                   "it anyway?", callsign=unit.callsign, status=unit.status))
-    return (unit.callsign, reason) if reason else None
+        return
+
+    def found(unit: UnitView) -> None:
+        if core.ref.statuses[unit.status].available:
+            chosen(unit.callsign, "")
+            return
+        reason = ask_reason(parent, tr("{callsign} is not available ({status}): why dispatch "
+                                       "it anyway?", callsign=unit.callsign,
+                                       status=unit.status))
+        if reason:
+            chosen(unit.callsign, reason)
+
+    ops.run(lambda: core.units.get(callsign), found, failed)

@@ -11,7 +11,7 @@ from typing import Any
 
 from meldkamer.core import Meldkamer
 from meldkamer.domain.views import IncidentView, local
-from meldkamer.errors import MeldkamerError, NotFound
+from meldkamer.errors import NotFound
 from meldkamer.i18n import tr
 from ui.dialogs.reason import ask_unit
 from ui.ops import Operations
@@ -203,16 +203,13 @@ class DetailDock(QDockWidget):
     def dispatch_more(self) -> None:
         if self.incident is None:
             return
-        try:
-            chosen = ask_unit(self, self.core)
-        except MeldkamerError as exc:
-            self.error.setText(str(exc))
-            return
-        if chosen is None:
-            return
-        callsign, reason = chosen
-        self._run(lambda n: self.core.dispatch.dispatch(n, [callsign], override_reason=reason),
-                  tr("{callsign} dispatched", callsign=callsign))
+
+        def chosen(callsign: str, reason: str) -> None:
+            self._run(lambda n: self.core.dispatch.dispatch(n, [callsign],
+                                                            override_reason=reason),
+                      tr("{callsign} dispatched", callsign=callsign))
+
+        ask_unit(self, self.core, self.ops, chosen, lambda e: self.error.setText(str(e)))
 
 
 def _hm(ts: object) -> str:

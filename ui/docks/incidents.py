@@ -1,10 +1,14 @@
-"""The active incidents dock: sortable, filterable by island and discipline."""
+"""The active incidents dock: sorted and filtered by island and discipline in the database.
+
+A header click or a filter change re-runs the model's query on the operations worker;
+nothing here reads the database or goes through a proxy.
+"""
 
 from __future__ import annotations
 
 from meldkamer.domain.reference import Reference
 from meldkamer.i18n import tr
-from ui.models.incidents import SORT_ROLE, IncidentTableModel
+from ui.models.incidents import PAGE, IncidentTableModel
 from ui.qt import (
     QAbstractItemView,
     QDockWidget,
@@ -18,7 +22,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
-from ui.widgets.filter_bar import FilterBar, PlaceFilter
+from ui.widgets.filter_bar import FilterBar
 
 
 class IncidentsDock(QDockWidget):
@@ -32,23 +36,19 @@ class IncidentsDock(QDockWidget):
         super().__init__(tr("Active incidents"), parent)
         self.setObjectName("dock_incidents")
         self.model = model
-        self.proxy = PlaceFilter(model.place_of)
-        self.proxy.setSourceModel(model)
-        self.proxy.setSortRole(SORT_ROLE)
         body = QWidget(self)
         layout = QVBoxLayout(body)
         layout.setContentsMargins(2, 2, 2, 2)
         bar = QHBoxLayout()
         self.filters = FilterBar(ref, "incidents")
-        self.filters.attach(self.proxy)
-        self.filters.changed.connect(self._count)
+        self.filters.attach(model)
         bar.addWidget(self.filters)
         self.count = QLabel()
         bar.addStretch(1)
         bar.addWidget(self.count)
         layout.addLayout(bar)
         self.view = QTableView(objectName="incidents_table")
-        self.view.setModel(self.proxy)
+        self.view.setModel(model)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(1, Qt.SortOrder.AscendingOrder)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -61,12 +61,20 @@ class IncidentsDock(QDockWidget):
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         layout.addWidget(self.view)
         self.setWidget(body)
-        for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
+        model.visible = self.visible_rows
+        for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset,
+                       model.refreshed):
             signal.connect(self._count)
 
+    def visible_rows(self) -> tuple[int, int]:
+        """The first and last row the view shows now (the page to fetch first)."""
+        first = max(0, self.view.rowAt(0))
+        last = self.view.rowAt(self.view.viewport().height() - 1)
+        return first, last if last >= 0 else first + PAGE - 1
+
     def _count(self) -> None:
-        self.count.setText(tr("{shown} of {total} open", shown=self.proxy.rowCount(),
-                              total=self.model.rowCount()))
+        self.count.setText(tr("{shown} of {total} open", shown=self.model.rowCount(),
+                              total=max(self.model.total, self.model.rowCount())))
 
     def _current_changed(self, current: object, _previous: object) -> None:
         number = self.current_number()
@@ -77,14 +85,15 @@ class IncidentsDock(QDockWidget):
         index = self.view.currentIndex()
         if not index.isValid():
             return None
-        return self.model.incident_at(self.proxy.mapToSource(index).row()).number
+        inc = self.model.incident_at(index.row())
+        return inc.number if inc is not None else None
 
     def select(self, number: str) -> None:
         """Select an incident's row, if it is shown."""
         row = self.model.row_of(number)
         if row is None:
             return
-        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        index = self.model.index(row, 0)
         if index.isValid():
             self.view.selectionModel().setCurrentIndex(
                 index, QItemSelectionModel.SelectionFlag.ClearAndSelect

@@ -102,6 +102,7 @@ class IntakeDock(QDockWidget):
         self.location_edit = TypeAhead(self._search_locations, body)
         self.location_edit.setObjectName("location")
         self.location_edit.setPlaceholderText(tr("place, station or 12.15, -68.27"))
+        self.location_edit.loading_text = tr("Loading places and addresses…")
         self.location_edit.chosen.connect(self._location_chosen)
         self.class_edit = TypeAhead(self._search_classes, body)
         self.class_edit.setObjectName("classification")
@@ -227,8 +228,10 @@ class IntakeDock(QDockWidget):
     def location_search(self) -> LocationSearch | None:
         return self.session.locations
 
-    def _search_locations(self, text: str) -> list[tuple[str, Any]]:
-        found = self.session.search_locations(text) or []
+    def _search_locations(self, text: str) -> list[tuple[str, Any]] | None:
+        found = self.session.search_locations(text)
+        if found is None:
+            return None  # still being built: the list says so, and never waits for it
         return [(f"{c.label}  [{c.island or tr('outside the area')}]", c) for c in found]
 
     def _search_classes(self, text: str) -> list[tuple[str, Any]]:
@@ -283,13 +286,10 @@ class IntakeDock(QDockWidget):
         self._drive(self.session.create)
 
     def dispatch_other(self) -> None:
-        try:
-            chosen = ask_unit(self, self.core)
-        except MeldkamerError as exc:
-            self.error.setText(str(exc))
-            return
-        if chosen is not None:
-            self._drive(self.session.create, units=[chosen[0]], override_reason=chosen[1])
+        ask_unit(self, self.core, self.ops,
+                 lambda callsign, reason: self._drive(self.session.create, units=[callsign],
+                                                      override_reason=reason),
+                 lambda e: self.error.setText(str(e)))
 
     def attach_to_duplicate(self) -> None:
         self._drive(self.session.attach_to)

@@ -1,6 +1,7 @@
 """The map dock: the offline Leaflet page in a web view, updated through a web channel.
 
-The page is generated once (maps.page) into a cache folder and loaded from a file URL.
+The page is generated once (maps.page, folium) into a cache folder on the operations
+worker, never on the GUI thread, and loaded from a file URL when it is written.
 After that only small JSON messages go to it: unit and incident markers, the island to
 show, layer switches. Clicks on the map come back as ``clicked(lat, lon)``. The dock keeps
 the markers and switches it has been given and replays them whenever the page (re)loads,
@@ -33,6 +34,7 @@ from ui.map.webengine import (
     QWebEngineView,
     schemes_registered,
 )
+from ui.ops import Operations
 from ui.qt import QDockWidget, Qt, QVBoxLayout, QWidget, Signal
 
 _log = logging.getLogger(__name__)
@@ -65,6 +67,17 @@ def _incident_message(incident: Mapping[str, Any]) -> dict[str, Any] | None:
         if incident.get(key):
             out[key] = str(incident[key])
     return out
+
+
+def _roads(folder: Path | None) -> dict[str, Any] | None:
+    """The imported roads for the map, if any (read on the worker with the page)."""
+    if not geodata.has_osm(folder):
+        return None
+    try:
+        return geodata.roads_geojson(folder)  # type: ignore[arg-type]
+    except MapDataError as exc:
+        _log.warning("roads not shown: %s", exc)
+        return None
 
 
 class MapPage(QWebEnginePage):
@@ -100,14 +113,17 @@ class MapDock(QDockWidget):
     """The page has applied the update with this sequence number."""
     incident_clicked = Signal(str)
     """An incident marker (by number) was clicked."""
+    page_written = Signal()
+    """The page has been generated (off the GUI thread) and starts loading."""
 
     def __init__(self, parent: QWidget | None, places: Iterable[Mapping[str, Any]],
                  stations: Iterable[Mapping[str, Any]],
                  geodata_path: str | Path | None = None, island: str = "BO",
                  cache_dir: str | Path | None = None,
-                 islands: Iterable[tuple[str, str]] = ()) -> None:
+                 islands: Iterable[tuple[str, str]] = (), ops: Operations | None = None) -> None:
         """Args:
             islands: (code, name) of each island button; the outlines' codes when empty.
+            ops: where the page is written (off the GUI thread); the dock's own if None.
         """
         super().__init__("Kaart", parent)
         self.setObjectName("dock_map")
@@ -119,6 +135,8 @@ class MapDock(QDockWidget):
         self._hidden: set[str] = set()
         self._pending: list[dict[str, Any]] = []
         self._roads: dict[str, Any] | None = None
+        self.ops = ops or Operations(self)
+        self.page_path: Path | None = None
         # A folder of our own is removed with the dock, or at the latest at exit.
         self._tmp = None if cache_dir else tempfile.TemporaryDirectory(prefix="meldkamer-map-")
         self.cache_dir = Path(cache_dir or self._tmp.name)  # type: ignore[union-attr]
@@ -170,11 +188,21 @@ class MapDock(QDockWidget):
             ts = self.tiles.store.info  # type: ignore[union-attr]
             tiles = {"url": TILE_URL, "minZoom": 0, "maxZoom": 19,
                      "maxNativeZoom": ts.max_zoom}
-        self.page_path = page.render(self.cache_dir / "map.html", island=island,
-                                     places=list(places), stations=list(stations),
-                                     tiles=tiles)
+        out, folder = self.cache_dir / "map.html", self.geodata_path
+        spec = {"island": island, "places": list(places), "stations": list(stations),
+                "tiles": tiles}
+
+        def write() -> tuple[Path, dict[str, Any] | None]:
+            return page.render(out, **spec), _roads(folder)  # type: ignore[arg-type]
+
+        self.ops.run(write, self._page_ready,
+                     lambda e: _log.error("the map page could not be written: %s", e))
+
+    def _page_ready(self, result: tuple[Path, dict[str, Any] | None]) -> None:
+        self.page_path, self._roads = result
         self.web_page.home = QUrl.fromLocalFile(str(self.page_path))
         self.view.load(self.web_page.home)
+        self.page_written.emit()
 
     # -- controls -------------------------------------------------------------------------
 
@@ -237,12 +265,7 @@ class MapDock(QDockWidget):
             self.bridge.send(message)
 
     def _road_data(self) -> dict[str, Any] | None:
-        if self._roads is None and geodata.has_osm(self.geodata_path):
-            try:
-                self._roads = geodata.roads_geojson(self.geodata_path)  # type: ignore[arg-type]
-            except MapDataError as exc:
-                _log.warning("roads not shown: %s", exc)
-        return self._roads
+        return self._roads  # read with the page, off the GUI thread
 
     def _send(self, message: dict[str, Any], keep: bool = False) -> int:
         """Send now when the page is ready; otherwise drop it (replayed from state) or,

@@ -1,33 +1,49 @@
-"""Active incidents as a table model over ids with a lazy row cache, updated in place.
+"""Active incidents as a table model over ids, sorted and filtered by the database.
 
-Like Anki's browser table: the model holds incident ids and fetches rows in batches when
-a view asks for them. A proxy sorts (by sortable keys, not display text) and filters by
-island and discipline.
+Like Anki's browser table: the model holds the incident ids of the current query (island,
+discipline, sort column and order: ``IncidentService.active_ids``) and fetches the rows
+themselves a page at a time, only when a view asks for them. Every database call goes
+through the operations worker; a row not fetched yet shows a placeholder until its page
+arrives. Changes to incidents re-run the id query and move, insert or remove rows in
+place, so the selection and scroll position survive.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from meldkamer.domain.reference import Reference
 from meldkamer.domain.views import IncidentView
+from meldkamer.errors import NotFound
 from meldkamer.i18n import tr
+from meldkamer.services.incidents import INCIDENT_SORTS
 from ui.models.base import ColumnTableModel, Index
-from ui.qt import (
-    QBrush,
-    QColor,
-    QModelIndex,
-    Qt,
-)
+from ui.ops import Operations
+from ui.qt import QAbstractTableModel, QBrush, QColor, QModelIndex, Qt, Signal
 
 COLUMNS = ("Number", "Prio", "Classification", "Island", "Location", "Units", "Age",
            "Since status", "Disciplines")
 AGE, SINCE_STATUS = 6, 7
-BATCH = 100
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-Fetch = Callable[[list[int]], list[IncidentView]]
+PAGE = 50
+PLACEHOLDER = "…"
+SORT_OF_COLUMN = dict(enumerate(INCIDENT_SORTS))  # the columns and the sorts match up
+_SORTED = QAbstractTableModel.LayoutChangeHint.VerticalSortHint
+
+
+class IncidentSource(Protocol):
+    """What the model reads (``IncidentService``), always on the operations worker."""
+
+    def active_ids(self, *, island: str | None = None, discipline: str | None = None,
+                   sort: str = "priority", descending: bool = False) -> list[int]: ...
+
+    def active_count(self) -> int: ...
+
+    def summaries(self, ids: list[int]) -> list[IncidentView]: ...
+
+    def summary(self, number: str) -> IncidentView: ...
 
 
 def age(since: datetime | None, now: datetime) -> str:
@@ -40,49 +56,83 @@ def age(since: datetime | None, now: datetime) -> str:
     return f"{secs // 3600}u{(secs % 3600) // 60:02d}"
 
 
+def _runs(rows: Iterable[int]) -> list[tuple[int, int]]:
+    """Sorted rows as (first, last) runs of consecutive numbers."""
+    out: list[tuple[int, int]] = []
+    for row in sorted(rows):
+        if out and out[-1][1] == row - 1:
+            out[-1] = (out[-1][0], row)
+        else:
+            out.append((row, row))
+    return out
+
+
 class IncidentTableModel(ColumnTableModel):
-    """Open incidents by id; rows are fetched lazily and replaced in place on events."""
+    """Open incidents by id for the current filter and sort; rows fetched a page at a time."""
 
     COLUMNS = COLUMNS
 
-    def __init__(self, ref: Reference, fetch: Fetch) -> None:
+    refreshed = Signal()
+    """The id list for the current filter and sort has arrived and is shown."""
+    rows_filled = Signal(int, int)
+    """Rows first..last have been fetched and can be read (``incident_at``)."""
+    incidents_changed = Signal(object)
+    """Incidents were reloaded after a change: a list of (number, view or None if gone)."""
+
+    def __init__(self, ref: Reference, ops: Operations, source: IncidentSource) -> None:
         super().__init__()
-        self.ref = ref
-        self._fetch = fetch
+        self.ref, self.ops, self.source = ref, ops, source
+        self.island: str | None = None
+        self.discipline: str | None = None
+        self.sort_key = "priority"
+        self.descending = False
+        self.total = 0  # open incidents on every island, of every discipline
+        self.visible: Callable[[], tuple[int, int]] = lambda: (0, PAGE - 1)
         self._ids: list[int] = []
+        self._row_of_id: dict[int, int] = {}
         self._cache: dict[int, IncidentView] = {}
-        self._row_of_number: dict[str, int] = {}
+        self._requested: set[int] = set()  # ids whose page is on its way
+        self._missing: set[int] = set()  # ids that were gone when their page came
+        self._generation = 0  # bumped by every change of filter or sort
+        self._dirty: set[str] = set()  # incidents changed, waiting for the next refresh
+        self._dirty_lock = threading.Lock()
+        self._refresh_queued = False
         self.now = datetime.now(UTC)
+
+    # -- reading -----------------------------------------------------------------------
 
     def row_count(self) -> int:
         return len(self._ids)
 
-    def incident_at(self, row: int) -> IncidentView:
-        """The row's incident, fetching its batch on first use."""
-        iid = self._ids[row]
-        inc = self._cache.get(iid)
+    def id_at(self, row: int) -> int:
+        return self._ids[row]
+
+    def incident_at(self, row: int) -> IncidentView | None:
+        """The row's incident if its page has been fetched (None: not yet, and asked for)."""
+        inc = self._cache.get(self._ids[row])
         if inc is None:
-            batch = [i for i in self._ids[row:row + BATCH] if i not in self._cache]
-            for view in self._fetch(batch):
-                self._cache[view.id] = view
-            inc = self._cache[iid]
-            self._row_of_number[inc.number] = row
+            self._request_page(row)
         return inc
 
-    def place_of(self, row: int) -> tuple[str, tuple[str, ...]]:
-        """The island and disciplines of a row (for the island/discipline filter)."""
-        inc = self.incident_at(row)
-        return inc.island, inc.disciplines
+    def is_fetched(self, row: int) -> bool:
+        return self._ids[row] in self._cache
+
+    def row_of(self, number: str) -> int | None:
+        """The row of an incident already fetched, by number."""
+        for iid, inc in self._cache.items():
+            if inc.number == number:
+                return self._row_of_id.get(iid)
+        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         inc = self.incident_at(index.row())
         col = index.column()
+        if inc is None:
+            return PLACEHOLDER if role == Qt.ItemDataRole.DisplayRole and col == 0 else None
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(inc, col)
-        if role == SORT_ROLE:
-            return self._sort_key(inc, col)
         if role == Qt.ItemDataRole.BackgroundRole:
             colour = QColor(self.ref.priorities[inc.priority].colour)
             colour.setAlpha(70 if col else 200)
@@ -116,68 +166,196 @@ class IncidentTableModel(ColumnTableModel):
         return " ".join(self.ref.disciplines[d].short for d in inc.disciplines
                         if d in self.ref.disciplines)
 
-    def _sort_key(self, inc: IncidentView, col: int) -> Any:
-        if col == 1:
-            return inc.priority * 1e9 + inc.id  # a number: Qt cannot compare Python tuples
-        if col == AGE:
-            return -inc.created_at.timestamp()
-        if col == SINCE_STATUS:
-            return -(inc.last_status_at or inc.created_at).timestamp()
-        return self._text(inc, col)
+    # -- pages -------------------------------------------------------------------------
 
-    # -- updates in place --------------------------------------------------------------
+    def _page_ids(self, first: int, last: int) -> list[int]:
+        """The ids of the pages covering rows first..last that are not fetched or asked."""
+        if not self._ids:
+            return []
+        start = max(0, first) // PAGE * PAGE
+        stop = min(len(self._ids), (max(first, last) // PAGE + 1) * PAGE)
+        return [i for i in self._ids[start:stop] if i not in self._cache
+                and i not in self._requested and i not in self._missing]
 
-    def reset(self, ids: list[int], views: list[IncidentView] | None = None) -> None:
-        self.beginResetModel()
-        self._ids = list(ids)
-        self._cache = {v.id: v for v in views or []}
-        self._row_of_number = {v.number: self._ids.index(v.id) for v in views or []
-                               if v.id in self._ids}
-        self.endResetModel()
-
-    def row_of(self, number: str) -> int | None:
-        row = self._row_of_number.get(number)
-        if row is not None and row < len(self._ids):
-            cached = self._cache.get(self._ids[row])
-            if cached is not None and cached.number == number:
-                return row
-        for r, iid in enumerate(self._ids):
-            cached = self._cache.get(iid)
-            if cached is not None and cached.number == number:
-                self._row_of_number[number] = r
-                return r
-        return None
-
-    def upsert(self, inc: IncidentView | None, number: str) -> None:
-        """Replace, insert or (when closed or gone) remove one incident's row."""
-        row = self._ids.index(inc.id) if inc is not None and inc.id in self._ids \
-            else self.row_of(number)
-        if inc is None or inc.state != "open":
-            if row is not None:
-                self.beginRemoveRows(QModelIndex(), row, row)
-                iid = self._ids.pop(row)
-                self._cache.pop(iid, None)
-                self._row_of_number.clear()
-                self.endRemoveRows()
+    def _request_page(self, row: int) -> None:
+        wanted = self._page_ids(row, row)
+        if not wanted:
             return
-        if row is not None:
-            self._cache[inc.id] = inc
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
-            return
-        row = self._insert_position(inc)
-        self.beginInsertRows(QModelIndex(), row, row)
-        self._ids.insert(row, inc.id)
-        self._cache[inc.id] = inc
-        self._row_of_number.clear()
-        self.endInsertRows()
+        self._requested.update(wanted)
+        self.ops.run(lambda: self.source.summaries(wanted),
+                     lambda views: self._page_arrived(wanted, views),
+                     lambda _error: self._requested.difference_update(wanted))
 
-    def _insert_position(self, inc: IncidentView) -> int:
-        key = (inc.priority, inc.id)
-        for row in range(len(self._ids)):
-            other = self.incident_at(row)
-            if (other.priority, other.id) > key:
-                return row
-        return len(self._ids)
+    def _page_arrived(self, wanted: list[int], views: list[IncidentView]) -> None:
+        self._requested.difference_update(wanted)
+        self._store(views)
+        self._missing.update(set(wanted) - {v.id for v in views})
+        self._filled(v.id for v in views)
+
+    def _store(self, views: Iterable[IncidentView]) -> None:
+        for view in views:
+            if view.state == "open":
+                self._cache[view.id] = view
+            else:
+                self._cache.pop(view.id, None)
+
+    def _filled(self, ids: Iterable[int]) -> None:
+        rows = [r for r in (self._row_of_id.get(i) for i in ids) if r is not None]
+        for first, last in _runs(rows):
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+            self.rows_filled.emit(first, last)
+
+    # -- the query: filter and sort ----------------------------------------------------
+
+    def set_filter(self, island: str | None, discipline: str | None) -> None:
+        """Show the incidents on one island and/or of one discipline (None: all)."""
+        island, discipline = island or None, discipline or None
+        if (island, discipline) == (self.island, self.discipline):
+            return
+        self.island, self.discipline = island, discipline
+        self._generation += 1
+        self.reload(reset=True)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """A header click: the database sorts, the rows move (the selection stays)."""
+        key = SORT_OF_COLUMN.get(column)
+        descending = order == Qt.SortOrder.DescendingOrder
+        if key is None or (key, descending) == (self.sort_key, self.descending):
+            return
+        self.sort_key, self.descending = key, descending
+        self._generation += 1
+        self.reload()
+
+    def _query(self) -> dict[str, Any]:
+        return {"island": self.island, "discipline": self.discipline, "sort": self.sort_key,
+                "descending": self.descending}
+
+    def reload(self, *, reset: bool = False, then: Callable[[], None] | None = None) -> None:
+        """Run the id query again (off the GUI thread) with the first visible page."""
+        generation = self._generation
+        query = self._query()
+        first, last = self.visible()
+        cached = frozenset(self._cache)
+
+        def work() -> tuple[list[int], int, list[IncidentView]]:
+            ids = self.source.active_ids(**query)
+            lo = max(0, first) // PAGE * PAGE
+            hi = (max(first, last) // PAGE + 1) * PAGE
+            page = [i for i in ids[lo:hi] if i not in cached]
+            return ids, self.source.active_count(), self.source.summaries(page)
+
+        def apply(result: tuple[list[int], int, list[IncidentView]]) -> None:
+            ids, total, views = result
+            self._store(views)
+            if generation == self._generation:
+                self.total = total
+                self._show_ids(ids, reset=reset)
+                self.refreshed.emit()
+            if then is not None:
+                then()
+
+        self.ops.run(work, apply)
+
+    def refresh(self, number: str) -> None:
+        """An incident changed: fetch it and the id list again, and update rows in place.
+
+        Changes arriving while a refresh waits for the worker join it (one query for a
+        burst of radio statuses).
+        """
+        with self._dirty_lock:
+            self._dirty.add(number)
+        self._queue_refresh()
+
+    def _queue_refresh(self) -> None:
+        if self._refresh_queued:
+            return
+        self._refresh_queued = True
+        generation = self._generation
+        query = self._query()
+
+        def work() -> tuple[list[tuple[str, IncidentView | None]], list[int], int]:
+            with self._dirty_lock:
+                numbers, self._dirty = sorted(self._dirty), set()
+            found: list[tuple[str, IncidentView | None]] = []
+            for n in numbers:
+                try:
+                    found.append((n, self.source.summary(n)))
+                except NotFound:
+                    found.append((n, None))
+            return found, self.source.active_ids(**query), self.source.active_count()
+
+        def apply(result: tuple[list[tuple[str, IncidentView | None]], list[int], int]) -> None:
+            found, ids, total = result
+            self._refresh_queued = False
+            views = [v for _, v in found if v is not None]
+            for number, view in found:
+                if view is None or view.state != "open":
+                    self._forget(number)
+            self._store(views)
+            if generation == self._generation:
+                self.total = total
+                self._show_ids(ids)
+            self._filled(v.id for v in views)
+            self.incidents_changed.emit(found)
+            with self._dirty_lock:
+                again = bool(self._dirty)
+            if again:  # changed after the worker had taken the set
+                self._queue_refresh()
+
+        def failed(_error: Exception) -> None:
+            self._refresh_queued = False
+
+        self.ops.run(work, apply, failed)
+
+    def _forget(self, number: str) -> None:
+        gone = [iid for iid, inc in self._cache.items() if inc.number == number]
+        for iid in gone:
+            del self._cache[iid]
+
+    # -- moving rows -------------------------------------------------------------------
+
+    def _show_ids(self, ids: Sequence[int], *, reset: bool = False) -> None:
+        """Make the rows these ids, by removals, a reorder and insertions (or a reset)."""
+        new = list(ids)
+        self._missing.clear()
+        if reset or not self._ids:
+            self.beginResetModel()
+            self._set_ids(new)
+            self.endResetModel()
+            return
+        if new == self._ids:
+            return
+        keep = set(new)
+        gone = [r for r, i in enumerate(self._ids) if i not in keep]
+        for first, last in reversed(_runs(gone)):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._ids[first:last + 1]
+            self.endRemoveRows()
+        old = set(self._ids)
+        staying = [i for i in new if i in old]
+        if staying != self._ids:
+            self._reorder(staying)
+        added = [r for r, i in enumerate(new) if i not in old]
+        for first, last in _runs(added):
+            self.beginInsertRows(QModelIndex(), first, last)
+            self._ids[first:first] = new[first:last + 1]
+            self.endInsertRows()
+        self._set_ids(self._ids)
+
+    def _reorder(self, order: list[int]) -> None:
+        """Same rows, another order: a layout change that carries the selection along."""
+        self.layoutAboutToBeChanged.emit([], _SORTED)
+        persistent = self.persistentIndexList()
+        ids = [self._ids[p.row()] for p in persistent]
+        self._set_ids(order)
+        self.changePersistentIndexList(
+            persistent, [self.index(self._row_of_id[i], p.column())
+                         for i, p in zip(ids, persistent, strict=True)])
+        self.layoutChanged.emit([], _SORTED)
+
+    def _set_ids(self, ids: list[int]) -> None:
+        self._ids = ids
+        self._row_of_id = {iid: row for row, iid in enumerate(ids)}
 
     def tick(self, now: datetime) -> None:
         """Move the clock: only the age columns change."""
@@ -186,3 +364,4 @@ class IncidentTableModel(ColumnTableModel):
             self.dataChanged.emit(self.index(0, AGE), self.index(len(self._ids) - 1,
                                                                 SINCE_STATUS),
                                   [Qt.ItemDataRole.DisplayRole])
+

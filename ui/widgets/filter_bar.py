@@ -1,13 +1,25 @@
-"""Island and discipline filters: one bar and one proxy for every table that needs them."""
+"""Island and discipline filters: one bar for every table that needs them.
+
+The unit board (a small, fixed list in memory) filters through ``PlaceFilter``; the
+incident list hands the filter to its model, which asks the database.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from meldkamer.domain.reference import Reference
 from meldkamer.i18n import tr
 from ui.models.base import Index
 from ui.qt import QComboBox, QHBoxLayout, QSortFilterProxyModel, QWidget, Signal
+
+
+class Filtered(Protocol):
+    """Anything the bar can drive: a proxy here, or a model that filters in the database."""
+
+    def set_filter(self, island: str | None, discipline: str | None) -> None: ...
+
 
 # What a row is about: its island and the disciplines involved.
 RowKeys = Callable[[int], tuple[str, tuple[str, ...]]]
@@ -66,6 +78,6 @@ class FilterBar(QWidget):
         self.changed.emit(self.island.currentData() or None,
                           self.discipline.currentData() or None)
 
-    def attach(self, proxy: PlaceFilter) -> None:
-        """Drive a proxy with this bar."""
-        self.changed.connect(proxy.set_filter)
+    def attach(self, target: Filtered) -> None:
+        """Drive a proxy (or a model) with this bar."""
+        self.changed.connect(target.set_filter)

@@ -3,6 +3,8 @@
 Typing searches (in memory, synchronously: the indexes answer in a few milliseconds);
 Down and Up move through the results, Enter takes the highlighted one, Escape closes
 the list. The list is part of the layout, not a popup window, so nothing steals focus.
+An index still being built (off the GUI thread) answers None: the list says "loading"
+and the query runs again once the owner calls ``index_ready``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from typing import Any
 
 from ui.qt import QEvent, QKeyEvent, QLineEdit, QListWidget, QListWidgetItem, Qt, QWidget, Signal
 
-SearchFn = Callable[[str], list[tuple[str, Any]]]
+# None: the index is not ready yet.
+SearchFn = Callable[[str], list[tuple[str, Any]] | None]
 
 
 class TypeAhead(QLineEdit):
@@ -31,6 +34,8 @@ class TypeAhead(QLineEdit):
         self.results.itemClicked.connect(self._accept_item)
         self.textEdited.connect(self.refresh)
         self.value: Any = None
+        self.loading_text = "…"
+        self.waiting = False  # the last query met an index still being built
 
     def refresh(self, text: str | None = None) -> None:
         """Search again for the current text."""
@@ -40,13 +45,26 @@ class TypeAhead(QLineEdit):
         if not query.strip():
             self.results.hide()
             return
-        for label, data in self._search(query):
+        found = self._search(query)
+        self.waiting = found is None
+        if found is None:
+            item = QListWidgetItem(self.loading_text)
+            item.setFlags(Qt.ItemFlag.NoItemFlags)  # nothing to take with Enter
+            self.results.addItem(item)
+            self.results.show()
+            return
+        for label, data in found:
             item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, data)
             self.results.addItem(item)
         self.results.setVisible(self.results.count() > 0)
         if self.results.count():
             self.results.setCurrentRow(0)
+
+    def index_ready(self) -> None:
+        """The index is built: run the query that met it while it was not."""
+        if self.waiting:
+            self.refresh()
 
     def event(self, event: QEvent) -> bool:
         # Escape closes the result list before any window shortcut sees it.
@@ -65,7 +83,7 @@ class TypeAhead(QLineEdit):
             return
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.results.isVisible():
             item = self.results.currentItem()
-            if item is not None:
+            if item is not None and item.flags() & Qt.ItemFlag.ItemIsEnabled:
                 self._accept_item(item)
                 return
         if key == Qt.Key.Key_Escape and self.results.isVisible():
@@ -74,6 +92,8 @@ class TypeAhead(QLineEdit):
         super().keyPressEvent(event)
 
     def _accept_item(self, item: QListWidgetItem) -> None:
+        if not item.flags() & Qt.ItemFlag.ItemIsEnabled:
+            return
         self.value = item.data(Qt.ItemDataRole.UserRole)
         self.setText(item.text())
         self.results.hide()

@@ -128,3 +128,7 @@ def test_unknown_sort_or_discipline_is_refused(core: Meldkamer) -> None:
         core.incidents.active_ids(sort="colour")
     with pytest.raises(InvalidInput, match="unknown discipline"):
         core.incidents.active_ids(discipline="navy")
+
+
+def test_active_count_ignores_filters(shift: Meldkamer) -> None:
+    assert shift.incidents.active_count() == len(shift.incidents.active_ids()) == 6
