@@ -63,6 +63,12 @@ def _ui_frame() -> str | None:
 _guard: _Guard | None = None
 
 
+def violations() -> list[str]:
+    """The statements the running test's guard has refused so far."""
+    assert _guard is not None, "no UI test is running"
+    return _guard.violations
+
+
 def install() -> Callable[[], list[str]]:
     """Guard every engine until the returned function is called; it gives the violations."""
     global _guard

@@ -49,8 +49,9 @@ class IncidentsDock(QDockWidget):
         layout.addLayout(bar)
         self.view = QTableView(objectName="incidents_table")
         self.view.setModel(model)
+        # The model's own order (priority, then oldest) first: no query for Qt's default.
+        self.view.horizontalHeader().setSortIndicator(1, Qt.SortOrder.AscendingOrder)
         self.view.setSortingEnabled(True)
-        self.view.sortByColumn(1, Qt.SortOrder.AscendingOrder)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.verticalHeader().setVisible(False)

@@ -22,7 +22,7 @@ from meldkamer.i18n import tr
 from meldkamer.services.incidents import INCIDENT_SORTS
 from ui.models.base import ColumnTableModel, Index
 from ui.ops import Operations
-from ui.qt import QAbstractTableModel, QBrush, QColor, QModelIndex, Qt, Signal
+from ui.qt import QBrush, QColor, QModelIndex, Qt, Signal
 
 COLUMNS = ("Number", "Prio", "Classification", "Island", "Location", "Units", "Age",
            "Since status", "Disciplines")
@@ -30,7 +30,6 @@ AGE, SINCE_STATUS = 6, 7
 PAGE = 50
 PLACEHOLDER = "…"
 SORT_OF_COLUMN = dict(enumerate(INCIDENT_SORTS))  # the columns and the sorts match up
-_SORTED = QAbstractTableModel.LayoutChangeHint.VerticalSortHint
 
 
 class IncidentSource(Protocol):
@@ -344,14 +343,14 @@ class IncidentTableModel(ColumnTableModel):
 
     def _reorder(self, order: list[int]) -> None:
         """Same rows, another order: a layout change that carries the selection along."""
-        self.layoutAboutToBeChanged.emit([], _SORTED)
+        self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         ids = [self._ids[p.row()] for p in persistent]
         self._set_ids(order)
         self.changePersistentIndexList(
             persistent, [self.index(self._row_of_id[i], p.column())
                          for i, p in zip(ids, persistent, strict=True)])
-        self.layoutChanged.emit([], _SORTED)
+        self.layoutChanged.emit()
 
     def _set_ids(self, ids: list[int]) -> None:
         self._ids = ids

@@ -1,7 +1,11 @@
-"""The intake dock by keyboard: it drives the session and shows what the session holds."""
+"""The intake dock by keyboard: it drives the session and shows what the session holds.
+
+Before its location search is built, the first keystroke shows "loading" and never waits.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,11 +14,17 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
+from meldkamer import i18n
 from meldkamer.core import Meldkamer
+from meldkamer.domain.lookup import LocationSearch
 from meldkamer.domain.reference import Reference
+from meldkamer.drafts import DraftJournal
 from tests.fixtures import demo_core
+from tests.ui.dbguard import allowed, allowed_steps, db_allowed
 from tests.ui.test_workstation import Keyboard, open_window
+from ui.docks.intake import IntakeDock
 from ui.main_window import MainWindow
+from ui.ops import Operations
 
 Key = Qt.Key
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -23,7 +33,7 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 @pytest.fixture
 def window(qtbot: QtBot, sqlite_url: str, ref: Reference,
            tmp_path: Path) -> Iterator[tuple[MainWindow, Meldkamer]]:
-    for core in demo_core(sqlite_url, ref, "centralist"):
+    for core in allowed_steps(demo_core(sqlite_url, ref, "centralist")):
         win = open_window(qtbot, core, tmp_path)
         yield win, core
         win.ops.wait()
@@ -49,8 +59,10 @@ def test_questions_answered_by_keyboard_reach_the_log(
     kb.type("j")
     assert win.intake_dock.session.answers == {"in_progress": "ja"}
     kb.press(Key.Key_S, CTRL)
-    qtbot.waitUntil(lambda: bool(core.incidents.list_incidents(active=True)), timeout=5000)
-    inc = core.incidents.get(core.incidents.list_incidents(active=True)[0].number)
+    qtbot.waitUntil(allowed(lambda: bool(core.incidents.list_incidents(active=True))),
+                    timeout=5000)
+    with db_allowed():
+        inc = core.incidents.get(core.incidents.list_incidents(active=True)[0].number)
     assert any("Is de dader nog ter plaatse? ja" in e.text for e in inc.log)
     qtbot.waitUntil(win.intake_dock.is_empty, timeout=5000)
     assert win.intake_dock.questions.fields() == []
@@ -69,10 +81,13 @@ def test_another_priority_asks_for_a_reason(qtbot: QtBot,
     assert intake.reason.isVisible() and kb.focus() is intake.reason
     kb.type("wapen gezien")
     kb.press(Key.Key_S, CTRL)
-    qtbot.waitUntil(lambda: bool(core.incidents.list_incidents(active=True)), timeout=5000)
-    inc = core.incidents.list_incidents(active=True)[0]
+    qtbot.waitUntil(allowed(lambda: bool(core.incidents.list_incidents(active=True))),
+                    timeout=5000)
+    with db_allowed():
+        inc = core.incidents.list_incidents(active=True)[0]
+        log = core.incidents.get(inc.number).log
     assert inc.priority == 1
-    assert any("wapen gezien" in e.text for e in core.incidents.get(inc.number).log)
+    assert any("wapen gezien" in e.text for e in log)
 
 
 def test_f5_without_a_proposal_and_f9_without_a_duplicate_say_why(
@@ -87,7 +102,8 @@ def test_f5_without_a_proposal_and_f9_without_a_duplicate_say_why(
     kb.press(Key.Key_F9)
     assert intake.error.text() != ""
     qtbot.waitUntil(lambda: win.ops.pending == 0, timeout=5000)
-    assert core.incidents.list_incidents(active=False) == []
+    with db_allowed():
+        assert core.incidents.list_incidents(active=False) == []
     assert intake.caller.text() == "7170001"
 
 
@@ -129,3 +145,44 @@ def test_a_restored_draft_shows_everything_it_held(
     assert intake.questions.answers() == {"in_progress": "ja"}
     qtbot.waitUntil(lambda: intake.proposal_table.rowCount() > 0, timeout=5000)
     qtbot.waitUntil(lambda: intake.history.text() != "", timeout=5000)
+
+
+@pytest.fixture
+def core(sqlite_url: str, ref: Reference) -> Iterator[Meldkamer]:
+    yield from allowed_steps(demo_core(sqlite_url, ref, "centralist"))
+
+
+def test_first_keystroke_shows_loading_then_the_places(
+        qtbot: QtBot, core: Meldkamer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = threading.Event()
+    build = core.intake.locations
+
+    def slow_build() -> LocationSearch:
+        gate.wait(30)  # map data still being read on the worker
+        return build()
+
+    monkeypatch.setattr(core.intake, "locations", slow_build)
+    i18n.set_language("nl")
+    ops = Operations()
+    try:
+        dock = IntakeDock(core, ops, DraftJournal(tmp_path / "draft.json"))
+        qtbot.addWidget(dock)
+        dock.show()
+        edit = dock.location_edit
+        edit.setFocus()
+        qtbot.keyClicks(edit, "rinc")  # the worker is still held: this must not wait for it
+        assert edit.results.count() == 1
+        loading = edit.results.item(0)
+        assert loading.text() == "Plaatsen en adressen laden…"
+        assert not loading.flags() & Qt.ItemFlag.ItemIsEnabled
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+        assert dock.location is None  # nothing to take yet
+        with qtbot.waitSignal(dock.locations_ready, timeout=10_000):
+            gate.set()
+        assert "Rincon" in edit.results.item(0).text()  # the pending query has run
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+        assert dock.location is not None and dock.location.island == "BO"
+    finally:
+        gate.set()
+        i18n.set_language("en")
+        ops.wait()
