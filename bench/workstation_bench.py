@@ -1,4 +1,8 @@
-"""Issue 3 budgets: start-up, intake step handlers, keystrokes for a standard call."""
+"""Issue 3 budgets: start-up, intake step handlers, keystrokes for a standard call.
+
+Issue 8 budgets (bench/incident_list.py): sorting and filtering 600 open incidents, and
+the GUI event loop while 200 statuses per second arrive.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import history
+from bench import history, incident_list
 from bench.stats import Row, median, p99
 from meldkamer.core import Meldkamer
 from meldkamer.demo import load_demo, play_shift
@@ -165,4 +169,5 @@ def run(ref: Reference) -> list[Row]:
                 f"x{ratio:.2f} of empty (budget x1.2: {'ok' if ratio <= 1.2 else 'OVER'})"),
         ]
         rows += _intake(big, ref, home)
+        rows += incident_list.run(ref, home)
     return rows

@@ -30,6 +30,8 @@ AGE, SINCE_STATUS = 6, 7
 PAGE = 50
 PLACEHOLDER = "…"
 SORT_OF_COLUMN = dict(enumerate(INCIDENT_SORTS))  # the columns and the sorts match up
+_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.BackgroundRole,
+                    Qt.ItemDataRole.ToolTipRole})
 
 
 class IncidentSource(Protocol):
@@ -96,6 +98,8 @@ class IncidentTableModel(ColumnTableModel):
         self._dirty: set[str] = set()  # incidents changed, waiting for the next refresh
         self._dirty_lock = threading.Lock()
         self._refresh_queued = False
+        self._reloading = 0  # id queries on their way: they bring the visible rows along
+        self._brushes: dict[tuple[int, bool], QBrush] = {}
         self.now = datetime.now(UTC)
 
     # -- reading -----------------------------------------------------------------------
@@ -116,6 +120,10 @@ class IncidentTableModel(ColumnTableModel):
     def is_fetched(self, row: int) -> bool:
         return self._ids[row] in self._cache
 
+    def drop_rows(self) -> None:
+        """Forget the fetched rows: each is fetched again when a view shows it."""
+        self._cache.clear()
+
     def row_of(self, number: str) -> int | None:
         """The row of an incident already fetched, by number."""
         for iid, inc in self._cache.items():
@@ -124,8 +132,8 @@ class IncidentTableModel(ColumnTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
+        if role not in _ROLES or not index.isValid():
+            return None  # asked for every cell a view paints: the cheap answer first
         inc = self.incident_at(index.row())
         col = index.column()
         if inc is None:
@@ -133,12 +141,18 @@ class IncidentTableModel(ColumnTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(inc, col)
         if role == Qt.ItemDataRole.BackgroundRole:
-            colour = QColor(self.ref.priorities[inc.priority].colour)
-            colour.setAlpha(70 if col else 200)
-            return QBrush(colour)
+            return self._brush(inc.priority, col == 0)
         if role == Qt.ItemDataRole.ToolTipRole and col == 2:
             return inc.classification_name
         return None
+
+    def _brush(self, priority: int, strong: bool) -> QBrush:
+        brush = self._brushes.get((priority, strong))
+        if brush is None:
+            colour = QColor(self.ref.priorities[priority].colour)
+            colour.setAlpha(200 if strong else 70)
+            brush = self._brushes[priority, strong] = QBrush(colour)
+        return brush
 
     def _text(self, inc: IncidentView, col: int) -> str:
         if col == 0:
@@ -177,6 +191,8 @@ class IncidentTableModel(ColumnTableModel):
                 and i not in self._requested and i not in self._missing]
 
     def _request_page(self, row: int) -> None:
+        if self._reloading:
+            return  # the rows here are about to change; the new ones come with the ids
         wanted = self._page_ids(row, row)
         if not wanted:
             return
@@ -236,15 +252,17 @@ class IncidentTableModel(ColumnTableModel):
         first, last = self.visible()
         cached = frozenset(self._cache)
 
+        filtered = bool(self.island or self.discipline)
+
         def work() -> tuple[list[int], int, list[IncidentView]]:
             ids = self.source.active_ids(**query)
-            lo = max(0, first) // PAGE * PAGE
-            hi = (max(first, last) // PAGE + 1) * PAGE
-            page = [i for i in ids[lo:hi] if i not in cached]
-            return ids, self.source.active_count(), self.source.summaries(page)
+            shown = [i for i in ids[max(0, first):max(first, last) + 1] if i not in cached]
+            total = self.source.active_count() if filtered else len(ids)
+            return ids, total, self.source.summaries(shown)
 
         def apply(result: tuple[list[int], int, list[IncidentView]]) -> None:
             ids, total, views = result
+            self._reloading -= 1
             self._store(views)
             if generation == self._generation:
                 self.total = total
@@ -253,7 +271,11 @@ class IncidentTableModel(ColumnTableModel):
             if then is not None:
                 then()
 
-        self.ops.run(work, apply)
+        def failed(_error: Exception) -> None:
+            self._reloading -= 1
+
+        self._reloading += 1
+        self.ops.run(work, apply, failed)
 
     def refresh(self, number: str) -> None:
         """An incident changed: fetch it and the id list again, and update rows in place.

@@ -1,0 +1,230 @@
+"""Issue 8 budgets: the workstation's GUI thread with 600 open incidents in the list.
+
+- Sorting (a real click on a column header) and filtering by island (a real key press
+  in the island box) must show the new rows within 30 ms: the clock runs from the event
+  to the moment the rows the view shows are filled in and painted. Each measurement
+  starts with no rows fetched, so it includes the id query and the page of rows.
+- The GUI event loop stays responsive while 200 unit statuses per second arrive through
+  the services from another thread (half of them for units on incidents, so the list
+  refreshes too): the lateness of a 10 ms timer, p99 <= 50 ms.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from pathlib import Path
+
+from bench.stats import Row, median, p99
+from meldkamer.core import Meldkamer
+from meldkamer.demo import load_demo
+from meldkamer.domain.reference import Reference
+from meldkamer.store.db import Store
+
+OPEN = 600
+RATE = 200
+SECONDS = 10
+REPEAT = 30
+PLACES = {"BO": [(12.15, -68.27), (12.2376, -68.3306), (12.1233, -68.2874)],
+          "SE": [(17.4830, -62.9864)], "SA": [(17.6265, -63.2497)]}
+CLASSES = ("BZ.INB.WON", "GZ.ACU.REA", "BR.GEB.WON", "VK.HIN.VEE", None)
+STREETS = ("Kaya Grandi", "Kaya Korona", "Kaya Amsterdam", "Fort Road", "The Road", "")
+
+
+def _shift(path: Path, ref: Reference) -> tuple[list[str], list[str]]:
+    """600 open incidents on all islands, some with units; returns (committed, free) units."""
+    core = Meldkamer(Store(str(path)), ref, user="bench")
+    load_demo(core, incidents=False)
+    rnd = random.Random(8)
+    classes = [c for c in CLASSES if c is None or c in ref.classifications]
+    numbers: dict[str, list[str]] = {code: [] for code in PLACES}
+    for i in range(OPEN):
+        island = rnd.choice(("BO", "BO", "BO", "SE", "SA"))
+        lat, lon = rnd.choice(PLACES[island])
+        street = rnd.choice(STREETS)
+        inc = core.incidents.create(
+            caller_number=f"+599 717 {i:04d}", lat=lat + rnd.uniform(-0.01, 0.01),
+            lon=lon + rnd.uniform(-0.01, 0.01), classification=rnd.choice(classes),
+            address=f"{street} {i % 90 + 1}" if street else "")
+        numbers[island].append(inc.number)
+    units = core.units.list_units()
+    committed, free = [], []
+    for n, unit in enumerate(units):
+        if n % 2 == 0:
+            core.dispatch.dispatch(numbers[unit.island][n], [unit.callsign],
+                                   override_reason="bench")
+            core.units.set_status(unit.callsign, "on_scene")
+            committed.append(unit.callsign)
+        else:
+            free.append(unit.callsign)
+    core.close()
+    return committed, free
+
+
+class _Statuses(threading.Thread):
+    """200 legal status changes per second through the services, off the GUI thread."""
+
+    def __init__(self, core: Meldkamer, committed: list[str], free: list[str]) -> None:
+        super().__init__(daemon=True)
+        self.core, self.committed, self.free = core, committed, free
+        self.stop = threading.Event()
+        self.done = 0
+        self.behind_ms: list[float] = []
+
+    def run(self) -> None:
+        toggles = {c: False for c in self.committed + self.free}
+        order = [u for pair in zip(self.committed, self.free, strict=False) for u in pair]
+        start = time.perf_counter()
+        i = 0
+        while not self.stop.is_set():
+            due = start + i / RATE
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            self.behind_ms.append(max(0.0, time.perf_counter() - due) * 1000)
+            unit = order[i % len(order)]
+            on = toggles[unit] = not toggles[unit]
+            if unit in self.committed:
+                status = "transporting" if on else "at_destination"
+            else:
+                status = "available_mobile" if on else "available_station"
+            self.core.units.set_status(unit, status, source="radio")
+            self.done += 1
+            i += 1
+
+
+def run(ref: Reference, home: Path) -> list[Row]:
+    from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from meldkamer.drafts import DraftJournal
+    from meldkamer.settings import Settings
+    from meldkamer.tuning import settle_after_start
+    from ui.main_window import MainWindow
+    from ui.models.incidents import PLACEHOLDER
+    from ui.ops import Operations
+
+    db = home / "open600.sqlite3"
+    committed, free = _shift(db, ref)
+    _app = QApplication.instance() or QApplication([])  # kept alive
+    core = Meldkamer(Store(str(db)), ref, user="bench")
+    ops = Operations()
+    win = MainWindow(core, ops, None, Settings(home / "s600.toml"),
+                     DraftJournal(home / "d600.json"))
+    win.resize(1600, 1000)
+    done = {"loaded": False}
+    win.loaded.connect(lambda: done.update(loaded=True))
+    win.show()
+    dock, model = win.incidents_dock, win.incidents
+
+    def spin_until(condition: object) -> None:
+        """Run the event loop (idle in Qt, as the workstation is) until the condition holds.
+
+        It is checked whenever the model or the operations report something.
+        """
+        if condition():  # type: ignore[operator]
+            return
+        loop = QEventLoop()
+        signals = (model.refreshed, model.rows_filled, ops._relay.finished)
+
+        def check(*_: object) -> None:
+            if condition():  # type: ignore[operator]
+                loop.quit()
+
+        def late() -> None:
+            loop.quit()
+            raise RuntimeError("the incident list did not update within 10 s")
+
+        for signal in signals:
+            signal.connect(check, Qt.ConnectionType.QueuedConnection)
+        QTimer.singleShot(10_000, late)
+        try:
+            loop.exec()
+        finally:
+            for signal in signals:
+                signal.disconnect(check)
+
+    def shown() -> bool:
+        first, last = dock.visible_rows()
+        return model.rowCount() == 0 or all(model.is_fetched(r)
+                                            for r in range(first, last + 1))
+
+    spin_until(lambda: done["loaded"] and ops.pending == 0)
+    settle_after_start()  # as the workstation does once it has loaded
+
+    def measure(action: object) -> float:
+        """From the event to the visible rows filled in and painted."""
+        model.drop_rows()
+        refreshed: list[bool] = []
+        model.refreshed.connect(lambda: refreshed.append(True))
+        t0 = time.perf_counter()
+        action()  # type: ignore[operator]
+        spin_until(lambda: bool(refreshed) and shown())
+        dock.view.viewport().repaint()
+        first, last = dock.visible_rows()
+        assert all(model.index(r, 0).data() != PLACEHOLDER for r in range(first, last + 1))
+        elapsed = (time.perf_counter() - t0) * 1000
+        model.refreshed.disconnect()
+        spin_until(lambda: ops.pending == 0)
+        return elapsed
+
+    header = dock.view.horizontalHeader()
+
+    def click(column: int) -> object:
+        x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+        return lambda: QTest.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                                        Qt.KeyboardModifier.NoModifier,
+                                        QPoint(x, header.height() // 2))
+
+    columns = list(range(len(model.COLUMNS)))
+    sorts = [measure(click(columns[i % len(columns)])) for i in range(REPEAT)]
+    box = dock.filters.island
+    box.setFocus()
+    keys = [Qt.Key.Key_Down] * (box.count() - 1) + [Qt.Key.Key_Up] * (box.count() - 1)
+    presses = [keys[i % len(keys)] for i in range(REPEAT)]
+    filters = [measure(lambda k=key: QTest.keyClick(box, k)) for key in presses]
+    box.setCurrentIndex(0)
+    spin_until(lambda: ops.pending == 0)
+
+    # Event-loop latency: a 10 ms timer while the statuses arrive.
+    lateness: list[float] = []
+    last = {"t": 0.0}
+    interval = 10
+
+    def beat() -> None:
+        now = time.perf_counter()
+        if last["t"]:
+            lateness.append(max(0.0, (now - last["t"]) * 1000 - interval))
+        last["t"] = now
+
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.timeout.connect(beat)
+    statuses = _Statuses(core, committed, free)
+    timer.start(interval)
+    statuses.start()
+    loop = QEventLoop()
+    QTimer.singleShot(SECONDS * 1000, loop.quit)
+    loop.exec()
+    statuses.stop.set()
+    statuses.join()
+    timer.stop()
+    spin_until(lambda: ops.pending == 0)
+    rate = statuses.done / SECONDS
+    behind = p99(statuses.behind_ms)
+    win.close()
+    ops.wait()
+    core.close()
+    return [
+        Row(f"incident list ({OPEN} open): sort by a header click, to rows shown", "p99",
+            p99(sorts), 30, f"median {median(sorts):.1f} ms, {REPEAT} clicks over all "
+            f"columns, no rows cached"),
+        Row(f"incident list ({OPEN} open): island filter key press, to rows shown", "p99",
+            p99(filters), 30, f"median {median(filters):.1f} ms, {REPEAT} key presses, "
+            f"no rows cached"),
+        Row(f"GUI event loop lateness, {RATE} statuses/s, {OPEN} open incidents", "p99",
+            p99(lateness), 50, f"10 ms timer, {SECONDS} s, {rate:.0f} statuses/s applied "
+            f"(sender p99 {behind:.0f} ms behind)"),
+    ]
