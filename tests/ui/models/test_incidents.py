@@ -148,12 +148,13 @@ def test_the_island_filter_is_a_query(qtbot: QtBot,
 
 def test_changes_move_rows_in_place(qtbot: QtBot, busy: Meldkamer,
                                     dock: tuple[IncidentsDock, Counting]) -> None:
+    from meldkamer.events import IncidentChanged
     from ui.bridge import EventBridge
 
     view, _ = dock
     model = view.model
     bridge = EventBridge(busy.bus)
-    bridge.incident_changed.connect(model.refresh)
+    bridge.subscribe(IncidentChanged, lambda event: model.refresh(event.number))
     resets: list[bool] = []
     model.modelReset.connect(lambda: resets.append(True))
     click_header(qtbot, view, 6)  # Age: the newest first
