@@ -6,11 +6,13 @@ F8 incident detail, Ctrl++ / Ctrl+- font size. Each dock adds its own keys.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from meldkamer.core import Meldkamer
 from meldkamer.domain.views import IncidentView, UnitView
 from meldkamer.drafts import DraftJournal
+from meldkamer.errors import NotFound
 from meldkamer.events import (
     AlarmChanged,
     IncidentChanged,
@@ -113,6 +115,11 @@ class MainWindow(QMainWindow):
         self.incidents.incidents_changed.connect(self._changed_incidents_to_map)
         self._actions()
         self._pending = 2
+        self._units_due: set[str] = set()
+        self._units_timer = QTimer(self)
+        self._units_timer.setSingleShot(True)
+        self._units_timer.setInterval(40)
+        self._units_timer.timeout.connect(self._reload_units)
         self._clock = QTimer(self)
         self._clock.timeout.connect(self._tick)
         self._clock.start(1000)
@@ -389,16 +396,33 @@ class MainWindow(QMainWindow):
         self.detail_dock.reload_if_shown(number)
 
     def reload_unit(self, callsign: str) -> None:
-        """Fetch one unit (or the roster on '*') and update the board in place."""
+        """Fetch one unit (or the roster on '*') and update the board in place.
+
+        Units that change within a moment of each other are fetched in one operation, so
+        a burst of radio statuses does not queue one database read each.
+        """
         if callsign == "*":
             self.ops.run(self.core.units.list_units, self.units.reset)
             return
+        self._units_due.add(callsign)
+        if not self._units_timer.isActive():
+            self._units_timer.start()
 
-        def apply(unit: UnitView) -> None:
-            if not self.units.update(unit):
+    def _reload_units(self) -> None:
+        callsigns, self._units_due = sorted(self._units_due), set()
+
+        def fetch() -> list[UnitView]:
+            found = []
+            for callsign in callsigns:
+                with contextlib.suppress(NotFound):  # removed from the roster meanwhile
+                    found.append(self.core.units.get(callsign))
+            return found
+
+        def apply(units: list[UnitView]) -> None:
+            if not all([self.units.update(unit) for unit in units]):
                 self.ops.run(self.core.units.list_units, self.units.reset)
 
-        self.ops.run(lambda: self.core.units.get(callsign), apply)
+        self.ops.run(fetch, apply)
 
     def _incident_changed(self, event: IncidentChanged) -> None:
         self.reload_incident(event.number)

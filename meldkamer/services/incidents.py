@@ -445,6 +445,15 @@ class IncidentService:
         return or_(Incident.classification.in_(_classes_needing(ref, discipline)),
                    _had_units_of(discipline))
 
+    def summaries_of(self, numbers: list[str]) -> list[IncidentView]:
+        """Views of these incidents by number (without logs); unknown numbers skipped."""
+        wanted = [normalise_number(n) for n in numbers]
+        with self.core.store.read() as session:
+            ids = list(session.execute(
+                select(Incident.id).where(Incident.number.in_(wanted)).order_by(Incident.id)
+            ).scalars())
+            return self._summaries(session, ids)
+
     def summaries(self, ids: list[int]) -> list[IncidentView]:
         """Views of these incidents (without logs), in the order given; missing ids skipped."""
         with self.core.store.read() as session:

@@ -114,6 +114,8 @@ class UnitBoardModel(ColumnTableModel):
         row = self._row_of.get(unit.callsign)
         if row is None:
             return False
+        if self._units[row] == unit:
+            return True  # nothing new (a position report of a unit without a position)
         self._units[row] = unit
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
         return True

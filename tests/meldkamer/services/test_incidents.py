@@ -132,3 +132,10 @@ def test_unknown_sort_or_discipline_is_refused(core: Meldkamer) -> None:
 
 def test_active_count_ignores_filters(shift: Meldkamer) -> None:
     assert shift.incidents.active_count() == len(shift.incidents.active_ids()) == 6
+
+
+def test_summaries_by_number(shift: Meldkamer) -> None:
+    some = views(shift)[:3]
+    wanted = [v.number for v in some] + ["BON-1999-000001"]
+    found = shift.incidents.summaries_of([n.lower() for n in wanted])
+    assert sorted(v.number for v in found) == sorted(v.number for v in some)

@@ -42,8 +42,8 @@ class Counting:
         self.pages.append(list(ids))
         return self.inner.summaries(ids)
 
-    def summary(self, number: str) -> IncidentView:
-        return self.inner.summary(number)
+    def summaries_of(self, numbers: list[str]) -> list[IncidentView]:
+        return self.inner.summaries_of(numbers)
 
 
 @pytest.fixture
