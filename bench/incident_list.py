@@ -156,18 +156,20 @@ def run(ref: Reference, home: Path) -> list[Row]:
             if condition():  # type: ignore[operator]
                 loop.quit()
 
-        def late() -> None:
-            loop.quit()
-            raise RuntimeError("the incident list did not update within 10 s")
-
         for signal in signals:
             signal.connect(check, Qt.ConnectionType.QueuedConnection)
-        QTimer.singleShot(10_000, late)
+        deadline = QTimer()
+        deadline.setSingleShot(True)
+        deadline.timeout.connect(loop.quit)
+        deadline.start(10_000)
         try:
             loop.exec()
         finally:
             for signal in signals:
                 signal.disconnect(check)
+        if not deadline.isActive():
+            raise RuntimeError("the incident list did not update within 10 s")
+        deadline.stop()
 
     def shown() -> bool:
         first, last = dock.visible_rows()
