@@ -25,6 +25,17 @@ class ColumnTableModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.COLUMNS)
 
+    def multiData(self, index: Index, roles: Any) -> None:
+        """Every role a delegate paints a cell with, in one call from Qt into Python.
+
+        Qt's default asks ``data`` once per role, seven times a cell; each call into Python
+        on the GUI thread has to win the interpreter lock from the worker threads.
+        """
+        for item in roles:
+            value = self.data(index, item.role())
+            if value is not None:
+                item.setData(value)
+
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:

@@ -150,6 +150,26 @@ class IncidentTableModel(ColumnTableModel):
             return inc.classification_name
         return None
 
+    def multiData(self, index: Index, roles: Any) -> None:
+        """All the roles a delegate paints a cell with, in one call (not one per role)."""
+        if not index.isValid():
+            return
+        inc = self.incident_at(index.row())
+        col = index.column()
+        for item in roles:
+            role = item.role()
+            if role == Qt.ItemDataRole.DisplayRole:
+                if inc is not None:
+                    item.setData(self._text(inc, col))
+                elif col == 0:
+                    item.setData(PLACEHOLDER)
+            elif inc is None:
+                continue
+            elif role == Qt.ItemDataRole.BackgroundRole:
+                item.setData(self._brush(inc.priority, col == 0))
+            elif role == Qt.ItemDataRole.ToolTipRole and col == 2:
+                item.setData(inc.classification_name)
+
     def _brush(self, priority: int, strong: bool) -> QBrush:
         brush = self._brushes.get((priority, strong))
         if brush is None:
