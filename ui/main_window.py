@@ -419,7 +419,7 @@ class MainWindow(QMainWindow):
             return found
 
         def apply(units: list[UnitView]) -> None:
-            if not all([self.units.update(unit) for unit in units]):
+            if not self.units.update_many(units):
                 self.ops.run(self.core.units.list_units, self.units.reset)
 
         self.ops.run(fetch, apply)

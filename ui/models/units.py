@@ -109,6 +109,26 @@ class UnitBoardModel(ColumnTableModel):
         self._row_of = {u.callsign: i for i, u in enumerate(self._units)}
         self.endResetModel()
 
+    def update_many(self, units: list[UnitView]) -> bool:
+        """Replace these units' rows in place, one signal per run of rows; False when one
+        of them is not on the board."""
+        rows = []
+        for unit in units:
+            row = self._row_of.get(unit.callsign)
+            if row is None:
+                return False
+            if self._units[row] != unit:
+                self._units[row] = unit
+                rows.append(row)
+        rows.sort()
+        start = 0
+        for i, row in enumerate(rows):  # one signal per run of adjacent rows
+            if i + 1 == len(rows) or rows[i + 1] != row + 1:
+                self.dataChanged.emit(self.index(rows[start], 0),
+                                      self.index(row, len(COLUMNS) - 1))
+                start = i + 1
+        return True
+
     def update(self, unit: UnitView) -> bool:
         """Replace one unit's row in place; False when the unit is not on the board."""
         row = self._row_of.get(unit.callsign)

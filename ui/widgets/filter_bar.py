@@ -7,7 +7,7 @@ incident list hands the filter to its model, which asks the database.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from meldkamer.domain.reference import Reference
 from meldkamer.i18n import tr
@@ -33,6 +33,15 @@ class PlaceFilter(QSortFilterProxyModel):
         self._keys = keys
         self.island: str | None = None
         self.discipline: str | None = None
+        # A status change never moves a unit to another island or discipline: no need to
+        # filter again on every row change (hundreds a second under radio traffic).
+        self.setDynamicSortFilter(False)
+
+    def multiData(self, index: Index, roles: Any) -> None:
+        """Hand the whole cell to the source in one call (Qt's proxy asks role by role)."""
+        source = self.sourceModel()
+        if source is not None and index.isValid():
+            source.multiData(self.mapToSource(index), roles)
 
     def set_filter(self, island: str | None, discipline: str | None) -> None:
         if hasattr(self, "beginFilterChange"):  # Qt 6.10 and later
