@@ -63,6 +63,7 @@ class IncidentsDock(QDockWidget):
         layout.addWidget(self.view)
         self.setWidget(body)
         model.visible = self.visible_rows
+        model.modelReset.connect(self.view.scrollToTop)  # another filter: a list from its top
         for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset,
                        model.refreshed):
             signal.connect(self._count)

@@ -274,6 +274,8 @@ class IncidentTableModel(ColumnTableModel):
         generation = self._generation
         query = self._query()
         first, last = self.visible()
+        if reset:  # a new list: the view starts again at its top
+            first, last = 0, max(first, last) - first
         cached = frozenset(self._cache)
 
         filtered = bool(self.island or self.discipline)
