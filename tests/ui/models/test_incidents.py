@@ -136,12 +136,16 @@ def test_the_island_filter_is_a_query(qtbot: QtBot,
                                       dock: tuple[IncidentsDock, Counting]) -> None:
     view, source = dock
     model = view.model
+    view.view.scrollToBottom()
+    qtbot.waitUntil(lambda: filled(view), timeout=5000)
+    fetches = len(source.pages)
     box = view.filters.island
     with qtbot.waitSignal(model.refreshed, timeout=5000):
         box.setCurrentIndex(box.findData("SA"))
     assert source.queries[-1]["island"] == "SA"
     assert model.rowCount() == ROWS // 3
-    qtbot.waitUntil(lambda: filled(view), timeout=5000)
+    assert view.visible_rows()[0] == 0  # a new list starts at its top
+    assert filled(view) and len(source.pages) == fetches + 1  # its rows came with the ids
     assert {model.index(r, 3).data() for r in shown_rows(view)} == {"SA"}
     assert view.count.text() == f"{ROWS // 3} of {ROWS} open"
 
