@@ -170,3 +170,17 @@ def test_changes_move_rows_in_place(qtbot: QtBot, busy: Meldkamer,
         busy.incidents.close(new.number, "HANDLED")
     assert model.rowCount() == ROWS and resets == []
     bridge.close()
+
+
+def test_a_burst_of_changes_shares_one_query(qtbot: QtBot,
+                                             dock: tuple[IncidentsDock, Counting]) -> None:
+    view, source = dock
+    model = view.model
+    qtbot.waitUntil(lambda: filled(view), timeout=5000)
+    numbers = [model.incident_at(r).number for r in range(10)]  # type: ignore[union-attr]
+    queries = len(source.queries)
+    with qtbot.waitSignal(model.incidents_changed, timeout=5000) as changed:
+        for number in numbers:  # as ten radio statuses in a row would
+            model.refresh(number)
+    assert sorted(n for n, _ in changed.args[0]) == sorted(numbers)
+    assert len(source.queries) == queries + 1
