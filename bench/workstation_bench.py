@@ -65,6 +65,10 @@ def _intake(db: Path, ref: Reference, home: Path) -> list[Row]:
 
     settle()
     intake = win.intake_dock
+    while intake.location_search is None:  # built on the worker just after the first loads
+        app.processEvents()
+        time.sleep(0.001)
+    settle()
     with core.store.read() as s:
         from sqlalchemy import text
 

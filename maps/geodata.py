@@ -21,11 +21,13 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from maps import tiles as tilesets
 from maps.errors import MapDataError
-from maps.osm import Progress, read_osm
+
+if TYPE_CHECKING:
+    from maps.osm import Progress
 
 DB_NAME = "geodata.sqlite3"
 TILES_NAME = "tiles.mbtiles"
@@ -106,6 +108,8 @@ def import_osm(path: str | Path, db_path: str | Path,
     """
     source = Path(path)
     target = db_file(db_path)
+    from maps.osm import read_osm  # pyosmium: only an import needs it (30 ms to load)
+
     data = read_osm(source, progress)
     tmp = _temp_beside(target, ".importing")
     try:
