@@ -57,6 +57,12 @@ def launch(args: argparse.Namespace) -> int:
 
     configs, gateway_problems = usable_configs(prefs.gateways())
     runtime = Runtime(core, configs)
+    # Its start reads the store: done before there is a GUI thread, which never does.
+    try:
+        runtime.start()
+    except BaseException:
+        runtime.stop()
+        raise
     import ui.map.webengine  # noqa: F401  (QtWebEngine and the tile scheme first)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -67,11 +73,6 @@ def launch(args: argparse.Namespace) -> int:
         str(config.config_dir() / "window.ini"), QSettings.Format.IniFormat)
     ops = Operations()
     journal = DraftJournal(user=core.user)
-    try:
-        runtime.start()
-    except BaseException:
-        runtime.stop()
-        raise
     window = MainWindow(core, ops, settings, prefs, journal, radio=runtime.radio,
                         with_map=True)
     for problem in gateway_problems:
