@@ -173,5 +173,5 @@ def run(ref: Reference) -> list[Row]:
                 f"x{ratio:.2f} of empty (budget x1.2: {'ok' if ratio <= 1.2 else 'OVER'})"),
         ]
         rows += _intake(big, ref, home)
-        rows += incident_list.run(ref, home)
+        rows += incident_list.in_own_process(home)
     return rows
