@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench lint system-deps clean
+.PHONY: run test bench lint system-deps clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ test: system-deps $(VENV)/.stamp-test
 lint: $(VENV)/.stamp-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## Extract messages (Babel), merge them into the .po catalogues and compile the .mo files.
+translations: $(VENV)/.stamp-test
+	PYBABEL=$(BIN)/pybabel scripts/translations.sh
 
 ## Benchmarks: prints a table (not part of the pass/fail run).
 bench: system-deps $(VENV)/.stamp-test

@@ -47,11 +47,26 @@ class Tx:
     now: datetime
     events: list[DomainEvent] = field(default_factory=list)
     seqs: list[int] = field(default_factory=list)
-    lines: list[tuple[Incident, str, str]] = field(default_factory=list)
+    lines: list[tuple[Incident, str, str, str | None, dict[str, Any] | None]] = field(
+        default_factory=list)
 
-    def log(self, incident: Incident, kind: str, text: str) -> None:
-        """Add a line to an incident's log (written in one batch before commit)."""
-        self.lines.append((incident, kind, text))
+    def log(self, incident: Incident, kind: str, template: str, /, **fields: Any) -> None:
+        """Add a line to an incident's log (written in one batch before commit).
+
+        The line is stored as its English template and fields (codes, numbers, names),
+        and translated when it is read, so every operator reads it in their language.
+        A field may be a reference object (a status, a disposition, ...): it is stored by
+        its code and shown by its name (``meldkamer.names``).
+        """
+        from meldkamer import names
+
+        text = names.render(template, fields, self.core.ref, "en")
+        stored = {k: names.encode(v) for k, v in fields.items()}
+        self.lines.append((incident, kind, text, template, stored or None))
+
+    def note(self, incident: Incident, kind: str, text: str) -> None:
+        """Add what a person wrote (a note, a radio text) to the log, never translated."""
+        self.lines.append((incident, kind, text, None, None))
 
     def write_log(self) -> None:
         """Insert the collected log lines with one statement."""
@@ -60,8 +75,8 @@ class Tx:
         self.session.flush()
         self.session.execute(insert(LogEntry), [
             {"incident_id": inc.id, "at": self.now, "user": self.core.user, "kind": kind,
-             "text": text}
-            for inc, kind, text in self.lines
+             "text": text, "template": template, "fields": fields}
+            for inc, kind, text, template, fields in self.lines
         ])
         self.lines.clear()
 

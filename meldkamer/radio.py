@@ -34,6 +34,7 @@ from meldkamer.domain.reference import RadioPlan
 from meldkamer.domain.status_machine import AlreadyInStatus
 from meldkamer.errors import InvalidInput, MeldkamerError, Refused, StoreError
 from meldkamer.events import DomainEvent, RosterChanged, UnitDispatched
+from meldkamer.i18n import tr
 
 log = logging.getLogger(__name__)
 PROTOCOLS = ("pei", "nmea")
@@ -233,8 +234,8 @@ class RadioLink:
         elif isinstance(event, TextReceived):
             incident = self.core.units.get(callsign).incident
             if incident:
-                self.core.incidents.add_note(incident, f"SDS van {callsign}: {event.text}",
-                                             kind="radio")
+                self.core.incidents.log_message(incident, "radio", "SDS from {callsign}: {text}",
+                                                callsign=callsign, text=event.text)
             self._applied(event)
 
     def _callsign(self, issi: int) -> str | None:
@@ -253,9 +254,9 @@ class RadioLink:
         log.info("radio status from %s not applied: %s", callsign, exc)
         incident = self.core.units.get(callsign).incident
         if incident:
-            self.core.incidents.add_note(
-                incident, f"Radiostatus {radio} van {callsign} niet verwerkt: {exc}",
-                kind="radio")
+            self.core.incidents.log_message(
+                incident, "radio", "Radio status {radio} from {callsign} not applied: {problem}",
+                radio=radio, callsign=callsign, problem=exc)
 
     def _emergency(self, cfg: GatewayConfig, event: EmergencyReceived,
                    callsign: str | None) -> None:
@@ -292,8 +293,8 @@ class RadioLink:
             return
         gw = self._pei()
         if gw is None:
-            self.core.incidents.add_note(event.number, f"Geen radioverbinding: {unit.callsign} "
-                                         "niet per SDS gealarmeerd", kind="radio")
+            self.core.incidents.log_message(event.number, "radio", "No radio link: {callsign} "
+                                            "not dispatched by SDS", callsign=unit.callsign)
             return
         inc = self.core.incidents.summary(event.number)
         fields = {"number": inc.number, "classification": inc.classification or "",
@@ -310,16 +311,21 @@ class RadioLink:
             ("report", event.number, unit.callsign, r)))
         if result.ok:
             self.counts["sent"] += 1
-            self.core.incidents.add_note(event.number, f"SDS naar {unit.callsign}: {text}",
-                                         kind="radio")
+            self.core.incidents.log_message(event.number, "radio", "SDS to {callsign}: {text}",
+                                            callsign=unit.callsign, text=text)
         else:
             self.counts["send_failed"] += 1
-            self.core.incidents.add_note(event.number, f"SDS naar {unit.callsign} mislukt: "
-                                         f"{result.error}", kind="radio")
+            self.core.incidents.log_message(event.number, "radio", "SDS to {callsign} failed: "
+                                            "{error}", callsign=unit.callsign,
+                                            error=result.error)
 
     def _log_report(self, number: str, callsign: str, report: DeliveryReport) -> None:
-        word = "afgeleverd" if report.delivered else f"niet afgeleverd ({report.status})"
-        self.core.incidents.add_note(number, f"SDS bij {callsign} {word}", kind="radio")
+        if report.delivered:
+            self.core.incidents.log_message(number, "radio", "SDS delivered to {callsign}",
+                                            callsign=callsign)
+        else:
+            self.core.incidents.log_message(number, "radio", "SDS not delivered to {callsign} "
+                                            "({status})", callsign=callsign, status=report.status)
 
     def status(self) -> list[dict[str, Any]]:
         """Each gateway's state and counters, for the technician panel."""
@@ -360,7 +366,8 @@ def usable_configs(raw: list[dict[str, Any]]) -> tuple[list[GatewayConfig], list
             problems.append(str(exc))
             continue
         if any(g.name == cfg.name for g in good):
-            problems.append(f"gateway name {cfg.name!r} is used twice; the second is skipped")
+            problems.append(tr("gateway name {name!r} is used twice; the second is skipped",
+                               name=cfg.name))
             continue
         good.append(cfg)
     return good, problems

@@ -30,6 +30,23 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory,
     monkeypatch.delenv("MELDKAMER_DB", raising=False)
     monkeypatch.delenv("MELDKAMER_REFERENCE_DIR", raising=False)
     monkeypatch.setenv("MELDKAMER_USER", "tester")
+    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):  # the CLI follows these: English here
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards() -> Iterator[None]:
+    """Every test starts and ends in English; a language switched in one stays there."""
+    import sys
+
+    from meldkamer import i18n
+
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")
+    if "ui.i18n" in sys.modules:  # Qt's own translations too, when a window was used
+        sys.modules["ui.i18n"].set_language("en")
 
 
 @pytest.fixture(scope="session")

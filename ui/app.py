@@ -13,6 +13,7 @@ import sys
 from meldkamer import config
 from meldkamer.core import Meldkamer
 from meldkamer.errors import MeldkamerError
+from meldkamer.i18n import tr
 from meldkamer.runtime import Runtime
 
 SCREENSHOT_TIMEOUT_MS = 30_000
@@ -52,7 +53,8 @@ def launch(args: argparse.Namespace) -> int:
     from ui.qt import QApplication, QSettings, QTimer
 
     prefs = Settings()
-    i18n.set_language(prefs.get(LANGUAGE))
+    lang = getattr(args, "lang", None) or prefs.get(LANGUAGE)  # --lang for this session only
+    i18n.set_language(lang)
     from meldkamer.radio import usable_configs
 
     configs, gateway_problems = usable_configs(prefs.gateways())
@@ -67,6 +69,9 @@ def launch(args: argparse.Namespace) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("meldkamer")
+    from ui.i18n import install_qt_translations
+
+    install_qt_translations(app, lang)  # Qt's own buttons and menus (qtbase_nl.qm)
     theme.apply(app, prefs.get(THEME))  # type: ignore[arg-type]
     theme.apply_font(app, prefs.get(FONT_SCALE))  # type: ignore[arg-type]
     settings = None if screenshot else QSettings(
@@ -77,7 +82,8 @@ def launch(args: argparse.Namespace) -> int:
                         with_map=True)
     for problem in gateway_problems:
         window.notify(problem)
-        print(f"meldkamer: {problem} (gateway skipped)", file=sys.stderr)
+        print("meldkamer: " + tr("{problem} (gateway skipped)", problem=problem),
+              file=sys.stderr)
     result = {"code": 0}
 
     def too_slow() -> None:
@@ -108,7 +114,11 @@ def launch(args: argparse.Namespace) -> int:
             if top is not None:
                 window.incidents_dock.select(top.number)
             if getattr(args, "demo", False) and window.intake_dock.is_empty():
-                window.intake_dock.restore(DEMO_CALL)
+                from meldkamer import names
+
+                code = str(DEMO_CALL["classification"])  # the class as typed, in the language
+                window.intake_dock.restore({**DEMO_CALL, "class_text": f"{code}  "
+                                            f"{names.classification(core.ref, code)}"})
             QTimer.singleShot(1500, grab)
 
         window.loaded.connect(lambda: shoot("data"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from meldkamer import names
 from meldkamer.core import Meldkamer
 from meldkamer.domain.views import IncidentView, UnitView
 from meldkamer.drafts import DraftJournal
@@ -20,7 +21,7 @@ from meldkamer.events import (
     UnitChanged,
     UnitTimerChanged,
 )
-from meldkamer.i18n import LANGUAGES, tr
+from meldkamer.i18n import LANGUAGES, N_, tr
 from meldkamer.radio import RadioLink
 from meldkamer.settings import FONT_SCALE, LANGUAGE, THEME, Settings
 from ui import theme
@@ -30,6 +31,8 @@ from ui.docks.incidents import IncidentsDock
 from ui.docks.intake import IntakeDock
 from ui.docks.status_board import StatusBoardDock
 from ui.docks.technician import TechnicianDock
+from ui.i18n import Texts
+from ui.i18n import set_language as switch_language
 from ui.models.incidents import IncidentTableModel
 from ui.models.units import UnitBoardModel
 from ui.ops import Operations
@@ -69,8 +72,8 @@ class MainWindow(QMainWindow):
         self.prefs = prefs or Settings()
         self.journal = journal or DraftJournal(user=core.user)
         self.setObjectName("main_window")
-        title = tr("Meldkamer KPCN — {user}", user=core.user)
-        self.setWindowTitle(f"[{tr('TRAINING')}] {title}" if core.training else title)
+        self.texts = Texts()
+        self.texts.bind(self._set_title, N_("Meldkamer KPCN — {user}"), user=core.user)
         self.setDockNestingEnabled(True)
         self.incidents = IncidentTableModel(core.ref, ops, core.incidents)
         self.units = UnitBoardModel(core.ref)
@@ -83,7 +86,8 @@ class MainWindow(QMainWindow):
         self._want_map = with_map
         self._map_scheduled = False
         self.alarm_banner = AlarmBanner(self)
-        self.alarm_bar = QToolBar(tr("Emergencies"), self)
+        self.alarm_bar = QToolBar(self)
+        self.texts.bind(self.alarm_bar.setWindowTitle, N_("Emergencies"))
         self.alarm_bar.setObjectName("alarm_bar")
         self.alarm_bar.setMovable(False)
         self.alarm_bar.addWidget(self.alarm_banner)
@@ -95,7 +99,7 @@ class MainWindow(QMainWindow):
         self._arrange()
         self.status = QStatusBar(self)
         self.setStatusBar(self.status)
-        self.status.showMessage(tr("Database: {url}", url=core.store.safe_url))
+        self._show_database()
         if core.training:
             self._training_banner()
         self.bridge = EventBridge(core.bus, self)
@@ -151,12 +155,29 @@ class MainWindow(QMainWindow):
         centre.setMaximumHeight(0)
         self.setCentralWidget(centre)
 
+    def _set_title(self, title: str) -> None:
+        training = tr("TRAINING")
+        self.setWindowTitle(f"[{training}] {title}" if self.core.training else title)
+
+    def _show_database(self) -> None:
+        self.status.showMessage(tr("Database: {url}", url=self.core.store.safe_url))
+
     def add_action(self, menu: Any, text: str, keys: str | None, slot: Any) -> QAction:
-        """An action in a menu, with its shortcut shown in its tooltip."""
-        action = QAction(text, self)
+        """An action in a menu, with its shortcut shown in its tooltip.
+
+        ``text`` is an English template (mark it with ``N_``): the action follows a
+        change of language.
+        """
+        action = QAction(self)
+
+        def show(label: str) -> None:
+            action.setText(label)
+            if keys:
+                action.setToolTip(f"{label} ({QKeySequence(keys).toString()})")
+
+        self.texts.bind(show, text)
         if keys:
             action.setShortcut(QKeySequence(keys))
-            action.setToolTip(f"{text} ({QKeySequence(keys).toString()})")
         action.triggered.connect(slot)
         menu.addAction(action)
         self.addAction(action)
@@ -164,43 +185,52 @@ class MainWindow(QMainWindow):
 
     def _actions(self) -> None:
         bar = self.menuBar()
-        call = bar.addMenu(tr("&Call"))
-        self.add_action(call, tr("New call"), "F2", self.intake_dock.start_call)
-        self.add_action(call, tr("Active incidents"), "F3",
+        call = self._menu(bar, N_("&Call"))
+        self.add_action(call, N_("New call"), "F2", self.intake_dock.start_call)
+        self.add_action(call, N_("Active incidents"), "F3",
                         lambda: self._focus(self.incidents_dock, self.incidents_dock.view))
-        self.add_action(call, tr("Unit board"), "F4",
+        self.add_action(call, N_("Unit board"), "F4",
                         lambda: self._focus(self.status_board_dock, self.status_board_dock.view))
-        self.add_action(call, tr("Status command"), "F6",
+        self.add_action(call, N_("Status command"), "F6",
                         lambda: self._focus(self.status_board_dock,
                                             self.status_board_dock.command))
-        self.add_action(call, tr("Incident detail"), "F8",
+        self.add_action(call, N_("Incident detail"), "F8",
                         lambda: self._focus(self.detail_dock, self.detail_dock.note))
-        self.add_action(call, tr("Acknowledge emergency"), "F11",
+        self.add_action(call, N_("Acknowledge emergency"), "F11",
                         lambda: self.alarm_banner._acknowledge())
-        view = bar.addMenu(tr("&View"))
-        self.add_action(view, tr("Larger text"), "Ctrl++", lambda: self.scale_font(0.1))
-        self.add_action(view, tr("Smaller text"), "Ctrl+-", lambda: self.scale_font(-0.1))
+        view = self._menu(bar, N_("&View"))
+        self.add_action(view, N_("Larger text"), "Ctrl++", lambda: self.scale_font(0.1))
+        self.add_action(view, N_("Smaller text"), "Ctrl+-", lambda: self.scale_font(-0.1))
         themes = QActionGroup(self)
-        for name, label in (("dark", tr("Dark theme")), ("light", tr("Light theme"))):
+        for name, label in (("dark", N_("Dark theme")), ("light", N_("Light theme"))):
             act = self.add_action(view, label, None, lambda _=False, n=name: self.set_theme(n))
             act.setCheckable(True)
             act.setChecked(self.prefs.get(THEME) == name)
             themes.addAction(act)
-        languages = view.addMenu(tr("Language"))
+        languages = self._menu(view, N_("Language"))
+        languages.setObjectName("language_menu")
         group = QActionGroup(self)
+        self.language_actions: dict[str, QAction] = {}
         for code, label in LANGUAGES.items():
-            act = self.add_action(languages, label, None,
-                                  lambda _=False, c=code: self.set_language(c))
+            act = QAction(label, self)  # each language by its own name, never translated
+            act.triggered.connect(lambda _=False, c=code: self.set_language(c))
+            languages.addAction(act)
             act.setCheckable(True)
             act.setChecked(self.prefs.get(LANGUAGE) == code)
             group.addAction(act)
-        help_menu = bar.addMenu(tr("&Help"))
-        self.add_action(help_menu, tr("Keyboard shortcuts"), "F1", self.show_keys)
-        docks = bar.addMenu(tr("&Windows"))
+            self.language_actions[code] = act
+        help_menu = self._menu(bar, N_("&Help"))
+        self.add_action(help_menu, N_("Keyboard shortcuts"), "F1", self.show_keys)
+        docks = self._menu(bar, N_("&Windows"))
         self._windows_menu = docks
         for dock in (self.intake_dock, self.incidents_dock, self.detail_dock,
                      self.status_board_dock, self.technician_dock):
             docks.addAction(dock.toggleViewAction())
+
+    def _menu(self, parent: Any, title: str) -> Any:
+        menu = parent.addMenu("")
+        self.texts.bind(menu.setTitle, title)
+        return menu
 
     def shortcut_list(self) -> list[tuple[str, str]]:
         """Every shortcut of the window and its docks, for the F1 overview."""
@@ -221,7 +251,8 @@ class MainWindow(QMainWindow):
         QMessageBox.information(self, tr("Keyboard shortcuts"), f"<table>{rows}</table>")
 
     def _training_banner(self) -> None:
-        banner = QLabel(tr("TRAINING — this is not the live control room"), self)
+        banner = QLabel(self)
+        self.texts.bind(banner.setText, N_("TRAINING — this is not the live control room"))
         self.training_banner = banner
         banner.setObjectName("training_banner")
         banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -252,8 +283,24 @@ class MainWindow(QMainWindow):
         theme.apply(QApplication.instance(), name)  # type: ignore[arg-type]
 
     def set_language(self, code: str) -> None:
-        if self.prefs.set(LANGUAGE, code):
-            self.notify(tr("The language changes at the next start"))
+        """Switch the whole workstation to another language, live, and remember it."""
+        self.prefs.set(LANGUAGE, code)
+        switch_language(code)
+        for lang, action in self.language_actions.items():
+            action.setChecked(lang == code)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Show every text again in the current language (menus, docks, tables, map)."""
+        self.texts.apply()
+        for dock in (self.intake_dock, self.incidents_dock, self.detail_dock,
+                     self.status_board_dock, self.technician_dock, self.map_dock):
+            if dock is not None and hasattr(dock, "retranslate"):
+                dock.retranslate()
+        self.alarm_banner.retranslate()
+        self._show_database()
+        self._units_to_map()
+        self._incidents_to_map()
 
     # -- data --------------------------------------------------------------------------
 
@@ -340,7 +387,7 @@ class MainWindow(QMainWindow):
     def _unit_marker(self, unit: UnitView) -> dict[str, Any]:
         return {"callsign": unit.callsign, "lat": unit.lat, "lon": unit.lon,
                 "status": unit.status, "colour": self.units.colour_of(unit),
-                "title": f"{unit.callsign} {self.core.ref.statuses[unit.status].name()}"}
+                "title": f"{unit.callsign} {names.status(self.core.ref, unit.status)}"}
 
     def _units_to_map(self) -> None:
         if self.map_dock is not None:
@@ -357,7 +404,8 @@ class MainWindow(QMainWindow):
         return {"number": inc.number, "lat": inc.lat, "lon": inc.lon,
                 "priority": inc.priority,
                 "colour": self.core.ref.priorities[inc.priority].colour,
-                "title": f"{inc.number} {inc.classification_name}"}
+                "title": inc.number + " " + names.classification(self.core.ref,
+                                                                 inc.classification)}
 
     def _incidents_to_map(self) -> None:
         """Every open incident on the map, whatever the list's filter (off the GUI thread)."""

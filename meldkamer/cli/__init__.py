@@ -4,6 +4,9 @@ Exit codes: 0 done, 1 unexpected error (a bug), 2 invalid input, 3 not found, 4 
 by the rules, 5 conflict with someone else's change, 6 database problem, 7 reference data
 problem, 8 audit chain broken, 9 a port or link test failed, 10 map data that cannot be
 read or imported, 130 interrupted.
+
+Human output and messages follow ``--lang nl|en|pap``, else LANGUAGE, LC_ALL, LC_MESSAGES
+or LANG, else English; ``--json`` output keeps codes.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from meldkamer.cli import commands as c
 from meldkamer.cli import gateway as gateway_cli
 from meldkamer.cli import maps as maps_cli
 from meldkamer.cli import serve as serve_cli
+from meldkamer.i18n import LANGUAGES, from_environment, set_language, tr
 
 
 def _positive(text: str) -> int:
@@ -23,9 +27,11 @@ def _positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(tr("{text!r} is not a whole number", text=text)) \
+            from None
     if not 1 <= value <= 10_000:
-        raise argparse.ArgumentTypeError(f"{value} is out of range (1 to 10000)")
+        raise argparse.ArgumentTypeError(tr("{value} is out of range (1 to 10000)",
+                                            value=value))
     return value
 
 
@@ -34,7 +40,7 @@ def _size(text: str) -> str:
     width, _, height = text.lower().partition("x")
     if not (width.isdigit() and height.isdigit() and 200 <= int(width) <= 10_000
             and 200 <= int(height) <= 10_000):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 1920x1080")
+        raise argparse.ArgumentTypeError(tr("{text!r} is not a size like 1920x1080", text=text))
     return f"{int(width)}x{int(height)}"
 
 
@@ -51,6 +57,9 @@ def _common() -> argparse.ArgumentParser:
                    help="machine-readable output")
     p.add_argument("--training", action="store_true", default=argparse.SUPPRESS,
                    help="use the training database (its own file, never the live one)")
+    p.add_argument("--lang", choices=list(LANGUAGES), default=argparse.SUPPRESS,
+                   help="language of the output and messages (default: from LANG, else "
+                        "English; the workstation: its setting)")
     return p
 
 
@@ -90,7 +99,6 @@ def build_parser() -> argparse.ArgumentParser:
         dest="cl_cmd", required=True)
     p = cmd(cl, "list", "list classes (all levels), optionally matching a search")
     p.add_argument("search", nargs="?", help="words in a name or search term")
-    p.add_argument("--lang", default="nl", choices=["nl", "en", "pap"])
     p.set_defaults(func=c.classification_list)
 
     un = cmd(sub, "unit", "units and their statuses").add_subparsers(dest="unit_cmd",
@@ -188,8 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; errors become a message and an exit code, never a traceback."""
+    set_language(from_environment() or "en")  # before parsing: argparse errors too
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "lang", None):
+        set_language(args.lang)
     if args.command is None:
         args = parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "gui"])
     return c.run(args)

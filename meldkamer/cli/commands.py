@@ -8,9 +8,11 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from meldkamer.errors import MeldkamerError
+from meldkamer.i18n import tr
 
 if TYPE_CHECKING:
     from meldkamer.core import Meldkamer
+    from meldkamer.domain.reference import Reference
     from meldkamer.domain.views import IncidentView, UnitView
 
 
@@ -34,8 +36,9 @@ def run(args: argparse.Namespace) -> int:
         import traceback
 
         traceback.print_exc(file=sys.stderr)
-        print(f"meldkamer: unexpected error ({type(exc).__name__}: {exc}); nothing was "
-              "changed by the failed step. Please report the lines above.", file=sys.stderr)
+        print("meldkamer: " + tr("unexpected error ({error}); nothing was changed by the "
+                                 "failed step. Please report the lines above.",
+                                 error=f"{type(exc).__name__}: {exc}"), file=sys.stderr)
         return 1
 
 
@@ -69,35 +72,54 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def _incident_text(inc: IncidentView) -> str:
+def _incident_text(ref: Reference, inc: IncidentView) -> str:
+    """An incident as a person reads it: names in the chosen language, never codes."""
+    from meldkamer import names
+
+    def row(label: str, text: str) -> str:
+        return f"  {label:<13} {text}"
+
+    where = names.location(inc.location_state)
+    if inc.lat is not None:
+        where += f"  {inc.lat:.5f}, {inc.lon:.5f}"
+    if inc.address:
+        where += f"  {inc.address}"
     out = [
-        f"{inc.number}  [{inc.state}]  prio {inc.priority}"
+        f"{inc.number}  [{names.state(inc.state)}]  "
+        + tr("priority {priority}", priority=inc.priority)
         + (f" {inc.urgency}" if inc.urgency else ""),
-        f"  class     {inc.classification or '-'}  {inc.classification_name}",
-        f"  island    {inc.island}  location: {inc.location_state}"
-        + (f"  {inc.lat:.5f}, {inc.lon:.5f}" if inc.lat is not None else "")
-        + (f"  {inc.address}" if inc.address else ""),
-        f"  created   {_t(inc.created_at)}  updated {_t(inc.updated_at)}"
-        + (f"  closed {_t(inc.closed_at)} ({inc.disposition})" if inc.closed_at else ""),
+        row(tr("Class"), f"{inc.classification or '-'}  "
+            f"{names.classification(ref, inc.classification)}"),
+        row(tr("Island"), f"{inc.island}  {where}"),
+        row(tr("Created"), f"{_t(inc.created_at)}  " + tr("updated {at}",
+                                                           at=_t(inc.updated_at))),
     ]
+    if inc.closed_at:
+        out.append(row(tr("Closed"), f"{_t(inc.closed_at)}  "
+                                     f"{names.disposition(ref, inc.disposition)}"))
     if inc.duplicate_of:
-        out.append(f"  duplicate of {inc.duplicate_of}")
+        out.append(row(tr("Duplicate of"), inc.duplicate_of))
     for call in inc.calls:
-        out.append(f"  call      {_t(call.at)}  {call.caller_number}  {call.caller_name}")
+        out.append(row(tr("Call"), f"{_t(call.at)}  {call.caller_number}  {call.caller_name}"))
     for a in inc.assignments:
-        times = ", ".join(f"{s.status} {_t(s.at)[11:]}" for s in a.times)
-        out.append(f"  unit      {a.callsign:<8} {a.unit_status:<18} {times}")
+        times = ", ".join(f"{names.status(ref, s.status)} {_t(s.at)[11:]}" for s in a.times)
+        out.append(row(tr("Unit"), f"{a.callsign:<8} {names.status(ref, a.unit_status):<22} "
+                                   f"{times}"))
     if inc.log:
-        out.append("  log:")
-        out += [f"    {_t(e.at)}  {e.user:<10} {e.kind:<14} {e.text}" for e in inc.log]
+        out.append("  " + tr("Log") + ":")
+        out += [f"    {_t(e.at)}  {e.user:<10} {names.log_kind(e.kind):<14} "
+                f"{names.log_text(ref, e)}" for e in inc.log]
     return "\n".join(out)
 
 
-def _unit_rows(units: list[UnitView]) -> list[list[str]]:
+def _unit_rows(ref: Reference, units: list[UnitView]) -> list[list[str]]:
+    from meldkamer import names
+
     flags = {"overdue": "!", "escalated": "!!"}
-    return [[u.callsign, u.island, u.discipline, ",".join(u.capabilities), u.status,
+    return [[u.callsign, u.island, names.discipline(ref, u.discipline),
+             names.capabilities(ref, u.capabilities), names.status(ref, u.status),
              _t(u.status_since) + (f" {flags[u.timer]}" if u.timer in flags else ""),
-             u.incident or "", "demo" if u.demo else ""] for u in units]
+             u.incident or "", tr("demo") if u.demo else ""] for u in units]
 
 
 # -- gui -------------------------------------------------------------------------------
@@ -124,8 +146,10 @@ def db_upgrade(args: argparse.Namespace) -> int:
     changed = store.upgrade()
     after = store.revision()
     _emit(args, {"database": store.safe_url, "from": before, "to": after, "changed": changed},
-          f"{store.safe_url}: schema {before or 'empty'} -> {after}" if changed
-          else f"{store.safe_url}: schema is up to date ({after})")
+          tr("{database}: schema {before} -> {after}", database=store.safe_url,
+             before=before or tr("empty"), after=after) if changed
+          else tr("{database}: schema is up to date ({revision})", database=store.safe_url,
+                  revision=after))
     return 0
 
 
@@ -157,19 +181,22 @@ def demo_load(args: argparse.Namespace) -> int:
 
     core = _core(args)
     result = load_demo(core, incidents=not args.no_incidents)
-    _emit(args, result, f"demo data loaded into {core.store.safe_url}: "
-          f"{result['stations']} stations, {result['units']} units, "
-          f"{result['incidents']} incidents created")
+    _emit(args, result, tr("demo data loaded into {database}: {stations} stations, {units} "
+                           "units, {incidents} incidents created", database=core.store.safe_url,
+                           stations=result["stations"], units=result["units"],
+                           incidents=result["incidents"]))
     return 0
 
 
 # -- reference -------------------------------------------------------------------------
 
 def classification_list(args: argparse.Namespace) -> int:
-    from meldkamer import config
+    from meldkamer import config, names
     from meldkamer.domain.reference import load_reference
+    from meldkamer.i18n import language
 
     ref = load_reference(config.reference_dir())
+    lang = language()
     words = (args.search or "").lower().split()
     rows = []
     for cls in ref.classifications.values():
@@ -177,11 +204,11 @@ def classification_list(args: argparse.Namespace) -> int:
         if all(w in hay for w in words):
             rows.append(cls)
     data = [{"code": x.code, "level": x.level, "parent": x.parent, "names": dict(x.names),
-             "path": x.path(ref, args.lang), "terms": list(x.terms), "priority": x.priority,
+             "path": x.path(ref, lang), "terms": list(x.terms), "priority": x.priority,
              "urgency": x.urgency, "needs": list(x.needs)} for x in rows]
     human = _table([[x.code, str(x.priority) + (f"/{x.urgency}" if x.urgency else ""),
-                     x.path(ref, args.lang), " ".join(x.needs)] for x in rows],
-                   ["CODE", "PRIO", "CLASS", "NEEDS"])
+                     x.path(ref, lang), names.capabilities(ref, x.needs)] for x in rows],
+                   [tr("CODE"), tr("PRIO"), tr("CLASS"), tr("NEEDS")])
     _emit(args, data, human)
     return 0
 
@@ -189,16 +216,22 @@ def classification_list(args: argparse.Namespace) -> int:
 # -- units -----------------------------------------------------------------------------
 
 def unit_list(args: argparse.Namespace) -> int:
-    units = _core(args).units.list_units(island=args.island, discipline=args.discipline)
+    core = _core(args)
+    units = core.units.list_units(island=args.island, discipline=args.discipline)
     _emit(args, [u.to_dict() for u in units], _table(
-        _unit_rows(units),
-        ["CALLSIGN", "ISL", "DISCIPLINE", "CAPABILITIES", "STATUS", "SINCE", "INCIDENT", ""]))
+        _unit_rows(core.ref, units),
+        [tr("CALLSIGN"), tr("ISL"), tr("DISCIPLINE"), tr("CAPABILITIES"), tr("STATUS"),
+         tr("SINCE"), tr("INCIDENT"), ""]))
     return 0
 
 
 def unit_status(args: argparse.Namespace) -> int:
-    u = _core(args).units.set_status(args.callsign, args.status, reason=args.reason)
-    _emit(args, u.to_dict(), f"{u.callsign}: {u.status} since {_t(u.status_since)}"
+    from meldkamer import names
+
+    core = _core(args)
+    u = core.units.set_status(args.callsign, args.status, reason=args.reason)
+    _emit(args, u.to_dict(), tr("{callsign}: {status} since {at}", callsign=u.callsign,
+                                status=names.status(core.ref, u.status), at=_t(u.status_since))
           + (f" ({u.incident})" if u.incident else ""))
     return 0
 
@@ -208,7 +241,7 @@ def unit_import(args: argparse.Namespace) -> int:
 
     stations, units = _core(args).units.import_roster(Path(args.file))
     _emit(args, {"stations": stations, "units": units},
-          f"imported {stations} stations and {units} units")
+          tr("imported {stations} stations and {units} units", stations=stations, units=units))
     return 0
 
 
@@ -217,7 +250,7 @@ def unit_import(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace, core: Meldkamer, number: str) -> int:
     """Print the whole incident (calls, units, log) after a change."""
     inc = core.incidents.get(number)
-    _emit(args, inc.to_dict(), _incident_text(inc))
+    _emit(args, inc.to_dict(), _incident_text(core.ref, inc))
     return 0
 
 
@@ -233,14 +266,18 @@ def incident_create(args: argparse.Namespace) -> int:
 
 
 def incident_list(args: argparse.Namespace) -> int:
-    incs = _core(args).incidents.list_incidents(active=args.active, island=args.island,
-                                                limit=args.limit)
-    rows = [[i.number, i.state, str(i.priority), i.classification or "-", i.location_state,
-             i.address[:30], _t(i.created_at),
+    from meldkamer import names
+
+    core = _core(args)
+    incs = core.incidents.list_incidents(active=args.active, island=args.island,
+                                         limit=args.limit)
+    rows = [[i.number, names.state(i.state), str(i.priority), i.classification or "-",
+             names.location(i.location_state), i.address[:30], _t(i.created_at),
              " ".join(a.callsign for a in i.assignments if a.active)] for i in incs]
     _emit(args, [i.to_dict() for i in incs],
-          _table(rows, ["NUMBER", "STATE", "P", "CLASS", "LOCATION", "ADDRESS", "CREATED",
-                        "UNITS"]) if rows else "no incidents")
+          _table(rows, [tr("NUMBER"), tr("STATE"), "P", tr("CLASS"), tr("LOCATION"),
+                        tr("ADDRESS"), tr("CREATED"), tr("UNITS")]) if rows
+          else tr("no incidents"))
     return 0
 
 
@@ -270,14 +307,22 @@ def incident_note(args: argparse.Namespace) -> int:
 
 
 def incident_propose(args: argparse.Namespace) -> int:
-    ps = _core(args).dispatch.propose(args.number)
-    rows = [[str(p.rank), p.callsign, p.discipline, p.capability,
-             "-" if p.distance_m is None else f"{p.distance_m / 1000:.1f} km", p.reason]
+    from meldkamer import names
+
+    core = _core(args)
+    ps = core.dispatch.propose(args.number)
+    ref = core.ref
+    rows = [[str(p.rank), p.callsign, names.discipline(ref, p.discipline),
+             names.capability(ref, p.capability),
+             "-" if p.distance_m is None else f"{p.distance_m / 1000:.1f} km",
+             names.proposal_reason(ref, p)]
             for p in ps.proposals]
-    human = _table(rows, ["#", "CALLSIGN", "DISCIPLINE", "CAPABILITY", "DISTANCE", "WHY"])
+    human = _table(rows, ["#", tr("CALLSIGN"), tr("DISCIPLINE"), tr("CAPABILITY"),
+                          tr("DISTANCE"), tr("WHY")])
     if ps.unmet:
-        human += f"\nno available unit for: {', '.join(ps.unmet)}"
-    _emit(args, ps.to_dict(), human + f"\n({ps.method})")
+        human += "\n" + tr("No available unit for: {needs}",
+                           needs=names.capabilities(ref, ps.unmet))
+    _emit(args, ps.to_dict(), human + f"\n({names.proposal_method(ps)})")
     return 0
 
 
@@ -309,16 +354,21 @@ def incident_close(args: argparse.Namespace) -> int:
 
 
 def incident_search(args: argparse.Namespace) -> int:
+    from meldkamer import names
+
     hits = _core(args).incidents.search(args.text, limit=args.limit)
-    rows = [[h.number, h.state, _t(h.at), h.kind, h.text[:70]] for h in hits]
+    rows = [[h.number, names.state(h.state), _t(h.at), names.log_kind(h.kind), h.text[:70]]
+            for h in hits]
     _emit(args, [h.to_dict() for h in hits],
-          _table(rows, ["NUMBER", "STATE", "AT", "KIND", "TEXT"]) if rows else "no matches")
+          _table(rows, [tr("NUMBER"), tr("STATE"), tr("AT"), tr("KIND"), tr("TEXT")]) if rows
+          else tr("no matches"))
     return 0
 
 
 def audit_verify(args: argparse.Namespace) -> int:
     report = _core(args).verify_audit()
     _emit(args, report.to_dict(),
-          f"audit trail intact: {report.events} events" if report.ok
-          else f"AUDIT TRAIL BROKEN at event {report.first_broken}: {report.problem}")
+          tr("audit trail intact: {events} events", events=report.events) if report.ok
+          else tr("AUDIT TRAIL BROKEN at event {event}: {problem}", event=report.first_broken,
+                  problem=report.problem))
     return 0 if report.ok else 8

@@ -10,6 +10,7 @@ from typing import Any
 
 from meldkamer.cli.commands import _emit
 from meldkamer.errors import InvalidInput, LinkProblem
+from meldkamer.i18n import tr
 
 
 def add_commands(sub: Any, cmd: Any) -> None:
@@ -147,9 +148,9 @@ def simulate(args: argparse.Namespace) -> int:
     sim.status_values = tuple(values)
     where = sim.pty_path or url
     _emit(args, {"pty": sim.pty_path, "url": url, "units": [u.callsign for u in units]},
-          f"simulated radio network on {where} for {len(units)} units "
-          f"({', '.join(u.callsign for u in units)}); configure a gateway with url = "
-          f"\"{where}\" and protocol = \"pei\"; Ctrl+C stops")
+          tr("simulated radio network on {where} for {count} units ({callsigns}); configure "
+             "a gateway with url = \"{where}\" and protocol = \"pei\"; Ctrl+C stops",
+             where=where, count=len(units), callsigns=", ".join(u.callsign for u in units)))
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

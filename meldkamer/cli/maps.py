@@ -10,6 +10,7 @@ from typing import Any
 
 from meldkamer.cli.commands import _emit
 from meldkamer.errors import InvalidInput, MapProblem
+from meldkamer.i18n import tr
 
 
 def add_commands(sub: Any, cmd: Any) -> None:
@@ -56,7 +57,8 @@ def render(args: argparse.Namespace) -> int:
                      stations=station_dicts(core), tiles=tiles, roads=roads)
     except (MapDataError, OSError, ValueError, sqlite3.Error) as exc:
         raise MapProblem("cannot write {out}: {error}", out=args.out, error=exc) from exc
-    _emit(args, {"page": str(path), "island": island}, f"wrote {path} (island {island})")
+    _emit(args, {"page": str(path), "island": island},
+          tr("wrote {path} (island {island})", path=path, island=island))
     return 0
 
 
@@ -80,8 +82,9 @@ def import_osm(args: argparse.Namespace) -> int:
     if not getattr(args, "json", False):
         print(file=sys.stderr)
     osm = result.get("osm") or {}
-    _emit(args, result, f"imported {args.file}: {osm.get('roads', 0)} roads, "
-          f"{osm.get('addresses', 0)} addresses, {osm.get('places', 0)} places")
+    _emit(args, result, tr("imported {file}: {roads} roads, {addresses} addresses, {places} "
+                           "places", file=args.file, roads=osm.get("roads", 0),
+                           addresses=osm.get("addresses", 0), places=osm.get("places", 0)))
     return 0
 
 
@@ -95,8 +98,9 @@ def import_tiles(args: argparse.Namespace) -> int:
     except (MapDataError, OSError) as exc:
         raise MapProblem("{error}; the previous tiles are still in use", error=exc) from exc
     tiles = result.get("tiles") or {}
-    _emit(args, result, f"imported {args.file}: {tiles.get('count', 0)} tiles, zoom "
-          f"{tiles.get('min_zoom')}-{tiles.get('max_zoom')}")
+    _emit(args, result, tr("imported {file}: {count} tiles, zoom {min_zoom}-{max_zoom}",
+                           file=args.file, count=tiles.get("count", 0),
+                           min_zoom=tiles.get("min_zoom"), max_zoom=tiles.get("max_zoom")))
     return 0
 
 
@@ -111,13 +115,14 @@ def info(args: argparse.Namespace) -> int:
         raise MapProblem("the imported map data cannot be read: {error}", error=exc) from exc
     osm, tiles = data.get("osm"), data.get("tiles")
     lines = [f"geodata   {data.get('path')}"]
-    lines.append("osm       none imported (straight-line estimates, shipped places only)"
+    lines.append("osm       " + tr("none imported (straight-line estimates, shipped places "
+                                   "only)")
                  if not osm else
                  f"osm       {osm.get('source')} imported {osm.get('imported_at')}: "
                  f"{osm.get('roads')} roads, {osm.get('addresses')} addresses, "
                  f"{osm.get('places')} places, {osm.get('nodes')} nodes, "
                  f"{osm.get('edges')} edges")
-    lines.append("tiles     none imported (island outlines only)" if not tiles else
+    lines.append("tiles     " + tr("none imported (island outlines only)") if not tiles else
                  f"tiles     {tiles.get('source')} imported {tiles.get('imported_at')}: "
                  f"{tiles.get('count')} tiles, zoom {tiles.get('min_zoom')}-"
                  f"{tiles.get('max_zoom')}")
@@ -137,7 +142,7 @@ def geocode(args: argparse.Namespace) -> int:
         lat, lon = validate.coordinate(lat_text, lon_text)
         match = core.geo.gazetteer.nearest(lat, lon)
         data = asdict(match) if match else None
-        _emit(args, data, "nothing known near that point" if match is None else
+        _emit(args, data, tr("nothing known near that point") if match is None else
               f"{match.name} ({match.kind}, {match.island}) {match.distance_m:.0f} m")
         return 0
     if not args.query or not args.query.strip():
@@ -147,5 +152,5 @@ def geocode(args: argparse.Namespace) -> int:
                                         limit=max(1, min(args.limit, 50)))
     rows = [f"{m.score:5.1f}  {m.name:<40} {m.kind:<10} {m.island or '-':<3} "
             f"{m.lat:.6f}, {m.lon:.6f}" for m in matches]
-    _emit(args, [asdict(m) for m in matches], "\n".join(rows) if rows else "no matches")
+    _emit(args, [asdict(m) for m in matches], "\n".join(rows) if rows else tr("no matches"))
     return 0

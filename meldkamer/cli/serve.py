@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 from meldkamer.cli.commands import _emit
+from meldkamer.i18n import tr
 
 
 def add_commands(sub: Any, cmd: Any) -> None:
@@ -37,7 +38,8 @@ def serve(args: argparse.Namespace) -> int:
     if not args.no_gateways:
         configs, problems = usable_configs(Settings().gateways())
         for problem in problems:
-            print(f"meldkamer: {problem} (gateway skipped)", file=sys.stderr)
+            print("meldkamer: " + tr("{problem} (gateway skipped)", problem=problem),
+                  file=sys.stderr)
     runtime = Runtime.open(getattr(args, "db", None), user=getattr(args, "user", None),
                            training=getattr(args, "training", False), gateways=configs)
     stop = threading.Event()
@@ -52,8 +54,9 @@ def serve(args: argparse.Namespace) -> int:
                 for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         runtime.start()
-        print(f"meldkamer: runtime started on {runtime.core.store.safe_url} "
-              f"({len(configs)} gateways; jobs: {', '.join(runtime.job_ids())})",
+        print("meldkamer: " + tr("runtime started on {database} ({count} gateways; jobs: "
+                                 "{jobs})", database=runtime.core.store.safe_url,
+                                 count=len(configs), jobs=", ".join(runtime.job_ids())),
               file=sys.stderr, flush=True)
         stop.wait(args.seconds)
     finally:

@@ -26,12 +26,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from meldkamer.errors import InvalidInput, NotFound, ReferenceDataError
+from meldkamer.i18n import N_, Text, language
 
 LANGUAGES = ("nl", "en", "pap")
 CATEGORIES = ("available", "committed", "unavailable")
 V = TypeVar("V")
-_TYPE_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true or false",
-               list: "a list"}
+_TYPE_NAMES = {str: N_("text"), int: N_("a whole number"), float: N_("a number"),
+               bool: N_("true or false"), list: N_("a list")}
 
 
 class Named:
@@ -39,9 +40,13 @@ class Named:
 
     names: Mapping[str, str]
 
-    def name(self, lang: str = "nl") -> str:
-        """The name in ``lang``, falling back to Dutch."""
-        return self.names.get(lang) or self.names["nl"]
+    def name(self, lang: str | None = None) -> str:
+        """The name in ``lang`` (default: the current language), falling back to Dutch."""
+        return self.names.get(lang or language()) or self.names["nl"]
+
+    def __str__(self) -> str:
+        # As a message field, a reference object reads as its name in the shown language.
+        return self.name()
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,7 @@ class Classification(Named):
     needs: tuple[str, ...]
     questions: tuple[Question, ...] = ()
 
-    def path(self, ref: Reference, lang: str = "nl") -> str:
+    def path(self, ref: Reference, lang: str | None = None) -> str:
         """Full name from the root, e.g. 'Brand > Gebouw > Woning'."""
         parts = []
         node: Classification | None = self
@@ -152,6 +157,22 @@ class Disposition(Named):
 
 
 @dataclass(frozen=True)
+class Capability(Named):
+    """What a unit can do (patrol car, fire engine, ...); classes need them."""
+
+    code: str
+    names: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Answer(Named):
+    """A possible answer to an intake question; its code is the short Dutch word."""
+
+    code: str
+    names: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class Place:
     """A named place for location search."""
 
@@ -199,6 +220,13 @@ class Reference:
     places: tuple[Place, ...] = ()
     sources: Mapping[str, str] = field(default_factory=dict)
     radio: RadioPlan = field(default_factory=RadioPlan)
+    capabilities: Mapping[str, Capability] = field(default_factory=dict)
+    answers: Mapping[str, Answer] = field(default_factory=dict)
+
+    def answer_name(self, code: str, lang: str | None = None) -> str:
+        """An intake answer as the operator reads it (free text stays as typed)."""
+        found = self.answers.get(code)
+        return found.name(lang) if found else code
 
     def island(self, text: str) -> Island:
         """Resolve an island by ISO code (BO), number prefix (BON) or name."""
@@ -303,7 +331,8 @@ class _Table:
             value, ok = float(value), True
         if not ok:
             raise self._fail("{where}: {key} must be {expected}, not {value!r}", key=key,
-                             expected=_TYPE_NAMES.get(type_, type_.__name__), value=value)
+                             expected=Text(_TYPE_NAMES.get(type_, type_.__name__)),
+                             value=value)
         return value
 
     def text(self, key: str, default: str | None = None) -> str:
@@ -489,8 +518,9 @@ def _places(data: _Table, islands: Mapping[str, Island]) -> tuple[Place, ...]:
 
 
 FILES = ("islands.toml", "disciplines.toml", "priorities.toml", "classification.toml",
-         "statuses.toml", "dispositions.toml", "places.toml", "radio.toml")
-CACHE_FORMAT = 1
+         "statuses.toml", "dispositions.toml", "places.toml", "radio.toml",
+         "capabilities.toml", "answers.toml")
+CACHE_FORMAT = 2  # 2: capability and answer names
 
 
 def _cache_key(site_dir: Path | None) -> tuple[Any, ...] | None:
@@ -573,6 +603,14 @@ def _load(site_dir: Path | None) -> Reference:
         code = d.text("code").upper()
         dispositions[code] = Disposition(code, d.names())
     places = _places(_read_toml("places.toml", site_dir, sources), islands)
+    capabilities = {}
+    for c in _read_toml("capabilities.toml", site_dir, sources).entries("capability"):
+        code = c.text("code")
+        capabilities[code] = Capability(code, c.names())
+    answers = {}
+    for a in _read_toml("answers.toml", site_dir, sources).entries("answer"):
+        code = a.text("code")
+        answers[code] = Answer(code, a.names())
     raw_radio = _read_toml("radio.toml", site_dir, sources)
     emergency = raw_radio.get("emergency_radio", list, [0])
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in emergency):
@@ -597,4 +635,6 @@ def _load(site_dir: Path | None) -> Reference:
         places=places,
         sources=sources,
         radio=radio,
+        capabilities=capabilities,
+        answers=answers,
     )

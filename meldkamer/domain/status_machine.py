@@ -6,6 +6,7 @@ from datetime import datetime
 
 from meldkamer.domain.reference import Reference, StatusDef
 from meldkamer.errors import Refused
+from meldkamer.i18n import Names
 
 
 class AlreadyInStatus(Refused):
@@ -21,15 +22,15 @@ def check_transition(
     if new.dispatch_only and not via_dispatch:
         raise Refused(
             "a unit becomes '{status}' only by being dispatched to an incident; "
-            "use dispatch instead", status=new.code,
+            "use dispatch instead", status=new,
         )
     if new.code == cur.code and new.code not in cur.next:
-        raise AlreadyInStatus("the unit already has status {status}", status=new.code)
+        raise AlreadyInStatus("the unit already has status {status}", status=new)
     if new.code not in cur.next:
-        allowed = ", ".join(sorted(cur.next)) or "none"
+        allowed = Names(ref.statuses[c] for c in sorted(cur.next))
         raise Refused(
             "status change {current} -> {target} is not allowed; from {current} a unit "
-            "may go to: {allowed}", current=cur.code, target=new.code, allowed=allowed,
+            "may go to: {allowed}", current=cur, target=new, allowed=allowed,
         )
     return new
 

@@ -7,8 +7,12 @@ import re
 import unicodedata
 
 from meldkamer.errors import InvalidInput
+from meldkamer.i18n import N_, Text
 
 MAX_NOTE = 10_000
+# The names of what is checked, as messages show them ("{what} is required").
+FIELD_NAMES = (N_("note"), N_("address"), N_("caller name"), N_("caller number"),
+               N_("callback number"), N_("reason"), N_("override reason"), N_("answer"))
 MAX_SHORT = 200
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-./]{2,30}$")
 ANONYMOUS = ("anonymous", "anoniem", "onbekend", "unknown", "desconoci")
@@ -22,10 +26,10 @@ def clean_text(value: str | None, what: str, *, limit: int, required: bool = Fal
     )
     text = text.replace("\r", "").strip()
     if required and not text:
-        raise InvalidInput("{what} is required", what=what)
+        raise InvalidInput("{what} is required", what=Text(what))
     if len(text) > limit:
         raise InvalidInput("{what} is {length} characters long; the limit is {limit}",
-                           what=what, length=len(text), limit=limit)
+                           what=Text(what), length=len(text), limit=limit)
     return text
 
 
@@ -37,7 +41,8 @@ def phone(value: str | None, what: str = "caller number", *, required: bool = Tr
     if text.lower() in ANONYMOUS:
         return "anonymous"
     if not _PHONE.match(text):
-        raise InvalidInput("{what} {text!r} is not a telephone number", what=what, text=text)
+        raise InvalidInput("{what} {text!r} is not a telephone number", what=Text(what),
+                           text=text)
     return text
 
 
@@ -46,7 +51,8 @@ def coordinate(lat: float | str | None, lon: float | str | None) -> tuple[float,
     try:
         la, lo = float(lat), float(lon)  # type: ignore[arg-type]
     except (TypeError, ValueError) as exc:
-        raise InvalidInput(f"coordinates must be numbers, got {lat!r}, {lon!r}") from exc
+        raise InvalidInput("coordinates must be numbers, got {lat!r}, {lon!r}",
+            lat=lat, lon=lon) from exc
     if not (math.isfinite(la) and -90 <= la <= 90):
         raise InvalidInput("latitude {value} is out of range (-90 to 90)", value=lat)
     if not (math.isfinite(lo) and -180 <= lo <= 180):

@@ -67,10 +67,14 @@ class AssignmentView(View):
 
 @dataclasses.dataclass(frozen=True)
 class LogView(View):
+    """One log line: ``text`` in English; system lines also carry template and fields."""
+
     at: datetime
     user: str
     kind: str
     text: str
+    template: str | None = None
+    fields: dict[str, Any] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,6 +138,7 @@ class Proposal(View):
     rank: int
     travel_s: float | None = None
     routed: bool = False
+    basis: str = "needed"  # needed, alternative or unclassified (the reason, as a code)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,6 +151,7 @@ class ProposalSet(View):
     proposals: tuple[Proposal, ...]
     unmet: tuple[str, ...]
     method: str = "straight-line distance"
+    method_code: str = "straight_line"  # by_road, straight_line or no_coordinates
 
 
 @dataclasses.dataclass(frozen=True)
@@ -199,6 +205,7 @@ class DuplicateCandidate(View):
     reason: str
     distance_m: float | None
     classification: str | None
+    basis: str = "nearby"  # same_caller or nearby (the reason, as a code)
 
 
 @dataclasses.dataclass(frozen=True)

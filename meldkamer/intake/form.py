@@ -93,14 +93,16 @@ def _location(raw: object) -> LocationCandidate | None:
                              str(raw.get("source") or "draft"))
 
 
-def data_answer(question: Question, value: str) -> str:
+def data_answer(question: Question, value: str, ref: Reference | None = None) -> str:
     """An answer in its data form: a choice by its Dutch word or as shown in any language."""
     value = value.strip()
     if not question.answers or not value or value in question.answers:
         return value
     folded = value.casefold()
     for choice in question.answers:
-        if folded in (choice.casefold(), tr(choice).casefold()):
+        named = ref.answers.get(choice) if ref is not None else None
+        shown = {n.casefold() for n in named.names.values()} if named else set()
+        if folded in ({choice.casefold(), tr(choice).casefold()} | shown):
             return choice
     raise InvalidInput("{answer!r} is not an answer to {question}; use one of {answers}",
                        answer=value, question=question.id, answers=", ".join(question.answers))
@@ -136,7 +138,7 @@ def from_draft(data: Mapping[str, Any], ref: Reference) -> IntakeForm:
             if question is None or not isinstance(value, str):
                 continue
             try:
-                answer = data_answer(question, value)
+                answer = data_answer(question, value, ref)
             except InvalidInput:
                 continue  # an answer the script no longer offers: asked again
             if answer:

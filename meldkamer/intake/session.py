@@ -386,7 +386,8 @@ class IntakeSession:
             raise InvalidInput("{question} is not a question for {code}", question=question,
                                code=cls.code if cls else "-")
         q = by_id[question]
-        value = data_answer(q, validate.clean_text(answer, "answer", limit=validate.MAX_SHORT))
+        value = data_answer(q, validate.clean_text(answer, "answer", limit=validate.MAX_SHORT),
+                            self.core.ref)
         answers = {k: v for k, v in self.form.answers.items() if k != question}
         if value:
             answers[question] = value
@@ -431,15 +432,12 @@ class IntakeSession:
                 return None
             chosen = [top]
         fields = self._incident_fields()
-        notes = [self.form.note.strip()]
-        summary = self.summary()
-        if summary:
-            notes.append(f"Vragen: {summary}")
-        note = ". ".join(n for n in notes if n)
+        note, answers = self.form.note.strip(), dict(self.answers)
         core = self.core
 
         def work() -> Outcome:
-            inc = core.incidents.create(**fields, note=note)
+            # The answers become one log line that each reader sees in their language.
+            inc = core.incidents.create(**fields, note=note, answers=answers)
             if not chosen:
                 return Outcome(inc.number, attached=False)
             try:
@@ -461,17 +459,14 @@ class IntakeSession:
             number = self.duplicates[0].number
         f = self.form
         address = f.location.label if f.location else f.location_text
-        extra = [f"Locatie volgens melder: {address}"] if address else []
-        summary = self.summary()
-        if summary:
-            extra.append(f"Vragen: {summary}")
-        if f.note.strip():
-            extra.append(f.note.strip())
+        answers, classification = dict(self.answers), f.classification
         core, target = self.core, number
 
         def work() -> Outcome:
             core.incidents.attach_call(target, caller_number=f.caller, caller_name=f.name,
-                                       callback_number=f.callback, note=". ".join(extra))
+                                       callback_number=f.callback, note=f.note.strip(),
+                                       reported_address=address,
+                                       classification=classification, answers=answers)
             return Outcome(target, attached=True)
 
         return self._finish(work)

@@ -67,7 +67,8 @@ class AlarmService:
                               kind=kind if kind in KINDS else "button", raised_at=tx.now)
                 tx.session.add(alarm)
                 if unit is not None and unit.incident is not None:
-                    tx.log(unit.incident, "alarm", f"NOODOPROEP van {unit.callsign}")
+                    tx.log(unit.incident, "alarm", "EMERGENCY from {callsign}",
+                           callsign=unit.callsign)
             if lat is not None and lon is not None:
                 alarm.lat, alarm.lon = lat, lon
             tx.session.flush()
@@ -96,8 +97,8 @@ class AlarmService:
                               user=alarm.acknowledged_by)
             alarm.acknowledged_at, alarm.acknowledged_by = tx.now, self.core.user
             if alarm.unit is not None and alarm.unit.incident is not None:
-                tx.log(alarm.unit.incident, "alarm",
-                       f"Noodoproep {alarm.unit.callsign} bevestigd door {self.core.user}")
+                tx.log(alarm.unit.incident, "alarm", "Emergency from {callsign} acknowledged by "
+                       "{user}", callsign=alarm.unit.callsign, user=self.core.user)
             seq = tx.audit("alarm.acknowledge", "alarm", str(alarm.id), callsign=_who(alarm))
             tx.publish(AlarmChanged(seq=seq, alarm_id=alarm.id, callsign=_callsign(alarm),
                                     issi=alarm.issi, action="acknowledge"))

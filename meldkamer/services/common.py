@@ -85,7 +85,7 @@ def incident_view(
         ).scalars():
             times[ch.unit_id].append(StatusTime(ch.to_status, ch.at))
         log = tuple(
-            LogView(e.at, e.user, e.kind, e.text)
+            LogView(e.at, e.user, e.kind, e.text, e.template, e.fields)
             for e in session.execute(
                 select(LogEntry).where(LogEntry.incident_id == inc.id).order_by(LogEntry.id)
             ).scalars()
@@ -104,7 +104,8 @@ def incident_view(
         lon=inc.lon,
         address=inc.address,
         classification=inc.classification,
-        classification_name=cls.path(ref) if cls else "",
+        # Dutch, as before: the SDS to units and scripts read it; screens use names.py.
+        classification_name=cls.path(ref, "nl") if cls else "",
         priority=inc.priority,
         urgency=inc.urgency,
         created_at=inc.created_at,

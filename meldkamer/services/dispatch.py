@@ -124,7 +124,7 @@ class DispatchService:
                 callsign=pick.callsign, discipline=pick.discipline, capability=cap,
                 distance_m=distances[pick.id], status=pick.status,
                 reason=f"needed: {cap}; nearest available ({how(pick)})",
-                rank=len(chosen) + 1, **_travel(travel.get(pick.callsign)),
+                rank=len(chosen) + 1, **_travel(travel.get(pick.callsign)), basis="needed",
             ))
         wanted = set(needs)
         for u in avail:
@@ -138,15 +138,19 @@ class DispatchService:
                 distance_m=distances[u.id], status=u.status,
                 reason=f"{why}: {cap} ({how(u)})", rank=len(chosen) + 1,
                 **_travel(travel.get(u.callsign)),
+                basis="alternative" if wanted else "unclassified",
             ))
+        # ``reason`` and ``method`` are English for scripts; people see names, rendered
+        # from ``basis`` and ``method_code`` (meldkamer.names).
         if not here:
-            method = "no coordinates: order by callsign"
+            method, code = "no coordinates: order by callsign", "no_coordinates"
         elif any(t.routed for t in travel.values()):
-            method = "travel time by road (estimates where no road connects)"
+            method, code = "travel time by road (estimates where no road connects)", "by_road"
         else:
             method = "travel time estimated from straight-line distance (no road data)"
+            code = "straight_line"
         return ProposalSet(inc.number, inc.island, inc.classification, tuple(chosen),
-                           tuple(unmet), method)
+                           tuple(unmet), method, code)
 
     def dispatch(
         self, number: str, callsigns: list[str], *, override_reason: str = ""
@@ -181,7 +185,7 @@ class DispatchService:
                 if not status.available and not reason:
                     raise Refused(
                         "{callsign} is {status} ({number}); dispatching it needs an override "
-                        "reason", callsign=unit.callsign, status=status.code,
+                        "reason", callsign=unit.callsign, status=status,
                         number=unit.incident.number if unit.incident else "-",
                     )
                 check_transition(ref, unit.status, target.code, via_dispatch=True)
@@ -195,8 +199,8 @@ class DispatchService:
                     for a in previous.assignments:
                         if a.unit_id == unit.id and a.cleared_at is None:
                             a.cleared_at = tx.now
-                    tx.log(previous, "dispatch",
-                           f"{unit.callsign} weggehaald naar {inc.number}: {reason}")
+                    tx.log(previous, "dispatch", "{callsign} taken away to {number}: {reason}",
+                           callsign=unit.callsign, number=inc.number, reason=reason)
                     tx.publish(IncidentChanged(seq=seq, number=previous.number,
                                                action="unit.reassigned"))
                 inc.assignments.append(Assignment(
@@ -209,10 +213,11 @@ class DispatchService:
                     at=tx.now, user=self.core.user, source="dispatch", reason=reason,
                 ))
                 unit.status, unit.status_since, unit.incident_id = target.code, tx.now, inc.id
-                text = f"{unit.callsign} gealarmeerd"
-                if not ref.statuses[old].available:
-                    text += f" (override: {reason})"
-                tx.log(inc, "dispatch", text)
+                if ref.statuses[old].available:
+                    tx.log(inc, "dispatch", "{callsign} dispatched", callsign=unit.callsign)
+                else:
+                    tx.log(inc, "dispatch", "{callsign} dispatched (override: {reason})",
+                           callsign=unit.callsign, reason=reason)
                 tx.publish(UnitChanged(seq=seq, callsign=unit.callsign, action="dispatch"))
                 tx.publish(UnitDispatched(seq=seq, number=inc.number, callsign=unit.callsign))
             inc.updated_at = tx.now

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from meldkamer.domain.reference import Classification, Island, Reference
 from meldkamer.domain.views import LOCAL, IncidentView, SearchHit
 from meldkamer.errors import InvalidInput, NotFound, Refused
 from meldkamer.events import IncidentChanged
+from meldkamer.i18n import N_, Names, Text
 from meldkamer.services import search
 from meldkamer.services.common import (
     check_version,
@@ -31,6 +33,9 @@ from meldkamer.store.models import (
 
 if TYPE_CHECKING:
     from meldkamer.core import Meldkamer, Tx
+
+BUSY_UNIT = N_("{callsign} ({status})")
+ANSWER = N_("{question} {answer}")
 
 
 def _utc(value: object) -> datetime | None:
@@ -161,24 +166,36 @@ class IncidentService:
         if urgency is not None:
             urgency = urgency.strip().upper()
             if urgency not in ref.urgencies:
-                raise InvalidInput(f"unknown urgency {urgency!r}; use {', '.join(ref.urgencies)}")
+                raise InvalidInput("unknown urgency {urgency!r}; use {codes}", urgency=urgency,
+                                   codes=", ".join(ref.urgencies))
         urgency = urgency or cls.urgency
         default = ref.urgencies[urgency].priority if urgency else cls.priority
         prio = default if priority is None else int(priority)
         if prio not in ref.priorities:
-            raise InvalidInput(f"priority must be one of {sorted(ref.priorities)}, not {prio}")
+            raise InvalidInput("priority must be one of {levels}, not {priority}",
+                               levels=", ".join(map(str, sorted(ref.priorities))), priority=prio)
         if prio != default and not reason:
             raise InvalidInput(
                 "priority {priority} differs from the default {default} for {code}: give a reason",
                 priority=prio, default=default, code=cls.code,
             )
         inc.classification, inc.priority, inc.urgency = cls.code, prio, urgency
-        text = f"Classificatie {cls.code} {cls.path(ref)}, prio {prio}"
-        if urgency:
-            text += f", urgentie {urgency}"
-        if prio != default:
-            text += f" (afwijkend van {default}: {reason})"
-        tx.log(inc, "classification", text)
+        if prio == default and not urgency:
+            tx.log(inc, "classification", "Classification {classification}, priority {priority}",
+                   classification=cls, priority=prio)
+        elif prio == default:
+            tx.log(inc, "classification",
+                   "Classification {classification}, priority {priority}, urgency {urgency}",
+                   classification=cls, priority=prio, urgency=urgency)
+        elif not urgency:
+            tx.log(inc, "classification", "Classification {classification}, priority "
+                   "{priority} (instead of {default}: {reason})",
+                   classification=cls, priority=prio, default=default, reason=reason)
+        else:
+            tx.log(inc, "classification", "Classification {classification}, priority "
+                   "{priority}, urgency {urgency} (instead of {default}: {reason})",
+                   classification=cls, priority=prio, urgency=urgency, default=default,
+                   reason=reason)
 
     # -- services ----------------------------------------------------------------------
 
@@ -197,8 +214,12 @@ class IncidentService:
         priority_reason: str = "",
         urgency: str | None = None,
         note: str = "",
+        answers: Mapping[str, str] | None = None,
     ) -> IncidentView:
-        """Create an incident from a call, optionally located, classified and annotated."""
+        """Create an incident from a call, optionally located, classified and annotated.
+
+        ``answers``: the intake questions answered, by question id (answer codes or text).
+        """
         note = validate.clean_text(note, "note", limit=validate.MAX_NOTE)
         number_in = validate.phone(caller_number)
         name = validate.clean_text(caller_name, "caller name", limit=validate.MAX_SHORT)
@@ -218,24 +239,44 @@ class IncidentService:
                                   callback_number=callback, taken_by=self.core.user))
             inc.assignments = []
             tx.session.add(inc)
-            tx.log(inc, "call", f"Melding van {number_in}" + (f" ({name})" if name else ""))
+            if name:
+                tx.log(inc, "call", "Call from {caller} ({name})", caller=number_in, name=name)
+            else:
+                tx.log(inc, "call", "Call from {caller}", caller=number_in)
             if state != "unknown":
-                tx.log(inc, "location", self._location_text(inc))
+                self._log_location(tx, inc)
             if cls is not None:
                 self._classify(tx, inc, cls, priority, priority_reason, urgency)
+                self._log_answers(tx, inc, cls, answers)
             if note:
-                tx.log(inc, "note", note)
+                tx.note(inc, "note", note)
             self._done(tx, inc, "incident.create", caller=number_in, island=isl.code,
                        location=state, classification=inc.classification)
             return incident_view(tx.session, inc, self.core.ref)
 
-    def _location_text(self, inc: Incident) -> str:
+    def _log_answers(self, tx: Tx, inc: Incident, cls: Classification | None,
+                     answers: Mapping[str, str] | None) -> None:
+        """The intake answers as one log line, shown in each reader's language."""
+        if cls is None or not answers:
+            return
+        ref = self.core.ref
+        given = [Text(ANSWER, question=q, answer=ref.answers.get(str(answers[q.id]))
+                      or validate.clean_text(str(answers[q.id]), "note", limit=validate.MAX_SHORT))
+                 for q in cls.questions if str(answers.get(q.id) or "").strip()]
+        if given:
+            tx.log(inc, "questions", "Questions: {answers}", answers=Names(given, sep="; "))
+
+    @staticmethod
+    def _log_location(tx: Tx, inc: Incident) -> None:
         where = f"{inc.lat:.5f}, {inc.lon:.5f}" if inc.lat is not None else ""
         if inc.address:
             where = f"{inc.address} ({where})" if where else inc.address
         if inc.location_state == "outside":
-            return f"Locatie {where}: buiten het gebied (verantwoordelijk {inc.island})"
-        return f"Locatie {where} [{inc.island}]"
+            tx.log(inc, "location", "Location {where}: outside the area (responsible: "
+                   "{island})", where=where, island=inc.island)
+        else:
+            tx.log(inc, "location", "Location {where} [{island}]", where=where,
+                   island=inc.island)
 
     def locate(
         self, number: str, *, lat: float | None = None, lon: float | None = None,
@@ -260,7 +301,7 @@ class IncidentService:
                 inc.location_state = "address"
             if addr is not None:
                 inc.address = addr
-            tx.log(inc, "location", self._location_text(inc))
+            self._log_location(tx, inc)
             self._done(tx, inc, "incident.locate", lat=inc.lat, lon=inc.lon,
                        address=inc.address, island=inc.island, location=inc.location_state)
             return incident_view(tx.session, inc, self.core.ref)
@@ -286,13 +327,15 @@ class IncidentService:
         """Change the priority; always needs a reason, which goes into the log."""
         reason = validate.clean_text(reason, "reason", limit=validate.MAX_SHORT, required=True)
         if priority not in self.core.ref.priorities:
-            raise InvalidInput(f"priority must be one of {sorted(self.core.ref.priorities)}")
+            raise InvalidInput("priority must be one of {levels}",
+                               levels=", ".join(map(str, sorted(self.core.ref.priorities))))
         with self.core.transaction() as tx:
             inc = load_incident(tx.session, number)
             check_version(inc.number, inc.version, expected_version)
             self._open(inc)
             old, inc.priority = inc.priority, priority
-            tx.log(inc, "priority", f"Prioriteit {old} -> {priority}: {reason}")
+            tx.log(inc, "priority", "Priority {old} -> {new}: {reason}", old=old, new=priority,
+                   reason=reason)
             self._done(tx, inc, "incident.priority", old=old, new=priority, reason=reason)
             return incident_view(tx.session, inc, self.core.ref)
 
@@ -303,15 +346,33 @@ class IncidentService:
             raise InvalidInput("a log line is a note or a radio line, not {kind!r}", kind=kind)
         with self.core.transaction() as tx:
             inc = load_incident(tx.session, number)
-            tx.log(inc, kind, note)
+            tx.note(inc, kind, note)
             self._done(tx, inc, "incident.note", length=len(note))
+            return incident_view(tx.session, inc, self.core.ref)
+
+    def log_message(self, number: str, kind: str, template: str, /,
+                    **fields: object) -> IncidentView:
+        """Add a line the system writes (a radio event, ...) as a template with fields.
+
+        Unlike a note, it is shown in each reader's language (see ``Tx.log``).
+        """
+        if kind not in ("note", "radio"):
+            raise InvalidInput("a log line is a note or a radio line, not {kind!r}", kind=kind)
+        with self.core.transaction() as tx:
+            inc = load_incident(tx.session, number)
+            tx.log(inc, kind, template, **fields)
+            self._done(tx, inc, "incident.note", length=len(template))
             return incident_view(tx.session, inc, self.core.ref)
 
     def attach_call(
         self, number: str, *, caller_number: str | None, caller_name: str = "",
-        callback_number: str = "", note: str = "",
+        callback_number: str = "", note: str = "", reported_address: str = "",
+        classification: str | None = None, answers: Mapping[str, str] | None = None,
     ) -> IncidentView:
-        """Link another call about the same event to an existing incident."""
+        """Link another call about the same event to an existing incident.
+
+        ``reported_address``, ``classification`` and ``answers``: what this caller said.
+        """
         num = validate.phone(caller_number)
         note = validate.clean_text(note, "note", limit=validate.MAX_NOTE)
         name = validate.clean_text(caller_name, "caller name", limit=validate.MAX_SHORT)
@@ -321,9 +382,19 @@ class IncidentService:
             self._open(inc)
             inc.calls.append(Call(at=tx.now, caller_number=num, caller_name=name,
                                   callback_number=callback, taken_by=self.core.user))
-            tx.log(inc, "call", f"Extra melding van {num}" + (f" ({name})" if name else ""))
+            if name:
+                tx.log(inc, "call", "Another call from {caller} ({name})", caller=num,
+                       name=name)
+            else:
+                tx.log(inc, "call", "Another call from {caller}", caller=num)
+            where = validate.clean_text(reported_address, "address", limit=validate.MAX_SHORT)
+            if where:
+                tx.log(inc, "location", "Location according to the caller: {address}",
+                       address=where)
+            self._log_answers(tx, inc, self.core.ref.classifications.get(classification or ""),
+                              answers)
             if note:
-                tx.log(inc, "note", note)
+                tx.note(inc, "note", note)
             self._done(tx, inc, "incident.attach_call", caller=num)
             return incident_view(tx.session, inc, self.core.ref)
 
@@ -339,8 +410,8 @@ class IncidentService:
             self._no_units(dup)
             dup.duplicate_of_id, dup.state, dup.closed_at = main.id, "closed", tx.now
             dup.disposition = "DUPLICATE" if "DUPLICATE" in self.core.ref.dispositions else None
-            tx.log(dup, "link", f"Dubbele melding van {main.number}; gesloten")
-            tx.log(main, "link", f"Dubbele melding {dup.number} gekoppeld")
+            tx.log(dup, "link", "Duplicate of {number}; closed", number=main.number)
+            tx.log(main, "link", "Duplicate {number} attached", number=dup.number)
             self._done(tx, dup, "incident.duplicate", of=main.number)
             self._done(tx, main, "incident.linked", duplicate=dup.number)
             return incident_view(tx.session, dup, self.core.ref)
@@ -354,24 +425,30 @@ class IncidentService:
             self._open(inc)
             self._no_units(inc)
             inc.state, inc.closed_at, inc.disposition = "closed", tx.now, disp.code
-            tx.log(inc, "close", f"Gesloten: {disp.code} {disp.name('nl')}"
-                   + (f". {note}" if note else ""))
+            if note:
+                tx.log(inc, "close", "Closed: {disposition}. {note}", disposition=disp,
+                       note=note)
+            else:
+                tx.log(inc, "close", "Closed: {disposition}", disposition=disp)
             self._done(tx, inc, "incident.close", disposition=disp.code)
             return incident_view(tx.session, inc, self.core.ref)
 
-    @staticmethod
-    def _open(inc: Incident) -> None:
+    def _open(self, inc: Incident) -> None:
+        ref = self.core.ref
         if inc.state != "open":
             raise Refused("{number} is closed ({disposition}); it cannot be changed",
-                          number=inc.number, disposition=inc.disposition)
+                          number=inc.number,
+                          disposition=ref.dispositions.get(inc.disposition or "", "-"))
 
-    @staticmethod
-    def _no_units(inc: Incident) -> None:
+    def _no_units(self, inc: Incident) -> None:
+        ref = self.core.ref
         busy = [a for a in inc.assignments if a.cleared_at is None]
         if busy:
-            names = ", ".join(f"{a.unit.callsign} ({a.unit.status})" for a in busy)
             raise Refused("{number} still has units assigned: {units}; clear them first",
-                          number=inc.number, units=names)
+                          number=inc.number,
+                          units=Names(Text(BUSY_UNIT, callsign=a.unit.callsign,
+                                           status=ref.statuses[a.unit.status])
+                                      for a in busy))
 
     # -- reading -----------------------------------------------------------------------
 

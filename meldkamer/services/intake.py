@@ -129,7 +129,7 @@ class IntakeService:
             ):
                 out[inc.number] = DuplicateCandidate(
                     inc.number, f"same caller within {DUPLICATE_MINUTES} min", None,
-                    inc.classification)
+                    inc.classification, basis="same_caller")
                 continue
             if lat is None or lon is None or inc.lat is None or inc.lon is None:
                 continue
@@ -137,7 +137,8 @@ class IntakeService:
             related = group is None or (inc.classification or "").split(".")[0] == group
             if dist <= DUPLICATE_METRES and related:
                 out[inc.number] = DuplicateCandidate(
-                    inc.number, f"{dist:.0f} m away, related class", dist, inc.classification)
+                    inc.number, f"{dist:.0f} m away, related class", dist, inc.classification,
+                    basis="nearby")
         return sorted(out.values(), key=lambda d: (d.distance_m is not None, d.distance_m or 0))
 
     def flag_caller(self, number: str, kind: str, note: str = "") -> CallerHistory:

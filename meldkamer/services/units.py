@@ -37,8 +37,9 @@ class UnitService:
             q = q.where(Unit.island == self.core.ref.island(island).code)
         if discipline:
             if discipline not in self.core.ref.disciplines:
-                raise InvalidInput(f"unknown discipline {discipline!r}; use one of "
-                                   f"{', '.join(self.core.ref.disciplines)}")
+                raise InvalidInput("unknown discipline {discipline!r}; use one of {codes}",
+                                   discipline=discipline,
+                                   codes=", ".join(self.core.ref.disciplines))
             q = q.where(Unit.discipline == discipline)
         with self.core.store.read() as session:
             units = session.execute(q.order_by(Unit.island, Unit.callsign)).scalars()
@@ -70,8 +71,8 @@ class UnitService:
             ))
             unit.status, unit.status_since = new.code, tx.now
             if inc is not None:
-                text = f"{unit.callsign}: {new.name('nl')}" + (f" ({reason})" if reason else "")
-                if not new.committed:
+                cleared = not new.committed
+                if cleared:
                     # The open-assignment index keeps this O(1) however long the history.
                     assignment = tx.session.execute(
                         select(Assignment).where(Assignment.unit_id == unit.id,
@@ -80,8 +81,18 @@ class UnitService:
                     if assignment is not None:
                         assignment.cleared_at = tx.now
                     unit.incident = None
-                    text += ", vrijgegeven"
-                tx.log(inc, "status", text)
+                if cleared and reason:
+                    tx.log(inc, "status", "{callsign}: {status} ({reason}), cleared",
+                           callsign=unit.callsign, status=new, reason=reason)
+                elif cleared:
+                    tx.log(inc, "status", "{callsign}: {status}, cleared",
+                           callsign=unit.callsign, status=new)
+                elif reason:
+                    tx.log(inc, "status", "{callsign}: {status} ({reason})",
+                           callsign=unit.callsign, status=new, reason=reason)
+                else:
+                    tx.log(inc, "status", "{callsign}: {status}", callsign=unit.callsign,
+                           status=new)
             seq = tx.audit("unit.status", "unit", unit.callsign, old=old, new=new.code,
                            incident=inc.number if inc else None, source=source, reason=reason)
             tx.publish(UnitChanged(seq=seq, callsign=unit.callsign, action="status"))
@@ -122,7 +133,7 @@ class UnitService:
             try:
                 data = tomllib.loads(path.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-                raise InvalidInput(f"{path}: {exc}") from exc
+                raise InvalidInput("cannot read {path}: {error}", path=path, error=exc) from exc
         return _import(self.core, data, demo=demo)
 
 
@@ -143,9 +154,10 @@ def _import(core: Meldkamer, data: dict[str, Any], *, demo: bool) -> tuple[int, 
                 code, isl = str(raw["code"]), ref.island(str(raw["island"])).code
                 disc = str(raw["discipline"])
             except KeyError as exc:
-                raise InvalidInput(f"{where}: missing {exc}") from exc
+                raise InvalidInput("{where}: missing {key}", where=where, key=exc) from exc
             if disc not in ref.disciplines:
-                raise InvalidInput(f"{where}: unknown discipline {disc!r}")
+                raise InvalidInput("{where}: unknown discipline {discipline!r}", where=where,
+                                   discipline=disc)
             st = stations.get(code) or Station(code=code)
             st.name, st.discipline, st.island = str(raw.get("name", code)), disc, isl
             st.lat, st.lon, st.demo = lat, lon, demo
@@ -161,12 +173,14 @@ def _import(core: Meldkamer, data: dict[str, Any], *, demo: bool) -> tuple[int, 
                 disc = str(raw["discipline"])
                 isl = ref.island(str(raw["island"])).code
             except KeyError as exc:
-                raise InvalidInput(f"{where}: missing {exc}") from exc
+                raise InvalidInput("{where}: missing {key}", where=where, key=exc) from exc
             station = stations.get(str(raw.get("station", "")))
             if raw.get("station") and station is None:
-                raise InvalidInput(f"{where}: unknown station {raw['station']!r}")
+                raise InvalidInput("{where}: unknown station {station!r}", where=where,
+                                   station=raw["station"])
             if disc not in ref.disciplines:
-                raise InvalidInput(f"{where}: unknown discipline {disc!r}")
+                raise InvalidInput("{where}: unknown discipline {discipline!r}", where=where,
+                                   discipline=disc)
             unit = units.get(callsign)
             if unit is None:
                 unit = Unit(callsign=callsign, status=initial, status_since=tx.now)

@@ -49,26 +49,28 @@ def normalise_url(url: str) -> str:
 def _check_sqlite_file(path: Path) -> None:
     """Refuse files that are not SQLite databases or cannot be written, before opening."""
     if path.is_dir():
-        raise StoreError(f"{path} is a directory, not a database file")
+        raise StoreError("{path} is a directory, not a database file", path=path)
     if not path.exists():
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"cannot create the folder for {path}: {exc.strerror}") from exc
+            raise StoreError("cannot create the folder for {path}: {strerror}",
+                path=path, strerror=exc.strerror) from exc
         return
     try:
         with path.open("rb") as fh:
             head = fh.read(16)
     except OSError as exc:
-        raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
+        raise StoreError("cannot read {path}: {strerror}",
+            path=path, strerror=exc.strerror) from exc
     if head and head != SQLITE_MAGIC:
-        raise StoreError(f"{path} is not a meldkamer database (it is not an SQLite file)")
+        raise StoreError("{path} is not a meldkamer database (it is not an SQLite file)", path=path)
     mode = path.stat().st_mode
     # As root os.access says yes to everything; the write bits say what the owner meant.
     if not os.access(path, os.W_OK) or not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         raise StoreError(
-            f"{path} is read-only; meldkamer needs to write to it (make it writable with "
-            f"'chmod u+w {path}' or choose another database with --db)"
+            "{path} is read-only; meldkamer needs to write to it (make it writable with "
+            "'chmod u+w {path}' or choose another database with --db)", path=path
         )
     if head:
         _check_foreign_schema(path)
@@ -84,9 +86,9 @@ def _check_foreign_schema(path: Path) -> None:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path} is not a meldkamer database ({exc})") from exc
+        raise StoreError("{path} is not a meldkamer database ({exc})", path=path, exc=exc) from exc
     if names and "alembic_version" not in names:
-        raise StoreError(f"{path} holds tables but is not a meldkamer database")
+        raise StoreError("{path} holds tables but is not a meldkamer database", path=path)
 
 
 def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
@@ -114,10 +116,11 @@ class Store:
         try:
             parsed = make_url(self.url)
         except ArgumentError as exc:
-            raise StoreError(f"not a database URL: {url!r}") from exc
+            raise StoreError("not a database URL: {url!r}", url=url) from exc
         self.dialect = parsed.get_backend_name()
         if self.dialect not in ("sqlite", "postgresql"):
-            raise StoreError(f"unsupported database {self.dialect!r}; use SQLite or PostgreSQL")
+            raise StoreError("unsupported database {dialect!r}; use SQLite or PostgreSQL",
+                dialect=self.dialect)
         kwargs: dict[str, Any] = {}
         if self.dialect == "sqlite":
             if not parsed.database or parsed.database == ":memory:":
@@ -132,7 +135,8 @@ class Store:
         try:
             self.engine: Engine = create_engine(self.url, **kwargs)
         except (ArgumentError, ImportError) as exc:
-            raise StoreError(f"cannot use {self.safe_url}: {exc}") from exc
+            raise StoreError("cannot use {safe_url}: {exc}",
+                safe_url=self.safe_url, exc=exc) from exc
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
@@ -151,8 +155,8 @@ class Store:
             if not inspect(conn).has_table("alembic_version"):
                 if inspect(conn).get_table_names():
                     raise StoreError(
-                        f"{self.safe_url} holds tables but is not a meldkamer database"
-                    )
+                        "{safe_url} holds tables but is not a meldkamer database",
+                        safe_url=self.safe_url)
                 return None
             row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
             return row[0] if row else None
@@ -164,10 +168,10 @@ class Store:
             return False
         if current is not None and current not in KNOWN_REVISIONS:
             raise StoreError(
-                f"{self.path or self.safe_url} has schema revision {current!r}, which this "
-                f"version of meldkamer does not know (it knows up to {HEAD_REVISION}); it was "
-                "probably written by a newer meldkamer: upgrade this workstation"
-            )
+                "{database} has schema revision {current!r}, which this version of meldkamer "
+                "does not know (it knows up to {head}); it was probably written by a newer "
+                "meldkamer: upgrade this workstation", database=self.path or self.safe_url,
+                current=current, head=HEAD_REVISION)
         from meldkamer.store.migrations import run_upgrade  # alembic only when needed
 
         with self._guard():
@@ -201,7 +205,7 @@ class Store:
                 "reload and try again"
             ) from exc
         except IntegrityError as exc:
-            raise Conflict(f"the change clashes with stored data: {exc.orig}") from exc
+            raise Conflict("the change clashes with stored data: {orig}", orig=exc.orig) from exc
         except OperationalError as exc:
             raise StoreError(self._describe(exc)) from exc
         except (DatabaseError, DBAPIError) as exc:

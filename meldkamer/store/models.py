@@ -197,7 +197,12 @@ class LogEntry(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     user: Mapped[str] = mapped_column(String(60))
     kind: Mapped[str] = mapped_column(String(20))
+    # The English rendering (what full-text search reads); lines written by the system
+    # also keep their template and fields, so they are shown in the reader's language.
     text: Mapped[str] = mapped_column(Text)
+    template: Mapped[str | None] = mapped_column(Text, default=None)
+    fields: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True),
+                                                         default=None)
 
 
 class AuditEvent(Base):

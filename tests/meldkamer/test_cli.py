@@ -240,7 +240,9 @@ def test_main_flow_call_to_close(anydb: Cli) -> None:
     closed = c.json("incident", "close", n, "--disposition", "HANDLED")
     assert closed["state"] == "closed" and closed["disposition"] == "HANDLED"
     assert closed["closed_at"] is not None
-    assert closed["log"][-1]["kind"] == "close" and "HANDLED" in closed["log"][-1]["text"]
+    last = closed["log"][-1]
+    assert last["kind"] == "close" and last["text"] == "Closed: Handled"
+    assert last["fields"]["disposition"] == {"$ref": "disposition", "code": "HANDLED"}
     assignment = closed["assignments"][0]
     assert assignment["unit_status"] == "cleared" and assignment["cleared_at"] is not None
     assert [t["status"] for t in assignment["times"]] == [
@@ -274,11 +276,39 @@ def test_main_flow_call_to_close(anydb: Cli) -> None:
 def test_human_output_of_show_and_list(populated: Cli) -> None:
     n = first_number()
     show = populated.ok("incident", "show", n).out
-    assert show.startswith(f"{n}  [open]  prio 2")
+    assert show.startswith(f"{n}  [Open]  priority 2")
     assert "Kaya Grandi 12" in show and "BZ.INB.WON" in show and "+599 717 1234" in show
     listing = populated.ok("incident", "list").out.splitlines()
     assert listing[0].split()[:3] == ["NUMBER", "STATE", "P"]
     assert listing[1].startswith(n)
+
+
+def test_incident_show_in_dutch_has_names_not_codes(populated: Cli, ref: Reference,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    n = first_number()
+    unit = populated.ok("incident", "propose", n, "--json").json()["proposals"][0]["callsign"]
+    populated.ok("incident", "dispatch", n, unit)
+    for status in ("en_route", "on_scene", "available_mobile"):
+        populated.ok("unit", "status", unit, status)
+    populated.ok("incident", "close", n, "--disposition", "handled")
+    shown = populated.ok("--lang", "nl", "incident", "show", n).out
+    codes = (set(ref.statuses) | set(ref.dispositions) | set(ref.capabilities)
+             | {"open", "closed", "cleared", "island", "unknown", "outside", "dispatch",
+                "status", "close", "call", "location", "classification"})
+    words = set(re.findall(r"[A-Za-z_]+", shown))
+    assert words & codes == set(), shown
+    for name in ("Gesloten", "Afgehandeld", "Aanrijdend", "Ter plaatse", "Gealarmeerd",
+                 "Vrijgegeven", "Inbraak"):
+        assert name in shown, name
+    english = populated.ok("--lang", "en", "incident", "show", n).out
+    assert "Handled" in english and "On scene" in english and "Afgehandeld" not in english
+    data = populated.ok("incident", "show", n, "--json", "--lang", "nl").json()
+    assert (data["state"], data["disposition"]) == ("closed", "HANDLED")  # codes stay
+    assert {t["status"] for a in data["assignments"] for t in a["times"]} >= {"on_scene"}
+    monkeypatch.setenv("LANG", "nl_NL.UTF-8")
+    assert populated.ok("incident", "show", n).out == shown  # LANG when --lang is not given
 
 
 def test_options_work_before_and_after_the_command(populated: Cli,
@@ -324,7 +354,8 @@ def test_island_and_number_follow_the_location(
     kinds = [e["kind"] for e in inc["log"]]
     assert kinds == (["call"] if state == "unknown" else ["call", "location"])
     if state == "outside":
-        assert "buiten het gebied" in inc["log"][1]["text"]
+        assert "outside the area" in inc["log"][1]["text"]  # stored in English
+        assert inc["log"][1]["template"].startswith("Location {where}: outside the area")
 
 
 def test_numbers_count_per_island(sq: Cli) -> None:
@@ -414,7 +445,7 @@ def _bad_inputs() -> list[Any]:
         pytest.param(["incident", "dispatch", n, "X-999"], 3, ["no unit", "X-999"],
                      id="unknown-unit-dispatch"),
         pytest.param(["unit", "status", "P-101", "on_scene"], 4,
-                     ["available_station -> on_scene", "not allowed"], id="illegal-status"),
+                     ["available at station -> on scene", "not allowed"], id="illegal-status"),
         pytest.param(["unit", "status", "P-101", "dispatched"], 4, ["dispatch"],
                      id="status-dispatched"),
         pytest.param(["unit", "status", "P-101", "8"], 4, ["dispatch"],
@@ -816,7 +847,7 @@ def test_subprocess_end_to_end(tmp_path: Path) -> None:
 
     shown = _meldkamer("incident", "show", inc["number"].lower(), db=db)
     assert shown.returncode == 0, shown.stderr
-    assert shown.stdout.startswith(f"{inc['number']}  [open]")
+    assert shown.stdout.startswith(f"{inc['number']}  [Open]")
     assert "Fort Oranjestraat" in shown.stdout
 
     verify = _meldkamer("audit", "verify", db=db)

@@ -94,9 +94,9 @@ def test_dispatch_sends_an_sds_and_logs_the_delivery(radio: tuple) -> None:
                      for r in sim.received))
     text = next(r.text for r in sim.received if r.kind == "text")
     assert "BZ.INB.WON" in text and "Kaya Grandi 12" in text
-    wait(link, lambda: any("afgeleverd" in e.text for e in core.incidents.get(inc.number).log))
+    wait(link, lambda: any("delivered" in e.text for e in core.incidents.get(inc.number).log))
     radio_lines = [e.text for e in core.incidents.get(inc.number).log if e.kind == "radio"]
-    assert any(t.startswith("SDS naar P-101") for t in radio_lines)
+    assert any(t.startswith("SDS to P-101") for t in radio_lines)
 
 
 def test_unknown_issi_and_bad_settings() -> None:

@@ -43,7 +43,8 @@ def test_classification_tree(ref: Reference) -> None:
     assert len(leaves) >= 50
     assert {c.level for c in ref.classifications.values()} == {1, 2, 3}
     woning = ref.classification("br.geb.won")
-    assert woning.path(ref) == "Brand > Gebouw > Woning"
+    assert woning.path(ref, "nl") == "Brand > Gebouw > Woning"
+    assert woning.path(ref, "en") == "Fire > Building > Dwelling"
     for cls in ref.classifications.values():
         assert set(cls.needs) <= CAPABILITIES, cls.code
         assert cls.priority in ref.priorities

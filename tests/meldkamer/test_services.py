@@ -159,7 +159,7 @@ def test_dispatch_rules(core: Meldkamer) -> None:
     assert moved.assignments[-1].override_reason == "prio 1 gaat voor"
     old = core.incidents.get(bon)
     assert old.assignments[0].cleared_at is not None
-    assert "weggehaald" in old.log[-1].text
+    assert "taken away" in old.log[-1].text
     with pytest.raises(NotFound):
         core.dispatch.dispatch(bon, ["NOPE-1"])
     with pytest.raises(InvalidInput):

@@ -124,7 +124,7 @@ def test_technician_panel_shows_gateways_and_runs_a_loopback(
                         timeout=20_000)
         results = {panel.result.item(r, 0).text(): panel.result.item(r, 1).text()
                    for r in range(panel.result.rowCount())}
-        assert results["passed"] == "True" and results["bit_errors"] == "0"
+        assert results["Passed"] == "True" and results["Bit errors"] == "0"  # by name
         assert panel.progress.value() == 1000
     finally:
         link.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from meldkamer import names
 from meldkamer.core import Meldkamer
 from meldkamer.domain.views import UnitView
 from meldkamer.i18n import tr
@@ -41,7 +42,7 @@ def ask_unit(parent: QWidget, core: Meldkamer, ops: Operations,
             return
         reason = ask_reason(parent, tr("{callsign} is not available ({status}): why dispatch "
                                        "it anyway?", callsign=unit.callsign,
-                                       status=unit.status))
+                                       status=names.status(core.ref, unit.status)))
         if reason:
             chosen(unit.callsign, reason)
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from meldkamer import names
 from meldkamer.core import Meldkamer
 from meldkamer.domain.views import IncidentView, local
 from meldkamer.errors import NotFound
-from meldkamer.i18n import tr
+from meldkamer.i18n import N_, tr
 from ui.dialogs.reason import ask_unit
+from ui.i18n import Texts
 from ui.ops import Operations
 from ui.qt import (
     QAbstractItemView,
@@ -45,7 +47,9 @@ class DetailDock(QDockWidget):
     """Something the operator should read in the status bar."""
 
     def __init__(self, core: Meldkamer, ops: Operations, parent: QWidget | None = None) -> None:
-        super().__init__(tr("Incident"), parent)
+        super().__init__(parent)
+        self.texts = Texts()
+        self.texts.bind(self.setWindowTitle, N_("Incident"))
         self.setObjectName("dock_detail")
         self.core, self.ops = core, ops
         self.incident: IncidentView | None = None
@@ -57,10 +61,7 @@ class DetailDock(QDockWidget):
         self.header.setWordWrap(True)
         layout.addWidget(self.header)
         self.units = QTableWidget(0, 2 + len(TIME_COLUMNS) + 1, objectName="detail_units")
-        self.units.setHorizontalHeaderLabels(
-            [tr("Unit"), tr("Status")]
-            + [core.ref.statuses[s].name() if s in core.ref.statuses else s
-               for s in TIME_COLUMNS] + [tr("Cleared")])
+        self._unit_headers()
         self.units.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.units.verticalHeader().setVisible(False)
         self.units.setMaximumHeight(150)
@@ -70,24 +71,29 @@ class DetailDock(QDockWidget):
         layout.addWidget(self.log, 1)
         form = QFormLayout()
         self.note = QLineEdit(objectName="detail_note")
-        self.note.setPlaceholderText(tr("note; Enter adds it to the log"))
+        self.texts.bind(self.note.setPlaceholderText, N_("note; Enter adds it to the log"))
         self.note.returnPressed.connect(self.add_note)
         self.disposition = TypeAhead(self._search_dispositions, body)
         self.disposition.setObjectName("detail_disposition")
-        self.disposition.setPlaceholderText(tr("disposition code; Enter closes the incident"))
+        self.texts.bind(self.disposition.setPlaceholderText,
+                        N_("disposition code; Enter closes the incident"))
         self.disposition.chosen.connect(self.close_incident)
         prio_row = QHBoxLayout()
         self.priority = QComboBox(objectName="detail_priority")
         for level, prio in core.ref.priorities.items():
             self.priority.addItem(prio.name(), level)
         self.priority_reason = QLineEdit(objectName="detail_priority_reason")
-        self.priority_reason.setPlaceholderText(tr("reason; Enter changes the priority"))
+        self.texts.bind(self.priority_reason.setPlaceholderText,
+                        N_("reason; Enter changes the priority"))
         self.priority_reason.returnPressed.connect(self.change_priority)
         prio_row.addWidget(self.priority)
         prio_row.addWidget(self.priority_reason, 1)
-        form.addRow(tr("Note") + " (Ctrl+N)", self.note)
-        form.addRow(tr("Priority") + " (Ctrl+P)", prio_row)
-        form.addRow(tr("Close") + " (F12)", self.disposition)
+        for text, keys, field in ((N_("Note"), "Ctrl+N", self.note),
+                                  (N_("Priority"), "Ctrl+P", prio_row),
+                                  (N_("Close"), "F12", self.disposition)):
+            label = QLabel()
+            self.texts.bind(lambda t, w=label, k=keys: w.setText(f"{t} ({k})"), text)
+            form.addRow(label, field)
         form.addRow("", self.disposition.results)
         layout.addLayout(form)
         self.error = QLabel(objectName="detail_error")
@@ -101,6 +107,22 @@ class DetailDock(QDockWidget):
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(slot)
         self.show_incident(None)
+
+    def _unit_headers(self) -> None:
+        ref = self.core.ref
+        self.units.setHorizontalHeaderLabels(
+            [tr("Unit"), tr("Status")] + [names.status(ref, s) for s in TIME_COLUMNS]
+            + [tr("Cleared")])
+
+    def retranslate(self) -> None:
+        """Show everything again in the current language."""
+        self.texts.apply()
+        self._unit_headers()
+        for i in range(self.priority.count()):
+            self.priority.setItemText(i, self.core.ref.priorities[self.priority.itemData(i)]
+                                      .name())
+        self.disposition.refresh_if_open()
+        self.show_incident(self.incident, keep_error=True)
 
     def _search_dispositions(self, text: str) -> list[tuple[str, Any]]:
         words = text.lower().split()
@@ -139,9 +161,10 @@ class DetailDock(QDockWidget):
         if number == self._wanted:
             self.load(number)
 
-    def show_incident(self, inc: IncidentView | None) -> None:
+    def show_incident(self, inc: IncidentView | None, keep_error: bool = False) -> None:
         self.incident = inc
-        self.error.clear()
+        if not keep_error:
+            self.error.clear()
         enabled = inc is not None and inc.state == "open"
         for w in (self.note, self.disposition, self.priority, self.priority_reason):
             w.setEnabled(enabled)
@@ -150,23 +173,27 @@ class DetailDock(QDockWidget):
             self.units.setRowCount(0)
             self.log.clear()
             return
+        ref = self.core.ref
         loc = inc.address or (f"{inc.lat:.5f}, {inc.lon:.5f}" if inc.lat is not None else "-")
+        prio, disposition = tr("priority"), tr("Disposition")
         self.header.setText(
-            f"<b style='font-size:14pt'>{inc.number}</b> · {tr('priority')} {inc.priority}"
-            f"{' ' + inc.urgency if inc.urgency else ''} · {inc.state}<br>"
-            f"{inc.classification or '-'} {inc.classification_name}<br>"
-            f"{loc} [{inc.island}, {inc.location_state}]"
-            + (f"<br>{tr('Disposition')}: {inc.disposition}" if inc.disposition else ""))
+            f"<b style='font-size:14pt'>{inc.number}</b> · {prio} {inc.priority}"
+            f"{' ' + inc.urgency if inc.urgency else ''} · {names.state(inc.state)}<br>"
+            f"{inc.classification or '-'} {names.classification(ref, inc.classification)}<br>"
+            f"{loc} [{inc.island}, {names.location(inc.location_state)}]"
+            + (f"<br>{disposition}: {names.disposition(ref, inc.disposition)}"
+               if inc.disposition else ""))
         self.priority.setCurrentIndex(self.priority.findData(inc.priority))
         self.units.setRowCount(len(inc.assignments))
         for row, a in enumerate(inc.assignments):
             times = {t.status: t.at for t in a.times}
-            cells = [a.callsign, a.unit_status]
+            cells = [a.callsign, names.status(ref, a.unit_status)]
             cells += [_hm(times.get(s)) for s in TIME_COLUMNS] + [_hm(a.cleared_at)]
             for col, text in enumerate(cells):
                 self.units.setItem(row, col, QTableWidgetItem(text))
         self.log.setPlainText("\n".join(
-            f"{_hm(e.at)}  {e.user:<10} {e.kind:<14} {e.text}" for e in inc.log))
+            f"{_hm(e.at)}  {e.user:<10} {names.log_kind(e.kind):<14} {names.log_text(ref, e)}"
+            for e in inc.log))
         self.log.verticalScrollBar().setValue(self.log.verticalScrollBar().maximum())
 
     # -- actions -----------------------------------------------------------------------

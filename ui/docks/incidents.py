@@ -74,6 +74,13 @@ class IncidentsDock(QDockWidget):
         last = self.view.rowAt(self.view.viewport().height() - 1)
         return first, last if last >= 0 else first + PAGE - 1
 
+    def retranslate(self) -> None:
+        """Title, filters, headers, cells and the count in the current language."""
+        self.setWindowTitle(tr("Active incidents"))
+        self.filters.retranslate()
+        self.model.retranslate()
+        self._count()
+
     def _count(self) -> None:
         self.count.setText(tr("{shown} of {total} open", shown=self.model.rowCount(),
                               total=max(self.model.total, self.model.rowCount())))

@@ -15,15 +15,17 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
+from meldkamer import names
 from meldkamer.core import Meldkamer
 from meldkamer.domain.lookup import LocationCandidate, LocationSearch
 from meldkamer.domain.reference import Classification
 from meldkamer.domain.views import CallerHistory
 from meldkamer.drafts import DraftJournal
 from meldkamer.errors import MeldkamerError
-from meldkamer.i18n import tr
+from meldkamer.i18n import N_, tr
 from meldkamer.intake import IntakeSession, Part
 from ui.dialogs.reason import ask_unit
+from ui.i18n import Texts
 from ui.ops import Operations
 from ui.qt import (
     QComboBox,
@@ -47,11 +49,11 @@ from ui.widgets.questions import QuestionPanel
 from ui.widgets.typeahead import TypeAhead
 
 
-def _shortcut(widget: QWidget, keys: str, slot: Any, tip: str) -> QShortcut:
+def _shortcut(widget: QWidget, keys: str, slot: Any, tip: str, texts: Texts) -> QShortcut:
     sc = QShortcut(QKeySequence(keys), widget)
     sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
     sc.activated.connect(slot)
-    sc.setWhatsThis(f"{tip} ({keys})")
+    texts.bind(lambda t: sc.setWhatsThis(f"{t} ({keys})"), tip)
     return sc
 
 
@@ -73,7 +75,9 @@ class IntakeDock(QDockWidget):
             session: the call to show; by default a new one whose lookups run on ``ops``
                 and whose draft is saved a moment after typing stops.
         """
-        super().__init__(tr("Call intake"), parent)
+        super().__init__(parent)
+        self.texts = Texts()
+        self.texts.bind(self.setWindowTitle, N_("Call intake"))
         self.setObjectName("dock_intake")
         self.core, self.ops, self.journal = core, ops, journal
         self.session = session or IntakeSession(core, journal, run=ops.run, autosave=False)
@@ -94,40 +98,43 @@ class IntakeDock(QDockWidget):
         outer = QVBoxLayout(body)
         form = QFormLayout()
         self.caller = QLineEdit(objectName="caller_number")
-        self.caller.setPlaceholderText(tr("caller's number"))
+        self.texts.bind(self.caller.setPlaceholderText, N_("caller's number"))
         self.caller.editingFinished.connect(self.lookup_caller)
         self.caller.textChanged.connect(
             lambda t: self._drive(self.session.set_caller, t, lookup=False))
         self.name = QLineEdit(objectName="caller_name")
         self.location_edit = TypeAhead(self._search_locations, body)
         self.location_edit.setObjectName("location")
-        self.location_edit.setPlaceholderText(tr("place, station or 12.15, -68.27"))
-        self.location_edit.loading_text = tr("Loading places and addresses…")
+        self.texts.bind(self.location_edit.setPlaceholderText,
+                        N_("place, station or 12.15, -68.27"))
+        self.texts.bind(lambda t: setattr(self.location_edit, "loading_text", t),
+                        N_("Loading places and addresses…"))
         self.location_edit.chosen.connect(self._location_chosen)
         self.class_edit = TypeAhead(self._search_classes, body)
         self.class_edit.setObjectName("classification")
-        self.class_edit.setPlaceholderText(tr("e.g. burglary dwelling, inbraak woning"))
+        self.texts.bind(self.class_edit.setPlaceholderText,
+                        N_("e.g. burglary dwelling, inbraak woning"))
         self.class_edit.chosen.connect(self._class_chosen)
         self.priority = QComboBox(objectName="priority")
         for level, prio in self.core.ref.priorities.items():
             self.priority.addItem(prio.name(), level)
         self.priority.activated.connect(self._priority_changed)
         self.reason = QLineEdit(objectName="priority_reason")
-        self.reason.setPlaceholderText(tr("reason for a different priority"))
+        self.texts.bind(self.reason.setPlaceholderText, N_("reason for a different priority"))
         self.reason.hide()
         self.callback = QLineEdit(objectName="callback_number")
         self.island_label = QLabel("")
-        form.addRow(tr("Caller number"), self.caller)
-        form.addRow(tr("Name"), self.name)
-        form.addRow(tr("Location"), self.location_edit)
+        form.addRow(self._label(N_("Caller number")), self.caller)
+        form.addRow(self._label(N_("Name")), self.name)
+        form.addRow(self._label(N_("Location")), self.location_edit)
         form.addRow("", self.location_edit.results)
         form.addRow("", self.island_label)
-        form.addRow(tr("Classification"), self.class_edit)
+        form.addRow(self._label(N_("Classification")), self.class_edit)
         form.addRow("", self.class_edit.results)
         prio_row = QHBoxLayout()
         prio_row.addWidget(self.priority)
         prio_row.addWidget(self.reason, 1)
-        form.addRow(tr("Priority"), prio_row)
+        form.addRow(self._label(N_("Priority")), prio_row)
         outer.addLayout(form)
         self.history = QLabel(objectName="caller_history")
         self.history.setWordWrap(True)
@@ -141,9 +148,9 @@ class IntakeDock(QDockWidget):
         self.duplicate_label.setWordWrap(True)
         banner.addWidget(self.duplicate_label)
         self.duplicate_banner.hide()
-        self.questions = QuestionPanel(body)
+        self.questions = QuestionPanel(body, self.core.ref)
         self.questions.answered.connect(lambda q, a: self._drive(self.session.answer, q, a))
-        self.proposal_table = ProposalTable()
+        self.proposal_table = ProposalTable(self.core.ref)
         self.proposal_table.dispatch_requested.connect(
             lambda units: self._drive(self.session.create, units=units))
         self.error = QLabel(objectName="intake_error")
@@ -152,16 +159,16 @@ class IntakeDock(QDockWidget):
         outer.addWidget(self.history)
         outer.addWidget(self.nearby)
         outer.addWidget(self.duplicate_banner)
-        outer.addWidget(QLabel(f"<b>{tr('Questions')}</b>"))
+        outer.addWidget(self._label(N_("Questions"), bold=True))
         outer.addWidget(self.questions)
-        outer.addWidget(QLabel(f"<b>{tr('Proposed units')}</b>"))
+        outer.addWidget(self._label(N_("Proposed units"), bold=True))
         outer.addWidget(self.proposal_table, 1)
         callback_row = QFormLayout()
-        callback_row.addRow(tr("Callback number"), self.callback)
+        callback_row.addRow(self._label(N_("Callback number")), self.callback)
         outer.addLayout(callback_row)
         outer.addWidget(self.error)
-        hint = QLabel(tr("F5 create and dispatch · Ctrl+S create · F9 attach · F10 new · "
-                         "Ctrl+D other unit · Alt+Q questions · Esc discard · F1 all keys"))
+        hint = self._label(N_("F5 create and dispatch · Ctrl+S create · F9 attach · F10 new · "
+                              "Ctrl+D other unit · Alt+Q questions · Esc discard · F1 all keys"))
         hint.setObjectName("intake_keys")
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #8a9099;")
@@ -176,17 +183,40 @@ class IntakeDock(QDockWidget):
         self.class_edit.textEdited.connect(
             lambda t: self._drive(self.session.type_classification, t))
         self._order_tabs()
+        t = self.texts
         self.shortcuts = [
-            _shortcut(body, "F5", self.dispatch_top, tr("Create and dispatch the top unit")),
-            _shortcut(body, "Ctrl+S", self.create_only, tr("Create without dispatching")),
-            _shortcut(body, "F9", self.attach_to_duplicate, tr("Attach to the duplicate")),
-            _shortcut(body, "F10", self.continue_as_new, tr("Continue as a new incident")),
-            _shortcut(body, "Ctrl+D", self.dispatch_other, tr("Dispatch another unit")),
-            _shortcut(body, "Escape", self.discard, tr("Discard this call")),
-            _shortcut(body, "Alt+Q", self._focus_questions, tr("Questions")),
+            _shortcut(body, "F5", self.dispatch_top, N_("Create and dispatch the top unit"), t),
+            _shortcut(body, "Ctrl+S", self.create_only, N_("Create without dispatching"), t),
+            _shortcut(body, "F9", self.attach_to_duplicate, N_("Attach to the duplicate"), t),
+            _shortcut(body, "F10", self.continue_as_new, N_("Continue as a new incident"), t),
+            _shortcut(body, "Ctrl+D", self.dispatch_other, N_("Dispatch another unit"), t),
+            _shortcut(body, "Escape", self.discard, N_("Discard this call"), t),
+            _shortcut(body, "Alt+Q", self._focus_questions, N_("Questions"), t),
         ]
-        self.caller.setToolTip(tr("Caller number; Tab shows earlier calls"))
-        self.proposal_table.setToolTip(self.proposal_table.toolTip() + " · F5 · Ctrl+D")
+        self.texts.bind(self.caller.setToolTip, N_("Caller number; Tab shows earlier calls"))
+        self.proposal_table.extra_tip = " · F5 · Ctrl+D"
+        self.proposal_table.retranslate()
+
+    def _label(self, text: str, bold: bool = False) -> QLabel:
+        """A label whose text follows the language."""
+        label = QLabel()
+        self.texts.bind((lambda t: label.setText(f"<b>{t}</b>")) if bold else label.setText,
+                        text)
+        return label
+
+    def retranslate(self) -> None:
+        """Show everything again in the current language; the call being taken stays."""
+        self.texts.apply()
+        for i in range(self.priority.count()):
+            self.priority.setItemText(i, self.core.ref.priorities[self.priority.itemData(i)]
+                                      .name())
+        self.questions.retranslate()
+        self._order_tabs()
+        self.proposal_table.retranslate()
+        for edit in (self.location_edit, self.class_edit):
+            edit.refresh_if_open()
+        self._render(frozenset({Part.FORM, Part.HISTORY, Part.NEARBY, Part.DUPLICATES,
+                                Part.ERROR}))
 
     def _order_tabs(self) -> None:
         chain: list[QWidget] = [self.caller, self.name, self.location_edit, self.class_edit,
@@ -408,14 +438,15 @@ class IntakeDock(QDockWidget):
         lines = []
         for flag in history.flags:
             colour = "#ff6b6b" if flag.kind == "risk" else "#ffd54f"
-            lines.append(f"<span style='color:{colour}'><b>{tr(flag.kind.upper())}</b> "
+            lines.append(f"<span style='color:{colour}'><b>{names.flag_kind(flag.kind)}</b> "
                          f"{flag.note}</span>")
         if history.repeat_caller:
-            lines.append(f"<b>{tr('Repeat caller')}</b>: "
+            repeat = tr("Repeat caller")
+            lines.append(f"<b>{repeat}</b>: "
                          + tr("{count} calls in 30 days", count=history.calls_30_days))
         for inc in history.incidents[:5]:
             lines.append(f"{inc.number} {inc.created_at:%d-%m-%Y} {inc.classification or ''} "
-                         f"({inc.state})")
+                         f"({names.state(inc.state)})")
         return "<br>".join(lines) if lines else tr("No earlier calls")
 
     def _show_nearby(self) -> None:
@@ -426,7 +457,7 @@ class IntakeDock(QDockWidget):
             self.nearby.setText(tr("No incidents near this location"))
         else:
             items = [f"{n.incident.number} {n.distance_m:.0f} m "
-                     f"{n.incident.classification or ''} ({n.incident.state})"
+                     f"{n.incident.classification or ''} ({names.state(n.incident.state)})"
                      for n in nearby[:5]]
             self.nearby.setText(tr("Near this location:") + " " + "; ".join(items))
 
@@ -438,7 +469,8 @@ class IntakeDock(QDockWidget):
         top = found[0]
         self.duplicate_label.setText(
             tr("Possibly the same as {number} ({reason}). F9: attach this call to it · "
-               "F10: continue as a new incident", number=top.number, reason=top.reason))
+               "F10: continue as a new incident", number=top.number,
+               reason=names.duplicate_reason(top)))
         self.duplicate_banner.show()
 
     def _show_error(self) -> None:
@@ -447,7 +479,8 @@ class IntakeDock(QDockWidget):
             self.error.setText(str(session.error))
         elif session.proposals is not None and session.proposals.unmet:
             self.error.setText(tr("No available unit for: {needs}",
-                                  needs=", ".join(session.proposals.unmet)))
+                                  needs=names.capabilities(self.core.ref,
+                                                           session.proposals.unmet)))
         else:
             self.error.clear()
 

@@ -46,9 +46,7 @@ class StatusBoardDock(QDockWidget):
         self.filters.attach(self.proxy)
         layout.addWidget(self.filters)
         self.command = QLineEdit(objectName="status_command")
-        self.command.setPlaceholderText(tr("callsign and status number, e.g. P-101 2 (F6)"))
-        self.command.setToolTip(", ".join(f"{s.radio} {s.name()}"
-                                          for s in core.ref.statuses.values()))
+        self._texts()
         self.command.returnPressed.connect(self.run_command)
         layout.addWidget(self.command)
         self.error = QLabel(objectName="status_error")
@@ -66,6 +64,18 @@ class StatusBoardDock(QDockWidget):
             self.view.setColumnWidth(col, width)
         layout.addWidget(self.view, 1)
         self.setWidget(body)
+
+    def _texts(self) -> None:
+        self.command.setPlaceholderText(tr("callsign and status number, e.g. P-101 2 (F6)"))
+        self.command.setToolTip(", ".join(f"{s.radio} {s.name()}"
+                                          for s in self.core.ref.statuses.values()))
+
+    def retranslate(self) -> None:
+        """Title, filters, command help and the board in the current language."""
+        self.setWindowTitle(tr("Units"))
+        self._texts()
+        self.filters.retranslate()
+        self.model.retranslate()
 
     def run_command(self) -> None:
         """'P-101 2' (or 'P-101 ter plaatse'): change that unit's status."""

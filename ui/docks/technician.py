@@ -9,8 +9,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from meldkamer.i18n import tr
+from meldkamer.i18n import N_, tr
 from meldkamer.radio import RadioLink
+from ui.i18n import Texts
 from ui.qt import (
     QAbstractItemView,
     QComboBox,
@@ -30,8 +31,24 @@ from ui.qt import (
     Signal,
 )
 
-GATEWAY_COLUMNS = ("Name", "Port", "Protocol", "State", "Bytes in", "Lines", "Errors",
-                   "Reconnects")
+GATEWAY_COLUMNS = (N_("Name"), N_("Port"), N_("Protocol"), N_("State"), N_("Bytes in"),
+                   N_("Lines"), N_("Errors"), N_("Reconnects"))
+GATEWAY_STATES = {"down": N_("down"), "initialising": N_("initialising"), "ready": N_("ready"),
+                  "unresponsive": N_("unresponsive"), "stopped": N_("stopped")}
+# The link test's measures (hardware.linktest.LinkTestResult) by name, not by key.
+MEASURES = {
+    "port": N_("Port"), "pattern": N_("Pattern"), "baudrate": N_("Baud rate"),
+    "bytes_sent": N_("Bytes sent"), "bytes_received": N_("Bytes received"),
+    "bytes_lost": N_("Bytes lost"), "bytes_extra": N_("Extra bytes"),
+    "bit_errors": N_("Bit errors"), "bits_compared": N_("Bits compared"),
+    "ber": N_("Bit error rate"), "ber_upper_95": N_("Bit error rate, 95% upper bound"),
+    "confidence": N_("Confidence"), "throughput_bps": N_("Throughput (bit/s)"),
+    "ceiling_bps": N_("Line rate (bit/s)"), "ceiling_enforced": N_("Line rate enforced"),
+    "throughput_note": N_("About the throughput"), "latency_ms": N_("Latency (ms)"),
+    "probes_sent": N_("Probes sent"), "probes_lost": N_("Probes lost"),
+    "modem_lines": N_("Modem lines"), "line_counters": N_("Line counters"),
+    "duration_s": N_("Duration (s)"), "errors": N_("Problems"), "passed": N_("Passed"),
+}
 
 
 class TechnicianDock(QDockWidget):
@@ -43,22 +60,26 @@ class TechnicianDock(QDockWidget):
     """The link test ended: a result dict, or an exception."""
 
     def __init__(self, link: RadioLink | None, parent: QWidget | None = None) -> None:
-        super().__init__(tr("Technician"), parent)
+        super().__init__(parent)
+        self.texts = Texts()
+        self.texts.bind(self.setWindowTitle, N_("Technician"))
         self.setObjectName("dock_technician")
         self.link = link
+        self._last: Any = None
         body = QWidget(self)
         layout = QVBoxLayout(body)
         self.gateways = QTableWidget(0, len(GATEWAY_COLUMNS), objectName="gateways")
-        self.gateways.setHorizontalHeaderLabels([tr(c) for c in GATEWAY_COLUMNS])
+        self.texts.bind(lambda _: self.gateways.setHorizontalHeaderLabels(
+            [tr(c) for c in GATEWAY_COLUMNS]), "")
         self.gateways.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.gateways.verticalHeader().setVisible(False)
         self.gateways.setMaximumHeight(120)
-        layout.addWidget(QLabel(f"<b>{tr('Gateways')}</b>"))
+        layout.addWidget(self._heading(N_("Gateways")))
         layout.addWidget(self.gateways)
         self.lines = QPlainTextEdit(objectName="gateway_lines")
         self.lines.setReadOnly(True)
         self.lines.setMaximumBlockCount(400)
-        layout.addWidget(QLabel(f"<b>{tr('Last lines (raw, then decoded)')}</b>"))
+        layout.addWidget(self._heading(N_("Last lines (raw, then decoded)")))
         layout.addWidget(self.lines, 1)
         test = QHBoxLayout()
         self.url = QLineEdit("loop://", objectName="loopback_url")
@@ -67,17 +88,19 @@ class TechnicianDock(QDockWidget):
         self.nbytes = QSpinBox(objectName="loopback_bytes")
         self.nbytes.setRange(64, 16 * 1024 * 1024)
         self.nbytes.setValue(65536)
-        self.run_button = QPushButton(tr("Loopback test"), objectName="loopback_run")
+        self.run_button = QPushButton(objectName="loopback_run")
+        self.texts.bind(self.run_button.setText, N_("Loopback test"))
         self.run_button.clicked.connect(self.run_test)
         for w in (self.url, self.pattern, self.nbytes, self.run_button):
             test.addWidget(w)
-        layout.addWidget(QLabel(f"<b>{tr('Link test')}</b>"))
+        layout.addWidget(self._heading(N_("Link test")))
         layout.addLayout(test)
         self.progress = QProgressBar(objectName="loopback_progress")
         self.progress.setRange(0, 1000)
         layout.addWidget(self.progress)
         self.result = QTableWidget(0, 2, objectName="loopback_result")
-        self.result.setHorizontalHeaderLabels([tr("Measure"), tr("Result")])
+        self.texts.bind(lambda _: self.result.setHorizontalHeaderLabels(
+            [tr("Measure"), tr("Result")]), "")
         self.result.horizontalHeader().setStretchLastSection(True)
         self.result.verticalHeader().setVisible(False)
         layout.addWidget(self.result, 1)
@@ -89,6 +112,17 @@ class TechnicianDock(QDockWidget):
         self._timer.start(1000)
         self.refresh()
 
+    def _heading(self, text: str) -> QLabel:
+        label = QLabel()
+        self.texts.bind(lambda t: label.setText(f"<b>{t}</b>"), text)
+        return label
+
+    def retranslate(self) -> None:
+        """Titles, headings, headers and the last result in the current language."""
+        self.texts.apply()
+        if self._last is not None:
+            self._show_result(self._last)
+
     def refresh(self) -> None:
         """Read the gateways' counters (in memory, no I/O)."""
         if self.link is None:
@@ -99,7 +133,9 @@ class TechnicianDock(QDockWidget):
         for r, gw in enumerate(rows):
             link = gw.get("link", {}) if isinstance(gw.get("link"), dict) else {}
             counters = link.get("counters", link) if isinstance(link, dict) else {}
-            values = [gw.get("name"), gw.get("url"), gw.get("protocol"), gw.get("state"),
+            state = str(gw.get("state", ""))
+            values = [gw.get("name"), gw.get("url"), gw.get("protocol"),
+                      tr(GATEWAY_STATES[state]) if state in GATEWAY_STATES else state,
                       counters.get("bytes_in", ""), counters.get("lines", ""),
                       counters.get("errors", ""), counters.get("reconnects", "")]
             for c, value in enumerate(values):
@@ -141,12 +177,14 @@ class TechnicianDock(QDockWidget):
         threading.Thread(target=work, name="link-test", daemon=True).start()
 
     def _show_result(self, data: Any) -> None:
+        self._last = data
         self.run_button.setEnabled(True)
         if isinstance(data, Exception):
             items = [(tr("Error"), str(data))]
         else:
             self.progress.setValue(1000)
-            items = [(str(k), str(v)) for k, v in data.items()]
+            items = [(tr(MEASURES[k]) if k in MEASURES else str(k), str(v))
+                     for k, v in data.items()]
         self.result.setRowCount(len(items))
         for r, (k, v) in enumerate(items):
             self.result.setItem(r, 0, QTableWidgetItem(k))

@@ -19,6 +19,7 @@ from typing import Any
 from maps import geodata, page
 from maps import islands as map_islands
 from maps.errors import MapDataError
+from meldkamer.i18n import N_, tr
 from ui.map.bridge import MapBridge
 from ui.map.guard import TILE_URL, LocalOnlyGuard, tile_handler
 from ui.map.webengine import (
@@ -39,8 +40,9 @@ from ui.qt import QDockWidget, Qt, QVBoxLayout, QWidget, Signal
 
 _log = logging.getLogger(__name__)
 
-LAYER_TOGGLES = (("units", "Eenheden"), ("incidents", "Incidenten"), ("places", "Plaatsen"),
-                 ("stations", "Posten"), ("roads", "Wegen"), ("tiles", "Kaartbeeld"))
+LAYER_TOGGLES = (("units", N_("Units")), ("incidents", N_("Incidents")),
+                 ("places", N_("Places")), ("stations", N_("Stations")), ("roads", N_("Roads")),
+                 ("tiles", N_("Map image")))
 
 
 def _unit_message(unit: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -125,7 +127,7 @@ class MapDock(QDockWidget):
             islands: (code, name) of each island button; the outlines' codes when empty.
             ops: where the page is written (off the GUI thread); the dock's own if None.
         """
-        super().__init__("Kaart", parent)
+        super().__init__(tr("Map"), parent)
         self.setObjectName("dock_map")
         self.geodata_path = Path(geodata_path) if geodata_path else None
         self.island = island
@@ -215,7 +217,7 @@ class MapDock(QDockWidget):
         for code, name in self._islands:
             button = QToolButton(parent)
             button.setText(code)
-            button.setToolTip(f"Toon {name}")
+            button.setToolTip(tr("Show {island}", island=name))
             button.setCheckable(True)
             button.setChecked(code == self.island)
             button.setObjectName(f"map_island_{code}")
@@ -227,7 +229,7 @@ class MapDock(QDockWidget):
         row.addSpacing(12)
         self.toggles: dict[str, QCheckBox] = {}
         for name, label in LAYER_TOGGLES:
-            box = QCheckBox(label, parent)
+            box = QCheckBox(tr(label), parent)
             box.setChecked(True)
             box.setObjectName(f"map_layer_{name}")
             box.toggled.connect(lambda on, n=name: self.set_layer_visible(n, on))
@@ -235,6 +237,15 @@ class MapDock(QDockWidget):
             self.toggles[name] = box
         row.addStretch(1)
         return row
+
+    def retranslate(self) -> None:
+        """Title and controls in the current language (the page itself has no words)."""
+        self.setWindowTitle(tr("Map"))
+        names = dict(self._islands)
+        for code, button in self.island_buttons.items():
+            button.setToolTip(tr("Show {island}", island=names.get(code, code)))
+        for name, label in LAYER_TOGGLES:
+            self.toggles[name].setText(tr(label))
 
     # -- page life cycle ------------------------------------------------------------------
 

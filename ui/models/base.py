@@ -41,3 +41,11 @@ class ColumnTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return tr(self.COLUMNS[section])
         return None
+
+    def retranslate(self) -> None:
+        """Headers and cells show names: ask the views to read them again."""
+        if self.COLUMNS:
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.COLUMNS) - 1)
+        if self.row_count():
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(self.row_count() - 1, len(self.COLUMNS) - 1))

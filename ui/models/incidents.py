@@ -15,16 +15,17 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from meldkamer import names
 from meldkamer.domain.reference import Reference
 from meldkamer.domain.views import IncidentView
-from meldkamer.i18n import tr
+from meldkamer.i18n import N_, tr
 from meldkamer.services.incidents import INCIDENT_SORTS
 from ui.models.base import ColumnTableModel, Index
 from ui.ops import Operations
 from ui.qt import QBrush, QColor, QModelIndex, Qt, QTimer, Signal
 
-COLUMNS = ("Number", "Prio", "Classification", "Island", "Location", "Units", "Age",
-           "Since status", "Disciplines")
+COLUMNS = (N_("Number"), N_("Prio"), N_("Classification"), N_("Island"), N_("Location"),
+           N_("Units"), N_("Age"), N_("Since status"), N_("Disciplines"))
 AGE, SINCE_STATUS = 6, 7
 PAGE = 50
 PLACEHOLDER = "…"
@@ -48,13 +49,13 @@ class IncidentSource(Protocol):
 
 
 def age(since: datetime | None, now: datetime) -> str:
-    """A compact age like '4:05' or '2u13' for the operator's tables."""
+    """A compact age like '4:05' or '2h13' (Dutch '2u13') for the operator's tables."""
     if since is None:
         return ""
     secs = max(0, int((now - since).total_seconds()))
     if secs < 3600:
         return f"{secs // 60}:{secs % 60:02d}"
-    return f"{secs // 3600}u{(secs % 3600) // 60:02d}"
+    return tr("{hours}h{minutes}", hours=secs // 3600, minutes=f"{(secs % 3600) // 60:02d}")
 
 
 def _runs(rows: Iterable[int]) -> list[tuple[int, int]]:
@@ -147,7 +148,7 @@ class IncidentTableModel(ColumnTableModel):
         if role == Qt.ItemDataRole.BackgroundRole:
             return self._brush(inc.priority, col == 0)
         if role == Qt.ItemDataRole.ToolTipRole and col == 2:
-            return inc.classification_name
+            return names.classification(self.ref, inc.classification)
         return None
 
     def multiData(self, index: Index, roles: Any) -> None:
@@ -168,7 +169,7 @@ class IncidentTableModel(ColumnTableModel):
             elif role == Qt.ItemDataRole.BackgroundRole:
                 item.setData(self._brush(inc.priority, col == 0))
             elif role == Qt.ItemDataRole.ToolTipRole and col == 2:
-                item.setData(inc.classification_name)
+                item.setData(names.classification(self.ref, inc.classification))
 
     def _brush(self, priority: int, strong: bool) -> QBrush:
         brush = self._brushes.get((priority, strong))
@@ -193,7 +194,7 @@ class IncidentTableModel(ColumnTableModel):
                 return inc.address
             if inc.lat is not None:
                 return f"{inc.lat:.4f}, {inc.lon:.4f}"
-            return tr(inc.location_state)
+            return names.location(inc.location_state)
         if col == 5:
             return " ".join(a.callsign for a in inc.assignments if a.active)
         if col == AGE:

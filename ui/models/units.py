@@ -8,7 +8,7 @@ from typing import Any
 from meldkamer.domain.reference import Reference
 from meldkamer.domain.status_machine import timer_state
 from meldkamer.domain.views import UnitView
-from meldkamer.i18n import tr
+from meldkamer.i18n import N_, tr
 from ui.models.base import ColumnTableModel, Index
 from ui.models.incidents import age
 from ui.qt import (
@@ -18,7 +18,8 @@ from ui.qt import (
     Qt,
 )
 
-COLUMNS = ("Callsign", "Island", "Discipline", "Status", "In status", "Incident")
+COLUMNS = (N_("Callsign"), N_("Island"), N_("Discipline"), N_("Status"), N_("In status"),
+           N_("Incident"))
 STATUS_COLOURS = {
     "available": "#2e7d32",
     "committed": "#f9a825",

@@ -24,14 +24,22 @@ class AlarmBanner(QWidget):
         self.setAutoFillBackground(True)
         row = QHBoxLayout(self)
         self.label = QLabel()
-        self.button = QPushButton(tr("Acknowledge (F11)"))
+        self.button = QPushButton()
+        self.button.setObjectName("alarm_acknowledge")
         self.button.clicked.connect(self._acknowledge)
         row.addWidget(self.label, 1)
         row.addWidget(self.button)
         self.alarms: list[AlarmView] = []
         self._changed_at = 0.0
         self.guard_s = 1.0  # seconds a new front alarm is shown before F11 can confirm it
+        self.retranslate()
         self.hide()
+
+    def retranslate(self) -> None:
+        """Button and message in the current language."""
+        self.button.setText(tr("Acknowledge (F11)"))
+        if self.alarms:
+            self._show_text()
 
     def show_alarms(self, alarms: list[AlarmView]) -> None:
         if alarms and (not self.alarms or alarms[0].id != self.alarms[0].id):
@@ -40,6 +48,11 @@ class AlarmBanner(QWidget):
         if not alarms:
             self.hide()
             return
+        self._show_text()
+        self.show()
+
+    def _show_text(self) -> None:
+        alarms = self.alarms
         first = alarms[0]
         where = f" ({first.lat:.5f}, {first.lon:.5f})" if first.lat is not None else ""
         more = tr(" and {count} more", count=len(alarms) - 1) if len(alarms) > 1 else ""
@@ -47,7 +60,6 @@ class AlarmBanner(QWidget):
                               callsign=first.callsign, where=where,
                               incident=f" · {first.incident}" if first.incident else "",
                               more=more))
-        self.show()
 
     def _acknowledge(self) -> None:
         # A key pressed just as another alarm moved to the front must not confirm it unread.

@@ -71,6 +71,7 @@ class FilterBar(QWidget):
         super().__init__(parent)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
+        self.ref = ref
         self.island = QComboBox(objectName=f"{name}_island")
         self.island.addItem(tr("All islands"), "")
         for isl in ref.islands.values():
@@ -82,6 +83,14 @@ class FilterBar(QWidget):
         for box in (self.island, self.discipline):
             box.currentIndexChanged.connect(self._changed)
             row.addWidget(box)
+
+    def retranslate(self) -> None:
+        """'All islands', 'All disciplines' and the discipline names in the language."""
+        self.island.setItemText(0, tr("All islands"))
+        self.discipline.setItemText(0, tr("All disciplines"))
+        for i in range(1, self.discipline.count()):
+            self.discipline.setItemText(i, self.ref.disciplines[self.discipline.itemData(i)]
+                                        .name())
 
     def _changed(self) -> None:
         self.changed.emit(self.island.currentData() or None,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from meldkamer import names
+from meldkamer.domain.reference import Reference
 from meldkamer.domain.views import ProposalSet
-from meldkamer.i18n import tr
+from meldkamer.i18n import N_, tr
 from ui.qt import QAbstractItemView, QKeyEvent, Qt, QTableWidget, QTableWidgetItem, Signal
 
-COLUMNS = ("#", "Unit", "Discipline", "Capability", "Travel", "Why")
+COLUMNS = ("#", N_("Unit"), N_("Discipline"), N_("Capability"), N_("Travel"), N_("Why"))
 
 
 class ProposalTable(QTableWidget):
@@ -15,10 +17,11 @@ class ProposalTable(QTableWidget):
     dispatch_requested = Signal(list)
     """The operator asked to dispatch these callsigns."""
 
-    def __init__(self) -> None:
+    def __init__(self, ref: Reference | None = None) -> None:
         super().__init__(0, len(COLUMNS))
+        self.ref = ref
+        self.extra_tip = ""
         self.setObjectName("proposals")
-        self.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -26,24 +29,36 @@ class ProposalTable(QTableWidget):
         self.horizontalHeader().setStretchLastSection(True)
         for col, width in enumerate((28, 70, 80, 100, 170)):
             self.setColumnWidth(col, width)
-        self.setToolTip(tr("Enter: dispatch selected units · 1-9: dispatch by rank · "
-                           "Ctrl+click or Shift+arrows: select several"))
         self.proposals: ProposalSet | None = None
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Headers, tooltip and rows in the current language."""
+        self.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
+        self.setToolTip(tr("Enter: dispatch selected units · 1-9: dispatch by rank · "
+                           "Ctrl+click or Shift+arrows: select several") + self.extra_tip)
+        if self.proposals is not None:
+            selected = self.selected_callsigns()
+            self.show_proposals(self.proposals)
+            names_ = self.callsigns()
+            for callsign in selected:
+                if callsign in names_:
+                    self.selectRow(names_.index(callsign))
 
     def show_proposals(self, proposals: ProposalSet | None) -> None:
         self.proposals = proposals
         rows = proposals.proposals if proposals else ()
         self.setRowCount(len(rows))
         for r, p in enumerate(rows):
-            dist = "-" if p.distance_m is None else f"{p.distance_m / 1000:.1f} km"
-            if p.travel_s is not None:
-                how = tr("by road") if p.routed else tr("estimate")
-                dist = f"{'' if p.routed else '~'}{p.travel_s / 60:.0f} min ({how}) · {dist}"
-            for c, text in enumerate((str(p.rank), p.callsign, p.discipline, p.capability,
-                                      dist, p.reason)):
+            ref = self.ref
+            texts = (str(p.rank), p.callsign,
+                     names.discipline(ref, p.discipline) if ref else p.discipline,
+                     names.capability(ref, p.capability) if ref else p.capability,
+                     names.travel(p), names.proposal_reason(ref, p) if ref else p.reason)
+            for c, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 if c == 4 and proposals is not None:
-                    item.setToolTip(proposals.method)
+                    item.setToolTip(names.proposal_method(proposals))
                 self.setItem(r, c, item)
         if rows:
             self.selectRow(0)

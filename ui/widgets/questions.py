@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from meldkamer.domain.reference import Question
+from meldkamer.domain.reference import Question, Reference
 from meldkamer.i18n import language, tr
 from ui.qt import QComboBox, QFormLayout, QLabel, QLineEdit, QWidget, Signal
 
@@ -15,8 +15,9 @@ class QuestionPanel(QWidget):
     answered = Signal(str, str)
     """The operator changed an answer: question id, the answer in its data form."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, ref: Reference | None = None) -> None:
         super().__init__(parent)
+        self.ref = ref  # the answers' names (reference data); without it, the codes
         self.form = QFormLayout(self)
         self.form.setContentsMargins(0, 0, 0, 0)
         self._fields: list[tuple[Question, QComboBox | QLineEdit]] = []
@@ -47,8 +48,8 @@ class QuestionPanel(QWidget):
             if q.answers:
                 field = QComboBox()
                 field.addItem("", "")
-                for a in q.answers:
-                    field.addItem(tr(a), a)
+                for a in q.answers:  # shown by name, kept by code
+                    field.addItem(self.ref.answer_name(a) if self.ref else a, a)
                 field.currentIndexChanged.connect(
                     lambda _=0, q=q, f=field: self._emit(q.id, f.currentData()))
             else:
@@ -60,6 +61,12 @@ class QuestionPanel(QWidget):
         if not questions:
             self.empty = QLabel(tr("No questions for this class"))
             self.form.addRow(self.empty)
+
+    def retranslate(self) -> None:
+        """Questions and answers in the current language; the answers given stay."""
+        given = self.answers()
+        self.set_questions(self.questions)
+        self.set_answers(given)
 
     def fields(self) -> list[QWidget]:
         return [f for _, f in self._fields]

@@ -66,6 +66,11 @@ class TypeAhead(QLineEdit):
         if self.waiting:
             self.refresh()
 
+    def refresh_if_open(self) -> None:
+        """Search again while the result list shows (its labels follow the language)."""
+        if self.results.isVisible():
+            self.refresh()
+
     def event(self, event: QEvent) -> bool:
         # Escape closes the result list before any window shortcut sees it.
         if (event.type() == QEvent.Type.ShortcutOverride and self.results.isVisible()

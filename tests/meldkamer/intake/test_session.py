@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from meldkamer import names
 from meldkamer.core import Meldkamer
 from meldkamer.domain.lookup import LocationCandidate
 from meldkamer.drafts import DraftJournal
@@ -98,8 +99,9 @@ def test_a_standard_call_from_f2_to_the_top_unit_dispatched(
     assert (inc.classification, inc.island, inc.address) == ("BZ.INB.WON", "BO", place.label)
     assert inc.calls[0].caller_number == "7171234" and inc.calls[0].caller_name == "Marta"
     assert [a.callsign for a in inc.assignments] == [top]
-    assert any(e.kind == "note" and "Vragen: Is de dader nog ter plaatse? ja" in e.text
-               for e in inc.log)
+    assert any(e.kind == "questions"
+               and names.log_text(sqlite_core.ref, e, "nl")
+               == "Vragen: Is de dader nog ter plaatse? Ja" for e in inc.log)
     assert sqlite_core.units.get(top).status == "dispatched"
     assert session.is_empty() and session.outcome == outcome
     assert not journal.path.exists()

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from meldkamer import i18n
+from meldkamer import i18n, names
 from meldkamer.core import Meldkamer
 from meldkamer.domain.lookup import LocationSearch
 from meldkamer.domain.reference import Reference
@@ -56,14 +56,15 @@ def test_questions_answered_by_keyboard_reach_the_log(
     qtbot.waitUntil(lambda: win.intake_dock.questions.fields()[0].isVisible(), timeout=5000)
     kb.press(Key.Key_Q, Qt.KeyboardModifier.AltModifier)
     assert kb.focus().objectName() == "question_in_progress"
-    kb.type("j")
+    kb.type("y")  # the answers read in the operator's language (English here): Yes
     assert win.intake_dock.session.answers == {"in_progress": "ja"}
     kb.press(Key.Key_S, CTRL)
     qtbot.waitUntil(allowed(lambda: bool(core.incidents.list_incidents(active=True))),
                     timeout=5000)
     with db_allowed():
         inc = core.incidents.get(core.incidents.list_incidents(active=True)[0].number)
-    assert any("Is de dader nog ter plaatse? ja" in e.text for e in inc.log)
+    assert any("Is de dader nog ter plaatse? Ja" in names.log_text(core.ref, e, "nl")
+               for e in inc.log)
     qtbot.waitUntil(win.intake_dock.is_empty, timeout=5000)
     assert win.intake_dock.questions.fields() == []
 

@@ -1,0 +1,234 @@
+"""What people see instead of codes: names of statuses, states, reasons, and log lines.
+
+Codes stay in the data, the database and ``--json``; every screen and the CLI's human
+output show names in the chosen language through these helpers.
+
+Incident log lines are stored as an English template plus fields (``Tx.log``). A field
+may be a reference object (a status, a disposition, a class, ...), a list of them
+(:class:`~meldkamer.i18n.Names`) or a nested message (an error): :func:`encode` turns
+those into JSON (``{"$ref": "status", "code": "en_route"}``, ``{"$msg": template,
+"fields": {...}}``) and :func:`render` turns them back into names in the reader's
+language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from meldkamer.domain.reference import (
+    Answer,
+    Capability,
+    Classification,
+    Discipline,
+    Disposition,
+    Named,
+    Priority,
+    Reference,
+    StatusDef,
+    Urgency,
+)
+from meldkamer.errors import MeldkamerError
+from meldkamer.i18n import N_, Names, Text, language, tr
+
+if TYPE_CHECKING:
+    from meldkamer.domain.views import DuplicateCandidate, LogView, Proposal, ProposalSet
+
+INCIDENT_STATES = {"open": N_("Open"), "closed": N_("Closed")}
+LOCATION_STATES = {
+    "unknown": N_("location unknown"),
+    "island": N_("on the island"),
+    "address": N_("address only"),
+    "outside": N_("outside the area"),
+}
+LOG_KINDS = {
+    "call": N_("Call"),
+    "location": N_("Location"),
+    "classification": N_("Classification"),
+    "priority": N_("Priority"),
+    "note": N_("Note"),
+    "radio": N_("Radio"),
+    "dispatch": N_("Dispatch"),
+    "status": N_("Status"),
+    "link": N_("Link"),
+    "close": N_("Closing"),
+    "alarm": N_("Emergency"),
+    "questions": N_("Questions"),
+}
+CLEARED = N_("Cleared")
+FLAG_KINDS = {"risk": N_("RISK"), "repeat": N_("REPEAT"), "info": N_("INFO")}
+PROPOSAL_METHODS = {
+    "no_coordinates": N_("no coordinates: ordered by callsign"),
+    "by_road": N_("travel time by road (estimates where no road connects)"),
+    "straight_line": N_("travel time estimated from straight-line distance (no road data)"),
+}
+
+
+def state(code: str) -> str:
+    """An incident state's name ('open' -> 'Open')."""
+    return tr(INCIDENT_STATES[code]) if code in INCIDENT_STATES else code
+
+
+def location(code: str) -> str:
+    """A location state's name ('outside' -> 'outside the area')."""
+    return tr(LOCATION_STATES[code]) if code in LOCATION_STATES else code
+
+
+def log_kind(code: str) -> str:
+    """A log line kind's name ('dispatch' -> 'Alarmering')."""
+    return tr(LOG_KINDS[code]) if code in LOG_KINDS else code
+
+
+def flag_kind(code: str) -> str:
+    return tr(FLAG_KINDS[code]) if code in FLAG_KINDS else code
+
+
+def status(ref: Reference, code: str) -> str:
+    """A unit status's name; the assignment pseudo-status 'cleared' too."""
+    if code == "cleared":
+        return tr(CLEARED)
+    st = ref.statuses.get(code)
+    return st.name() if st else code
+
+
+def disposition(ref: Reference, code: str | None) -> str:
+    disp = ref.dispositions.get(code or "")
+    return disp.name() if disp else (code or "")
+
+
+def discipline(ref: Reference, code: str) -> str:
+    disc = ref.disciplines.get(code)
+    return disc.name() if disc else code
+
+
+def capability(ref: Reference, code: str) -> str:
+    cap = ref.capabilities.get(code)
+    return cap.name() if cap else code
+
+
+def capabilities(ref: Reference, codes: Any) -> str:
+    return ", ".join(capability(ref, c) for c in codes)
+
+
+def classification(ref: Reference, code: str | None) -> str:
+    """A class's full name from the root, in the current language."""
+    cls = ref.classifications.get(code or "")
+    return cls.path(ref) if cls else (code or "")
+
+
+def _distance(metres: float | None) -> str:
+    return tr("distance unknown") if metres is None else f"{metres / 1000:.1f} km"
+
+
+def travel(p: Proposal) -> str:
+    """'12 min (by road) · 3.4 km' for a proposal."""
+    dist = _distance(p.distance_m)
+    if p.travel_s is None:
+        return dist
+    how = tr("by road") if p.routed else tr("estimate")
+    return f"{'' if p.routed else '~'}{p.travel_s / 60:.0f} min ({how}) · {dist}"
+
+
+def proposal_reason(ref: Reference, p: Proposal) -> str:
+    """Why a unit is proposed, in the current language."""
+    cap = capability(ref, p.capability)
+    if p.basis == "needed":
+        return tr("needed: {capability}; nearest available ({travel})", capability=cap,
+                  travel=travel(p))
+    if p.basis == "alternative":
+        return tr("alternative: {capability} ({travel})", capability=cap, travel=travel(p))
+    return tr("no classification yet; available on the island: {capability} ({travel})",
+              capability=cap, travel=travel(p))
+
+
+def proposal_method(ps: ProposalSet) -> str:
+    return tr(PROPOSAL_METHODS.get(ps.method_code, ps.method))
+
+
+def duplicate_reason(d: DuplicateCandidate, minutes: int = 30) -> str:
+    """Why an incident may be the one a new call is about."""
+    if d.basis == "same_caller":
+        return tr("same caller within {minutes} min", minutes=minutes)
+    return tr("{distance} m away, related class", distance=f"{d.distance_m or 0:.0f}")
+
+
+# -- log lines ------------------------------------------------------------------------
+
+_KIND_OF: dict[type, str] = {StatusDef: "status", Disposition: "disposition",
+                             Classification: "classification", Discipline: "discipline",
+                             Capability: "capability", Priority: "priority",
+                             Urgency: "urgency", Answer: "answer"}
+
+
+def _key_of(value: Any) -> Any:
+    return getattr(value, "code", getattr(value, "level", None))
+
+
+def encode(value: Any) -> Any:
+    """A message field as JSON: reference objects by kind and code, messages nested."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    kind = _KIND_OF.get(type(value))
+    if kind is not None:
+        return {"$ref": kind, "code": _key_of(value)}
+    if isinstance(value, Names):
+        return {"$list": [encode(v) for v in value.items], "sep": value.sep}
+    texts = getattr(value, "texts", None)
+    if isinstance(texts, Mapping):  # an intake question: its text in every language
+        return {"$texts": dict(texts)}
+    if isinstance(value, Text | MeldkamerError):
+        return {"$msg": value.template, "fields": {k: encode(v) for k, v in
+                                                   value.fields.items()}}
+    return str(value)
+
+
+def _lookup(ref: Reference, kind: str, code: Any) -> Any:
+    tables: dict[str, Mapping[Any, Any]] = {
+        "status": ref.statuses, "disposition": ref.dispositions,
+        "classification": ref.classifications, "discipline": ref.disciplines,
+        "capability": ref.capabilities, "priority": ref.priorities,
+        "urgency": ref.urgencies, "answer": ref.answers,
+    }
+    return tables.get(kind, {}).get(code)
+
+
+def resolve(value: Any, ref: Reference, lang: str) -> Any:
+    """A field (live object or its JSON) as the text it shows in ``lang``."""
+    if isinstance(value, str | int | float) or value is None:
+        return value
+    if isinstance(value, dict) and "$ref" in value:
+        found = _lookup(ref, str(value["$ref"]), value.get("code"))
+        return resolve(found, ref, lang) if found is not None else str(value.get("code"))
+    if isinstance(value, dict) and "$msg" in value:
+        return render(str(value["$msg"]), value.get("fields") or {}, ref, lang)
+    if isinstance(value, dict) and "$list" in value:
+        return str(value.get("sep", ", ")).join(
+            str(resolve(v, ref, lang)) for v in value["$list"]) or "-"
+    if isinstance(value, dict) and "$texts" in value:
+        texts = value["$texts"]
+        return texts.get(lang) or texts.get("nl") or ""
+    if isinstance(value, list):
+        return ", ".join(str(resolve(v, ref, lang)) for v in value) or "-"
+    if isinstance(value, Classification):
+        return f"{value.code} {value.path(ref, lang)}"
+    if isinstance(value, Named):
+        return value.name(lang)
+    if isinstance(value, Names):
+        return value.sep.join(str(resolve(v, ref, lang)) for v in value.items) or value.empty
+    if isinstance(value, Text | MeldkamerError):
+        return render(value.template, value.fields, ref, lang)
+    return value
+
+
+def render(template: str, fields: Mapping[str, Any], ref: Reference,
+           lang: str | None = None) -> str:
+    """A stored message in ``lang`` (default: the current language)."""
+    lang = lang or language()
+    return tr(template, lang=lang, **{k: resolve(v, ref, lang) for k, v in fields.items()})
+
+
+def log_text(ref: Reference, entry: LogView, lang: str | None = None) -> str:
+    """A log line as the reader should see it; notes and old lines as they were written."""
+    if entry.template is None:
+        return entry.text
+    return render(entry.template, entry.fields or {}, ref, lang)
