@@ -39,6 +39,7 @@ from meldkamer.domain.reference import Reference
 from meldkamer.drafts import DraftJournal
 from meldkamer.settings import LANGUAGE, Settings
 from tests.fixtures import open_core
+from tests.ui.dbguard import db_allowed
 from ui import i18n as ui_i18n
 from ui.main_window import MainWindow
 from ui.ops import Operations
@@ -199,8 +200,9 @@ def in_dialog(qtbot: QtBot, open_it: Callable[[], object], vocab: Vocabulary,
 
 @pytest.fixture
 def shift(sqlite_url: str, ref: Reference) -> Iterator[Meldkamer]:
-    core = open_core(sqlite_url, ref, "centralist")
-    load_demo(core)
+    with db_allowed():
+        core = open_core(sqlite_url, ref, "centralist")
+        load_demo(core)
     yield core
     core.close()
 
@@ -221,17 +223,21 @@ def window(qtbot: QtBot, shift: Meldkamer, tmp_path: Path) -> Iterator[MainWindo
 def busy_screen(qtbot: QtBot, win: MainWindow, core: Meldkamer) -> None:
     """Put something in every part of the window: a call being taken, a closed incident
     with a full log in the detail dock, units in every status, an emergency."""
-    win.add_map()  # the map dock's controls (the page itself has no words)
-    busy = core.incidents.list_incidents(active=True)[0]
-    done = core.incidents.create(caller_number="+599 717 5555", lat=12.15, lon=-68.27,
-                                 classification="BZ.INB.WON", priority=1, priority_reason="x")
-    unit = core.dispatch.propose(done.number).proposals[0].callsign
-    core.dispatch.dispatch(done.number, [unit])
-    for status in ("en_route", "on_scene", "available_mobile"):
-        core.units.set_status(unit, status)
-    core.incidents.close(done.number, "HANDLED")
-    core.alarms.raise_alarm(busy.assignments[0].callsign if busy.assignments else unit,
-                            "button")
+    with qtbot.waitSignal(win.map_added, timeout=10_000):
+        win.add_map()  # the map dock's controls (the page itself has no words)
+    with db_allowed():  # the test arranges the shift itself
+        busy = core.incidents.list_incidents(active=True)[0]
+        done = core.incidents.create(caller_number="+599 717 5555", lat=12.15, lon=-68.27,
+                                     classification="BZ.INB.WON", priority=1,
+                                     priority_reason="x")
+        unit = core.dispatch.propose(done.number).proposals[0].callsign
+        core.dispatch.dispatch(done.number, [unit])
+        for status in ("en_route", "on_scene", "available_mobile"):
+            core.units.set_status(unit, status)
+        core.incidents.close(done.number, "HANDLED")
+        core.alarms.raise_alarm(busy.assignments[0].callsign if busy.assignments else unit,
+                                "button")
+        candidates = core.intake.locations().search("Kralendijk", limit=1)
     win.load()
     win.detail_dock.load(done.number)
     qtbot.waitUntil(lambda: win.detail_dock.incident is not None
@@ -239,7 +245,6 @@ def busy_screen(qtbot: QtBot, win: MainWindow, core: Meldkamer) -> None:
     qtbot.waitUntil(lambda: win.alarm_banner.alarms != [], timeout=5000)
     session = win.intake_dock.session  # the call being taken, driven like the dock does
     session.set_caller("+599 717 5555")
-    candidates = core.intake.locations().search("Kralendijk", limit=1)
     session.set_location(candidates[0])
     session.set_classification(core.ref.classifications["BR.GEB.WON"])
     qtbot.waitUntil(lambda: session.proposals is not None and session.nearby is not None
