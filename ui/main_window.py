@@ -77,6 +77,9 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
         self.incidents = IncidentTableModel(core.ref, ops, core.incidents)
         self.units = UnitBoardModel(core.ref)
+        # The models and their timers live and die with the window (and its operations).
+        self.incidents.setParent(self)
+        self.units.setParent(self)
         self.intake_dock = IntakeDock(core, ops, self.journal, self)
         self.incidents_dock = IncidentsDock(core.ref, self.incidents, self)
         self.detail_dock = DetailDock(core, ops, self)
