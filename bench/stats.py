@@ -16,11 +16,14 @@ class Row:
     budget_ms: float | None
     note: str = ""
     unit: str = "ms"
+    higher_is_better: bool = False  # a capacity: the budget is a floor, not a ceiling
 
     @property
     def verdict(self) -> str:
         if self.budget_ms is None:
             return ""
+        if self.higher_is_better:
+            return "ok" if self.value_ms >= self.budget_ms else "UNDER"
         return "ok" if self.value_ms <= self.budget_ms else "OVER"
 
 

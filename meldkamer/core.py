@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 
 from meldkamer import config
 from meldkamer.domain.reference import Reference, load_reference
+from meldkamer.errors import MeldkamerError
 from meldkamer.events import DomainEvent, EventBus
 from meldkamer.services import audit
 from meldkamer.store.db import Store
-from meldkamer.store.models import ChangeEvent, Incident, LogEntry
+from meldkamer.store.models import ChangeEvent, Incident, LogEntry, UnitStatusChange
 
 if TYPE_CHECKING:
     from meldkamer.services.alarms import AlarmService
@@ -49,6 +50,22 @@ class Tx:
     seqs: list[int] = field(default_factory=list)
     lines: list[tuple[Incident, str, str, str | None, dict[str, Any] | None]] = field(
         default_factory=list)
+    head: audit.Head | None = None  # the audit chain's end as this transaction leaves it
+    trail: list[dict[str, Any]] = field(default_factory=list)  # audit rows, inserted at the end
+    # What calls inside a batch published: to tell after commit, and their stored rows.
+    told: list[DomainEvent] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)  # status rows, at the end
+
+    def record_status(self, row: dict[str, Any]) -> None:
+        """Queue a unit status history row (append-only, never read back before commit)."""
+        self.history.append(row)
+
+    def write_history(self) -> None:
+        """Insert the queued status history rows with one statement."""
+        if self.history:
+            self.session.connection().execute(insert(UnitStatusChange), self.history)
+            self.history.clear()
 
     def log(self, incident: Incident, kind: str, template: str, /, **fields: Any) -> None:
         """Add a line to an incident's log (written in one batch before commit).
@@ -82,10 +99,22 @@ class Tx:
 
     def audit(self, action: str, entity: str, key: str, **data: Any) -> int:
         """Append an audit event for this change; returns its sequence number."""
-        seq = audit.append(self.session, at=self.now, user=self.core.user, action=action,
-                           entity=entity, key=key, data=data)
-        self.seqs.append(seq)
-        return seq
+        if self.head is None:
+            self.head = audit.read_head(self.session)
+        else:
+            self.session.flush()  # as the head's query did: new rows have their ids now
+        self.head, row = audit.link(self.head, at=self.now, user=self.core.user,
+                                    action=action, entity=entity, key=key, data=data)
+        self.trail.append(row)
+        self.seqs.append(self.head[0])
+        return self.head[0]
+
+    def write_audit(self) -> None:
+        """Insert the audit events and store where the chain now ends (two statements)."""
+        if self.trail and self.head is not None:
+            audit.insert_events(self.session, self.trail)
+            audit.store_head(self.session, self.head)
+            self.trail.clear()
 
     def publish(self, event: DomainEvent) -> None:
         """Queue an event; it is published only once the transaction has committed."""
@@ -93,15 +122,29 @@ class Tx:
 
     def write_events(self) -> None:
         """Store the shared events with the change, for other workstations' change feeds."""
-        shared = [e for e in self.events if e.shared]
-        if not shared:
-            return
+        rows = self.changes + self.change_rows()
+        if rows:
+            self.session.execute(insert(ChangeEvent), rows)
+
+    def change_rows(self) -> list[dict[str, Any]]:
+        """This call's shared events as change-feed rows, with its time and sequence."""
         last = max(self.seqs, default=0)
-        self.session.execute(insert(ChangeEvent), [
-            {"seq": e.seq or last, "at": self.now, "origin": self.core.origin,
-             "type": e.type_name, "payload": e.payload()}
-            for e in shared
-        ])
+        return [{"seq": e.seq or last, "at": self.now, "origin": self.core.origin,
+                 "type": e.type_name, "payload": e.payload()}
+                for e in self.events if e.shared]
+
+    def absorb(self, inner: Tx) -> None:
+        """Take over what a service call inside a batch collected (its savepoint held).
+
+        Its events are stored with the batch's and published after the batch's commit.
+        """
+        self.changes += inner.changes + inner.change_rows()
+        self.history += inner.history
+        self.told += inner.told + inner.events
+        self.seqs += inner.seqs
+        self.lines += inner.lines
+        self.trail += inner.trail
+        self.head = inner.head
 
 
 class Meldkamer:
@@ -125,6 +168,7 @@ class Meldkamer:
         self.origin = uuid.uuid4().hex
         self._geo: Any = None
         self._geo_lock = threading.Lock()
+        self._batch = threading.local()  # the batch open on this thread, if any
         self.training = store.kind() == "training"
 
     @classmethod
@@ -193,15 +237,63 @@ class Meldkamer:
             return self._geo
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:
-        """Run one service call: commit everything together, then publish its events."""
+    def batch(self) -> Iterator[Tx]:
+        """One transaction for many service calls on this thread (the radio's inbound worker).
+
+        Each ``transaction()`` inside it runs in a savepoint of its own: one that fails is
+        rolled back alone, the others commit together and their events are published after
+        that one commit. Reads on this thread see the batch's uncommitted changes.
+        """
+        if getattr(self._batch, "tx", None) is not None:
+            raise RuntimeError("a batch is already open on this thread")
+        with self.transaction() as tx, self.store.sharing(tx.session):
+            self._batch.tx, self._batch.broken = tx, False
+            try:
+                yield tx
+                if self._batch.broken:
+                    raise RuntimeError("a call in the batch failed halfway; nothing is kept")
+            finally:
+                self._batch.tx = None
+
+    @contextmanager
+    def transaction(self, *, savepoint: bool = True) -> Iterator[Tx]:
+        """Run one service call: commit everything together, then publish its events.
+
+        Inside a batch the call joins the batch's transaction. ``savepoint=False`` saves the
+        savepoint for a call that raises its own errors (MeldkamerError) only before it
+        writes anything; any other error in it then fails the whole batch.
+        """
+        outer: Tx | None = getattr(self._batch, "tx", None)
+        if outer is not None:
+            inner = Tx(self, outer.session, self.clock(), head=outer.head)
+            self._batch.tx = inner  # a call nested in this one is held by this one
+            try:
+                if savepoint:
+                    with self.store.savepoint(outer.session):
+                        yield inner
+                        inner.write_log()
+                else:
+                    try:
+                        yield inner
+                        inner.write_log()
+                    except MeldkamerError:
+                        raise  # refused before it wrote: nothing to undo
+                    except BaseException:
+                        self._batch.broken = True
+                        raise
+            finally:
+                self._batch.tx = outer
+            outer.absorb(inner)
+            return
         with self.store.write() as session:
             tx = Tx(self, session, self.clock())
             yield tx
             tx.write_log()
+            tx.write_history()
+            tx.write_audit()
             tx.write_events()
             session.flush()
-        for event in tx.events:
+        for event in (*tx.told, *tx.events):
             self.bus.publish(event)
 
     def verify_audit(self) -> audit.AuditReport:

@@ -7,13 +7,17 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from meldkamer.domain.views import AuditReport
 from meldkamer.store.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
+_HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
+_INSERT = insert(AuditEvent)
+_MOVE = (update(AuditHead).where(AuditHead.id == 1)
+         .values(seq=bindparam("new_seq"), hash=bindparam("new_hash")))
 
 
 def _digest(
@@ -27,8 +31,22 @@ def _digest(
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def append(
-    session: Session,
+Head = tuple[int, str]  # the chain's end: the last sequence number and its hash
+
+
+def read_head(session: Session) -> Head:
+    """The end of the chain, locked for this transaction.
+
+    FOR UPDATE on PostgreSQL; SQLite writers are serialised by BEGIN IMMEDIATE. Either way
+    concurrent writers extend the chain one after the other.
+    """
+    session.flush()  # the changes first, as before: the lock is then held only briefly
+    seq, digest = session.connection().execute(_HEAD).one()
+    return int(seq), str(digest)
+
+
+def link(
+    head: Head,
     *,
     at: datetime,
     user: str,
@@ -36,25 +54,30 @@ def append(
     entity: str,
     key: str,
     data: dict[str, Any],
-) -> int:
-    """Append one event to the chain inside the caller's transaction; returns its number.
+) -> tuple[Head, dict[str, Any]]:
+    """The event that follows ``head``: the chain's new end, and the row to insert.
 
-    The head row is locked (FOR UPDATE on PostgreSQL; SQLite writers are serialised by
-    BEGIN IMMEDIATE), so concurrent writers extend the chain one after the other.
+    The caller keeps the end for its next event; before it commits it inserts the rows
+    (``insert_events``, one statement for all) and stores the end once (``store_head``).
     """
-    last_seq, last_hash = session.execute(
-        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
-    ).one()
-    seq = last_seq + 1
+    seq = head[0] + 1
     payload = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                          default=str)
-    digest = _digest(seq, at, user, action, entity, key, payload, last_hash)
-    session.execute(insert(AuditEvent).values(
-        seq=seq, at=at, user=user, action=action, entity=entity, entity_key=key,
-        data=payload, prev_hash=last_hash, hash=digest,
-    ))
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=digest))
-    return seq
+    digest = _digest(seq, at, user, action, entity, key, payload, head[1])
+    return (seq, digest), {"seq": seq, "at": at, "user": user, "action": action,
+                           "entity": entity, "entity_key": key, "data": payload,
+                           "prev_hash": head[1], "hash": digest}
+
+
+def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert linked events (Core, bound values: no ORM work per event)."""
+    if rows:
+        session.connection().execute(_INSERT, rows)
+
+
+def store_head(session: Session, head: Head) -> None:
+    """Record the chain's new end (once per transaction, after its last event)."""
+    session.connection().execute(_MOVE, {"new_seq": head[0], "new_hash": head[1]})
 
 
 def verify(session: Session) -> AuditReport:

@@ -12,6 +12,7 @@ import logging
 import os
 import sqlite3
 import stat
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -141,6 +142,7 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
         self.read_engine = self.engine.execution_options(meldkamer_readonly=True)
+        self._shared = threading.local()  # a write session this thread's reads go through
         if upgrade:
             self.upgrade()
 
@@ -191,8 +193,28 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A session for reading only; it never takes the write lock."""
+        shared: Session | None = getattr(self._shared, "session", None)
+        if shared is not None:
+            with self._guard():
+                yield shared
+            return
         with self._guard(), Session(self.read_engine) as session:
             yield session
+
+    @contextmanager
+    def savepoint(self, session: Session) -> Iterator[None]:
+        """A savepoint in an open write session: an error rolls back only what it holds."""
+        with self._guard(), session.begin_nested():
+            yield
+
+    @contextmanager
+    def sharing(self, session: Session) -> Iterator[None]:
+        """Let reads on this thread use ``session``, so they see its uncommitted writes."""
+        self._shared.session = session
+        try:
+            yield
+        finally:
+            self._shared.session = None
 
     @contextmanager
     def _guard(self) -> Iterator[None]:

@@ -423,12 +423,18 @@ def test_postgres_lost_update_without_expected_version_is_a_conflict(
         def meanwhile(session: Session, _ctx: object, _instances: object) -> None:
             if session.get_bind() is b.store.engine and not interfered:
                 interfered.append(what)
-                if what == "unit":
-                    a.units.set_status("P-101", "available_mobile")
-                else:
-                    a.incidents.classify(number, "BZ.INB.WON")
+                a.incidents.classify(number, "BZ.INB.WON")
 
-        event.listen(Session, "before_flush", meanwhile)
+        def meanwhile_sql(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+            # set_status reads and writes the unit in Core statements: step in between.
+            if statement.lstrip().upper().startswith("UPDATE UNIT SET") and not interfered:
+                interfered.append(what)
+                a.units.set_status("P-101", "available_mobile")
+
+        if what == "unit":
+            event.listen(b.store.engine, "before_cursor_execute", meanwhile_sql)
+        else:
+            event.listen(Session, "before_flush", meanwhile)
         try:
             with pytest.raises(Conflict, match="someone else changed"):
                 if what == "unit":
@@ -436,7 +442,10 @@ def test_postgres_lost_update_without_expected_version_is_a_conflict(
                 else:
                     b.incidents.classify(number, "BZ.DIE.WIN")
         finally:
-            event.remove(Session, "before_flush", meanwhile)
+            if what == "unit":
+                event.remove(b.store.engine, "before_cursor_execute", meanwhile_sql)
+            else:
+                event.remove(Session, "before_flush", meanwhile)
         assert interfered == [what]
         if what == "unit":
             assert a.units.get("P-101").status == "available_mobile"
