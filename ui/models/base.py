@@ -33,7 +33,9 @@ class ColumnTableModel(QAbstractTableModel):
         """
         for item in roles:
             value = self.data(index, item.role())
-            if value is not None:
+            if value is None:
+                item.clearData()  # the span is reused from cell to cell: never leave a value
+            else:
                 item.setData(value)
 
     def headerData(self, section: int, orientation: Qt.Orientation,
