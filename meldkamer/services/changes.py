@@ -42,26 +42,42 @@ def latest_cursor(core: Meldkamer) -> Cursor:
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
-def changes_since(core: Meldkamer, cursor: Cursor, limit: int = 1000
+def changes_since(core: Meldkamer, cursor: Cursor, limit: int = 1000, *,
+                  skip_origin: str | None = None
                   ) -> tuple[list[tuple[str, DomainEvent]], Cursor]:
-    """Stored events after ``cursor`` as (origin, event), oldest first, and the new cursor."""
+    """Stored events after ``cursor`` as (origin, event), oldest first, and the new cursor.
+
+    Rows written by ``skip_origin`` (this process) are left out in the query, not decoded
+    and dropped, and the cursor still moves past them: the newest position is read first
+    and bounds the page, so a row committed between the two reads (a later sequence,
+    since sequences follow commit order) waits for the next poll instead of being jumped.
+    """
     seq, row_id = cursor
+    after = or_(ChangeEvent.seq > seq, and_(ChangeEvent.seq == seq, ChangeEvent.id > row_id))
     with core.store.read() as session:
-        rows = session.execute(
-            select(ChangeEvent.id, ChangeEvent.seq, ChangeEvent.origin, ChangeEvent.type,
-                   ChangeEvent.payload)
-            .where(or_(ChangeEvent.seq > seq, and_(ChangeEvent.seq == seq,
-                                                   ChangeEvent.id > row_id)))
-            .order_by(ChangeEvent.seq, ChangeEvent.id).limit(limit)
-        ).all()
+        newest = session.execute(
+            select(ChangeEvent.seq, ChangeEvent.id)
+            .order_by(ChangeEvent.seq.desc(), ChangeEvent.id.desc()).limit(1)
+        ).first()
+        if newest is None or (int(newest[0]), int(newest[1])) <= cursor:
+            return [], cursor
+        top: Cursor = (int(newest[0]), int(newest[1]))
+        upto = or_(ChangeEvent.seq < top[0], and_(ChangeEvent.seq == top[0],
+                                                  ChangeEvent.id <= top[1]))
+        q = select(ChangeEvent.id, ChangeEvent.seq, ChangeEvent.origin, ChangeEvent.type,
+                   ChangeEvent.payload).where(after, upto)
+        if skip_origin is not None:
+            q = q.where(ChangeEvent.origin != skip_origin)
+        rows = session.execute(q.order_by(ChangeEvent.seq, ChangeEvent.id).limit(limit)).all()
     out: list[tuple[str, DomainEvent]] = []
     for rid, s, origin, type_name, payload in rows:
-        cursor = (int(s), int(rid))
         try:
             out.append((origin, from_record(type_name, int(s), dict(payload or {}))))
         except (UnknownEvent, TypeError, ValueError) as exc:
             log.warning("change feed: skipped stored event %s (%s): %s", rid, type_name, exc)
-    return out, cursor
+    if len(rows) < limit:
+        return out, top
+    return out, (int(rows[-1][1]), int(rows[-1][0]))
 
 
 def prune(core: Meldkamer) -> int:
@@ -92,10 +108,10 @@ class ChangeWatcher:
             published = 0
             while True:
                 before = self.cursor
-                events, self.cursor = changes_since(self.core, before)
-                for origin, event in events:
-                    if origin != self.core.origin:
-                        self.core.bus.publish(event)
-                        published += 1
+                events, self.cursor = changes_since(self.core, before,
+                                                    skip_origin=self.core.origin)
+                for _origin, event in events:
+                    self.core.bus.publish(event)
+                    published += 1
                 if self.cursor == before or not events:
                     return published

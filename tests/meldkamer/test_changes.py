@@ -132,3 +132,15 @@ def test_prune_forgets_day_old_changes(sqlite_url: str, ref: Reference) -> None:
     a.clock = lambda: tomorrow  # type: ignore[method-assign]
     assert prune(a) == 1 and count(a) == 0
     a.close()
+
+
+def test_own_rows_are_skipped_in_the_query_and_the_cursor_moves_past_them(
+        sqlite_url: str, ref: Reference) -> None:
+    a = open_core(sqlite_url, ref)
+    watcher = ChangeWatcher(a)
+    for issi in range(1, 6):
+        a.alarms.raise_alarm(None, "button", issi=issi)
+    events, cursor = changes_since(a, watcher.cursor, skip_origin=a.origin)
+    assert events == [] and cursor > watcher.cursor  # nothing decoded, cursor moved on
+    assert watcher.poll() == 0 and watcher.cursor == cursor
+    a.close()
