@@ -49,7 +49,7 @@ def register(name: str, *, shared: bool = True) -> Callable[[E], E]:
 
     def decorate(cls: E) -> E:
         if name in EVENT_TYPES and EVENT_TYPES[name] is not cls:
-            raise ValueError(f"event type {name!r} is registered twice")
+            raise ValueError("an event type name is registered twice", name)
         cls.type_name = name
         cls.shared = shared
         EVENT_TYPES[name] = cls
@@ -59,7 +59,12 @@ def register(name: str, *, shared: bool = True) -> Callable[[E], E]:
 
 
 class UnknownEvent(ValueError):
-    """A stored event this version does not know (a newer workstation wrote it)."""
+    """A stored event this version cannot read: an unknown type (a newer workstation wrote
+    it) or fields missing. For the log, not for operators."""
+
+    def __init__(self, type_name: str, missing: tuple[str, ...] = ()) -> None:
+        super().__init__(type_name, missing)
+        self.type_name, self.missing = type_name, missing
 
 
 def from_record(type_name: str, seq: int, payload: dict[str, Any]) -> DomainEvent:
@@ -71,7 +76,7 @@ def from_record(type_name: str, seq: int, payload: dict[str, Any]) -> DomainEven
     values = {k: v for k, v in payload.items() if k in names}
     missing = names - values.keys()
     if missing:
-        raise UnknownEvent(f"{type_name} without {', '.join(sorted(missing))}")
+        raise UnknownEvent(type_name, tuple(sorted(missing)))
     return cls(seq=seq, **values)
 
 
