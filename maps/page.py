@@ -145,8 +145,9 @@ def build(*, island: str | None = None, places: Iterable[Mapping[str, Any]] = ()
           roads: Mapping[str, Any] | None = None, assets: str = "assets") -> str:
     """The page's HTML, with assets referenced under the relative folder ``assets``."""
     if island is not None and island not in islands.islands():
-        codes = ", ".join(islands.islands())
-        raise ValueError(f"unknown island {island!r}; use one of {codes}")
+        # A programmer's error in this standalone library (callers validate what people
+        # type through the core's reference data); the value and the choices ride along.
+        raise ValueError("unknown island code", island, tuple(islands.islands()))
     cfg = config(island, tiles)
     centre = islands.centre(cfg["island"])
     m = _OfflineMap(location=list(centre), zoom_start=12, tiles=None, control_scale=True,
