@@ -13,7 +13,8 @@ from bench.stats import table
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", nargs="*", default=None,
-                        choices=["core", "workstation", "maps", "hardware", "radio", "cli"],
+                        choices=["core", "workstation", "maps", "lookup", "hardware", "radio",
+                                 "cli"],
                         help="run only these groups")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -22,6 +23,7 @@ def main() -> int:
         cli_bench,
         core_ops,
         hardware_bench,
+        lookup_bench,
         maps_bench,
         radio_bench,
         workstation_bench,
@@ -33,6 +35,7 @@ def main() -> int:
         "core": lambda: core_ops.run(ref),
         "workstation": lambda: workstation_bench.run(ref),
         "maps": maps_bench.run,
+        "lookup": lambda: lookup_bench.run(ref),
         "hardware": hardware_bench.run,
         "radio": lambda: radio_bench.run(ref),
         "cli": lambda: cli_bench.run(ref),
