@@ -46,6 +46,12 @@ KIND_WORDS: dict[str, tuple[str, ...]] = {
     "dive_site": ("duikstek", "dive site", "dive spot", "sitio di bus"),
 }
 KIND_ALIASES = {"clinic": "hospital", "fire": "fire_station", "ferry_terminal": "harbour"}
+# Words that make a query a street or an address ("kaya grandi", "concordiaweg 3"), in
+# Papiamentu, Dutch and English (folded), and the endings of Dutch street names.
+STREET_WORDS = frozenset({"kaya", "kaminda", "kam", "avenida", "boulevard", "blvd", "weg",
+                          "straat", "laan", "plein", "kade", "steeg", "road", "rd", "street",
+                          "st", "lane", "avenue", "ave", "drive", "way"})
+STREET_ENDINGS = ("weg", "straat", "laan", "plein", "kade", "steeg")
 _NUMBER = re.compile(r"(?:^|\s)(\d{1,5})(?:\s?([a-z]))?(?=\s|$)")
 _PUNCT = re.compile(r"[^\w]+")
 SCORE_CUTOFF = 65.0
@@ -141,6 +147,20 @@ def parse_query(query: str, phrases: Sequence[tuple[str, str]] | None = None) ->
                   " ".join(rest.split()))
 
 
+def looks_like_address(query: str, phrases: Sequence[tuple[str, str]] | None = None) -> bool:
+    """Whether a query names a street or an address: a street word ("kaya", "weg",
+    "road"), a Dutch street ending ("Concordiaweg") or words with a house number.
+
+    Args:
+        phrases: island words from ``island_phrases`` (default: the landmass names).
+    """
+    q = parse_query(query, phrases)
+    names = q.text.split()
+    if any(w in STREET_WORDS or (len(w) > 5 and w.endswith(STREET_ENDINGS)) for w in names):
+        return True
+    return q.number is not None and any(c.isalpha() for c in q.rest)
+
+
 def similarity(query: str, name: str) -> float:
     """0-100: how well a folded query matches a folded name.
 
@@ -217,6 +237,15 @@ class Gazetteer:
 
     def __len__(self) -> int:
         return len(self._address_grid) + len(self._streets) + len(self._places)
+
+    @property
+    def has_streets(self) -> bool:
+        """Whether street or address data was loaded (an OSM import), not only places."""
+        return bool(self._streets)
+
+    def looks_like_address(self, query: str) -> bool:
+        """``looks_like_address`` with this gazetteer's island words."""
+        return looks_like_address(query, self._island_phrases)
 
     # -- building -------------------------------------------------------------------------
 
@@ -305,7 +334,7 @@ class Gazetteer:
 
         exact = self._slot.get(q.text)
         if exact is not None:
-            self._offer_slot(exact, 100.0, q, offer)
+            self._offer_slot(exact, 100.0, q, offer, whole=True)
         texts = {q.rest} if q.rest else set()
         if q.number and q.full != q.text:
             texts.add(q.full)  # names with digits in them, like "1000 Steps"
@@ -339,13 +368,17 @@ class Gazetteer:
         return {slot: score for slot, score in scores.items() if score >= SCORE_CUTOFF}
 
     def _offer_slot(self, slot: int, score: float, q: ParsedQuery,
-                    offer: Callable[[Match], None]) -> None:
+                    offer: Callable[[Match], None], whole: bool = False) -> None:
+        """Offer what a name stands for; ``whole``: the query is that name exactly."""
         for target in self._targets[slot]:
             if isinstance(target, _Street):
                 for m in self._street_matches(target, score, q.number):
                     offer(m)
             else:
-                bonus = 5.0 if target.kind in q.kinds else 0.0
+                # "politie windwardside" asks for the police there, not the village: a
+                # place of another kind than the query names comes after those that are.
+                bonus = 5.0 if target.kind in q.kinds else (
+                    -15.0 if q.kinds and not whole else 0.0)
                 offer(replace(target, score=round(min(100.0, score + bonus), 1)))
 
     def _street_matches(self, street: _Street, score: float,

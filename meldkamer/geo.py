@@ -21,7 +21,12 @@ from maps.errors import MapDataError
 from maps.geocode import Gazetteer, Match
 from maps.routing import Router
 from meldkamer import config
-from meldkamer.domain.lookup import LocationCandidate
+from meldkamer.domain.lookup import (
+    NO_STREET_DATA,
+    STREET_DATA_UNUSABLE,
+    LocationCandidate,
+    SearchNote,
+)
 
 if TYPE_CHECKING:
     from meldkamer.core import Meldkamer
@@ -134,6 +139,16 @@ class Geo:
     def search(self, query: str, limit: int) -> list[LocationCandidate]:
         """LocationSource: addresses, streets and places."""
         return [_candidate(m) for m in self.gazetteer.search(query, limit=limit)]
+
+    def explain(self, query: str) -> SearchNote | None:
+        """Why an address is not found: no street data imported, or it cannot be read
+        (None when street data is there or the query does not look like an address)."""
+        gazetteer = self.gazetteer
+        if gazetteer.has_streets or not gazetteer.looks_like_address(query):
+            return None
+        if self.problem:
+            return SearchNote(STREET_DATA_UNUSABLE, query, self.problem)
+        return SearchNote(NO_STREET_DATA, query)
 
     def reverse(self, lat: float, lon: float) -> LocationCandidate:
         """What is at a map click: nearest address, street or place, or the coordinate."""

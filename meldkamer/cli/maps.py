@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sqlite3
 import sys
 from dataclasses import asdict
 from typing import Any
 
 from meldkamer.cli.commands import _emit
-from meldkamer.errors import InvalidInput, MapProblem
+from meldkamer.domain.lookup import NOT_FOUND, SearchNote
+from meldkamer.errors import InvalidInput, MapProblem, NotFound
 from meldkamer.i18n import tr
 
 
@@ -27,7 +29,8 @@ def add_commands(sub: Any, cmd: Any) -> None:
     p.add_argument("file")
     p.set_defaults(func=import_tiles)
     cmd(g, "info", "what map data is imported, from where, when").set_defaults(func=info)
-    p = cmd(sub, "geocode", "find an address, street or place (or what is at a coordinate)")
+    p = cmd(sub, "geocode", "find an address, street or place (or what is at a coordinate); "
+                            "nothing found exits 3 and says why")
     p.add_argument("query", nargs="?", help='e.g. "kaya grandi 12"')
     p.add_argument("--island", help="BO, SE or SA")
     p.add_argument("--reverse", metavar="LAT,LON", help="what is at this coordinate")
@@ -130,6 +133,17 @@ def info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _not_found(args: argparse.Namespace, note: SearchNote) -> int:
+    """Nothing found: the reason the intake shows too, exit 3; ``--json`` adds its code."""
+    error = NotFound(note.template, **note.fields)
+    if not getattr(args, "json", False):
+        raise error
+    print(f"meldkamer: {error}", file=sys.stderr)
+    print(json.dumps({"error": {"kind": error.kind, "reason": note.code,
+                                "message": str(error)}}, ensure_ascii=False))
+    return error.exit_code
+
+
 def geocode(args: argparse.Namespace) -> int:
     core = _core(args)
     if args.reverse:
@@ -150,7 +164,10 @@ def geocode(args: argparse.Namespace) -> int:
     island = core.ref.island(args.island).code if args.island else None
     matches = core.geo.gazetteer.search(args.query, island=island,
                                         limit=max(1, min(args.limit, 50)))
+    if not matches:
+        return _not_found(args, core.geo.explain(args.query) or SearchNote(NOT_FOUND,
+                                                                          args.query))
     rows = [f"{m.score:5.1f}  {m.name:<40} {m.kind:<10} {m.island or '-':<3} "
             f"{m.lat:.6f}, {m.lon:.6f}" for m in matches]
-    _emit(args, [asdict(m) for m in matches], "\n".join(rows) if rows else tr("no matches"))
+    _emit(args, [asdict(m) for m in matches], "\n".join(rows))
     return 0

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from meldkamer.domain import validate
-from meldkamer.domain.lookup import ClassMatch, LocationCandidate, LocationSearch
+from meldkamer.domain.lookup import ClassMatch, LocationCandidate, LocationResults, LocationSearch
 from meldkamer.domain.reference import Classification, Question
 from meldkamer.domain.views import CallerHistory, DuplicateCandidate, NearbyIncident, ProposalSet
 from meldkamer.drafts import DraftJournal
@@ -245,9 +245,10 @@ class IntakeSession:
 
         self._run(build, built, failed)
 
-    def search_locations(self, text: str, limit: int = 8) -> list[LocationCandidate] | None:
-        """Places, stations, addresses and typed coordinates matching ``text``; None while
-        the index is still being built (``Part.SEARCH`` says when it is ready)."""
+    def search_locations(self, text: str, limit: int = 8) -> LocationResults | None:
+        """Places, stations, addresses and typed coordinates matching ``text``, with why
+        there are none (``LocationResults.note``); None while the index is still being
+        built (``Part.SEARCH`` says when it is ready)."""
         if self.locations is None:
             self.prepare()
             if self.locations is None:

@@ -46,7 +46,7 @@ from ui.qt import (
 )
 from ui.widgets.proposals import ProposalTable
 from ui.widgets.questions import QuestionPanel
-from ui.widgets.typeahead import TypeAhead
+from ui.widgets.typeahead import Found, TypeAhead
 
 
 def _shortcut(widget: QWidget, keys: str, slot: Any, tip: str, texts: Texts) -> QShortcut:
@@ -258,11 +258,12 @@ class IntakeDock(QDockWidget):
     def location_search(self) -> LocationSearch | None:
         return self.session.locations
 
-    def _search_locations(self, text: str) -> list[tuple[str, Any]] | None:
+    def _search_locations(self, text: str) -> Found | None:
         found = self.session.search_locations(text)
         if found is None:
             return None  # still being built: the list says so, and never waits for it
-        return [(f"{c.label}  [{c.island or tr('outside the area')}]", c) for c in found]
+        return Found([(f"{c.label}  [{c.island or tr('outside the area')}]", c) for c in found],
+                     str(found.note) if found.note else "")  # why nothing was found
 
     def _search_classes(self, text: str) -> list[tuple[str, Any]]:
         return [(f"{m.cls.code}  {m.path}", m.cls) for m in self.session.search_classes(text)]

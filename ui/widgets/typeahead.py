@@ -4,18 +4,30 @@ Typing searches (in memory, synchronously: the indexes answer in a few milliseco
 Down and Up move through the results, Enter takes the highlighted one, Escape closes
 the list. The list is part of the layout, not a popup window, so nothing steals focus.
 An index still being built (off the GUI thread) answers None: the list says "loading"
-and the query runs again once the owner calls ``index_ready``.
+and the query runs again once the owner calls ``index_ready``. A search may answer
+``Found(items, note)``: the note (why nothing was found) shows under the results as a
+line that cannot be taken.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ui.qt import QEvent, QKeyEvent, QLineEdit, QListWidget, QListWidgetItem, Qt, QWidget, Signal
 
+
+@dataclass(frozen=True)
+class Found:
+    """A search's answer: (label, data) results, and a note saying why there are none."""
+
+    items: Sequence[tuple[str, Any]]
+    note: str = ""
+
+
 # None: the index is not ready yet.
-SearchFn = Callable[[str], list[tuple[str, Any]] | None]
+SearchFn = Callable[[str], Sequence[tuple[str, Any]] | Found | None]
 
 
 class TypeAhead(QLineEdit):
@@ -30,36 +42,51 @@ class TypeAhead(QLineEdit):
         self.results = QListWidget(parent)
         self.results.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.results.setMaximumHeight(rows * 22 + 6)
+        self.results.setWordWrap(True)  # a note can be longer than the field is wide
         self.results.hide()
         self.results.itemClicked.connect(self._accept_item)
         self.textEdited.connect(self.refresh)
         self.value: Any = None
         self.loading_text = "…"
         self.waiting = False  # the last query met an index still being built
+        self.note = ""  # why the last query found nothing (shown under the results)
 
     def refresh(self, text: str | None = None) -> None:
         """Search again for the current text."""
         query = self.text() if text is None else text
         self.results.clear()
         self.value = None
+        self.note = ""
         if not query.strip():
             self.results.hide()
             return
         found = self._search(query)
         self.waiting = found is None
         if found is None:
-            item = QListWidgetItem(self.loading_text)
-            item.setFlags(Qt.ItemFlag.NoItemFlags)  # nothing to take with Enter
-            self.results.addItem(item)
+            self._add_line(self.loading_text)
             self.results.show()
             return
-        for label, data in found:
+        items, self.note = (found.items, found.note) if isinstance(found, Found) else (found, "")
+        for label, data in items:
             item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, data)
             self.results.addItem(item)
+        if self.note:
+            self._add_line(self.note, italic=True)
         self.results.setVisible(self.results.count() > 0)
-        if self.results.count():
+        if items:
             self.results.setCurrentRow(0)
+
+    def _add_line(self, text: str, *, italic: bool = False) -> None:
+        """A line in the list that is only read, never taken with Enter or a click."""
+        item = QListWidgetItem(text)
+        item.setFlags(Qt.ItemFlag.NoItemFlags)
+        item.setToolTip(text)
+        if italic:
+            font = item.font()
+            font.setItalic(True)
+            item.setFont(font)
+        self.results.addItem(item)
 
     def index_ready(self) -> None:
         """The index is built: run the query that met it while it was not."""
