@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from maps.geo import fast_distance_m
-from maps.geocode import Gazetteer, fold, island_phrases, parse_query
+from maps.geocode import Gazetteer, fold, island_phrases, looks_like_address, parse_query
 from tests.maps.town import house
 
 
@@ -119,3 +119,34 @@ def test_any_text_is_a_safe_query(text: str) -> None:
     results = g.search(text)
     assert len(results) <= 10
     assert fold(fold(text)) == fold(text)
+    assert looks_like_address(text) in (True, False)
+
+
+@pytest.mark.parametrize(("query", "address"), [
+    ("kaya grandi 12", True), ("12 Kaya Grandi", True), ("kaya gr", True),
+    ("Concordiaweg", True), ("the road 3", True), ("Kaya Grandi 12, Bonaire", True),
+    ("windwardside", False), ("The Bottom", False), ("ziekenhuis", False), ("12", False),
+    ("", False), ("St. Johns", True),
+])
+def test_which_queries_look_like_an_address(query: str, address: bool,
+                                            island_words: dict[str, str]) -> None:
+    assert looks_like_address(query, island_phrases(island_words)) is address
+
+
+def test_has_streets_only_with_street_data(gazetteer: Gazetteer,
+                                           shipped_places: list[dict[str, Any]]) -> None:
+    assert gazetteer.has_streets
+    assert not Gazetteer.from_db(None, shipped_places).has_streets
+
+
+def test_a_kind_named_puts_places_of_that_kind_first(shipped_places: list[dict[str, Any]],
+                                                     island_words: dict[str, str]) -> None:
+    post = {"name": "Politie Windwardside", "kind": "police", "lat": 17.6290,
+            "lon": -63.2240, "island": "SA"}
+    g = Gazetteer([*shipped_places, post], island_words=island_words)
+    assert [m.name for m in g.search("windwardside")][:2] == ["Windwardside",
+                                                              "Politie Windwardside"]
+    assert g.search("politie windwardside")[0].name == "Politie Windwardside"
+    assert g.search("polis windwardside")[0].name == "Politie Windwardside"
+    # the whole query naming a place is that place, kind word or not ("Playa" is Kralendijk)
+    assert g.search("playa")[0].name == "Kralendijk"

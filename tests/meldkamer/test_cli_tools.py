@@ -54,6 +54,25 @@ def test_import_osm_then_geocode_and_route(env: Path, capsys: pytest.CaptureFixt
     assert "travel time" in proposals["method"]
 
 
+def test_geocode_that_finds_nothing_says_why_and_exits_3(
+        env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "geocode", "kaya grandi 12")
+    assert code == 3 and out == ""
+    assert err.strip() == ("meldkamer: No street data imported: `meldkamer maps import-osm`. "
+                           "Look for a place, or type coordinates like 12.15, -68.27")
+    code, out, err = run(capsys, "geocode", "kaya grandi 12", "--json", "--lang", "nl")
+    error = json.loads(out)["error"]
+    assert code == 3 and error["kind"] == "not_found" and error["reason"] == "no_street_data"
+    assert error["message"].startswith("Geen straatgegevens geïmporteerd")
+    code, _, err = run(capsys, "geocode", "xyzzy", "--lang", "nl")
+    assert code == 3 and "Niets gevonden voor “xyzzy”" in err
+    assert run(capsys, "geocode", "windwardside")[0] == 0
+    # with street data an unknown address is not blamed on missing street data
+    assert run(capsys, "maps", "import-osm", str(write_town(env / "town.osm")))[0] == 0
+    code, out, _ = run(capsys, "geocode", "xq zzyv 5", "--json")
+    assert code == 3 and json.loads(out)["error"]["reason"] == "not_found"
+
+
 def test_corrupt_osm_keeps_the_previous_import(env: Path, capsys: pytest.CaptureFixture[str]
                                                ) -> None:
     town = write_town(env / "town.osm")

@@ -110,8 +110,13 @@ class TypeAhead(QLineEdit):
         key = event.key()
         if self.results.isVisible() and key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
             step = 1 if key == Qt.Key.Key_Down else -1
-            row = max(0, min(self.results.count() - 1, self.results.currentRow() + step))
-            self.results.setCurrentRow(row)
+            row = self.results.currentRow() + step
+            while 0 <= row < self.results.count():  # past lines that cannot be taken
+                item = self.results.item(row)
+                if item is not None and item.flags() & Qt.ItemFlag.ItemIsEnabled:
+                    self.results.setCurrentRow(row)
+                    break
+                row += step
             return
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.results.isVisible():
             item = self.results.currentItem()

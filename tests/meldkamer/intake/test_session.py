@@ -288,6 +288,17 @@ def test_the_first_keystroke_never_waits_for_the_location_index(
     assert found and found[0].island == "BO"
 
 
+def test_a_location_search_that_finds_nothing_carries_why(session: IntakeSession) -> None:
+    found = session.search_locations("kaya grandi 12")
+    assert found is not None and not found
+    assert found.note is not None and found.note.code == "no_street_data"
+    assert "meldkamer maps import-osm" in str(found.note)
+    nothing = session.search_locations("xyzzy")
+    assert nothing is not None and nothing.note is not None and nothing.note.code == "not_found"
+    rincon = session.search_locations("rinc")
+    assert rincon is not None and rincon.note is None and rincon[0].label == "Dorp Rincon"
+
+
 def test_a_map_click_sets_the_location_unless_creating(sqlite_core: Meldkamer) -> None:
     worker = Worker()
     session = IntakeSession(sqlite_core, run=worker)

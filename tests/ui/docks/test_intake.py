@@ -187,3 +187,40 @@ def test_first_keystroke_shows_loading_then_the_places(
         gate.set()
         i18n.set_language("en")
         ops.wait()
+
+
+def test_a_location_that_finds_nothing_says_why_in_the_list(
+        qtbot: QtBot, core: Meldkamer, tmp_path: Path) -> None:
+    i18n.set_language("nl")
+    ops = Operations()
+    try:
+        dock = IntakeDock(core, ops, DraftJournal(tmp_path / "draft.json"))
+        qtbot.addWidget(dock)
+        with qtbot.waitSignal(dock.locations_ready, timeout=10_000):
+            dock.show()
+        edit = dock.location_edit
+        edit.setFocus()
+        qtbot.keyClicks(edit, "kaya grandi 12")
+        assert edit.results.isVisible() and edit.results.count() == 1
+        line = edit.results.item(0)
+        assert line.text() == edit.note == ("Geen straatgegevens geïmporteerd: `meldkamer maps "
+                                            "import-osm`. Zoek een plaats, of typ coördinaten "
+                                            "zoals 12.15, -68.27")
+        assert not line.flags() & Qt.ItemFlag.ItemIsEnabled and line.font().italic()
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+        assert dock.location is None  # the reason is read, never taken
+        edit.clear()
+        qtbot.keyClicks(edit, "xyzzy")
+        assert edit.results.item(0).text().startswith("Niets gevonden voor “xyzzy”")
+        i18n.set_language("en")
+        edit.refresh_if_open()  # the reason follows the language like the labels do
+        assert edit.results.item(0).text().startswith("Nothing found for “xyzzy”")
+        edit.clear()
+        qtbot.keyClicks(edit, "windwardside")
+        assert edit.note == "" and edit.results.item(0).text().startswith("Windwardside")
+        assert "Politiepost Windwardside" in edit.results.item(1).text()
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+        assert dock.location is not None and dock.location.kind == "town"
+    finally:
+        i18n.set_language("en")
+        ops.wait()
