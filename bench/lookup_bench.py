@@ -28,7 +28,19 @@ CLASS_QUERIES = ["inbraak", "inbr wo", "brand woning", "duikongeval", "reanimati
 LOCATION_QUERIES = ["windwardside", "rinc", "kralendijk", "the bottom", "playa", "oranjestad",
                     "politiepost windwardside", "hospitaal", "sorobon", "airport",
                     "kaya grandi 12", "kaya gr", "xyzzy", "12.15, -68.27", "w", "wi", "win"]
+TYPED = ["inbraak woning", "brand woning", "duikongeval", "reanimatie", "kandela den kas",
+         "car accident", "vaartuig in nood", "geluidsoverlast", "burglary", "hende hogá"]
 REPEAT = 400
+
+
+def keystrokes(ref: Reference) -> list[float]:
+    """Each query typed letter by letter on a fresh index: every keystroke a new word."""
+    from meldkamer.domain.lookup import ClassificationIndex
+
+    classes = ClassificationIndex(ref)
+    typed = [q[:n] for q in TYPED for n in range(1, len(q) + 1) if q[n - 1] != " "]
+    it = iter(typed)
+    return timed(lambda: classes.search(next(it), limit=8), len(typed))
 
 
 def run(ref: Reference) -> list[Row]:
@@ -46,6 +58,7 @@ def run(ref: Reference) -> list[Row]:
         cq = itertools.cycle(CLASS_QUERIES)
         lq = itertools.cycle(LOCATION_QUERIES)
         class_ms = timed(lambda: classes.search(next(cq), limit=8), REPEAT)
+        typed_ms = keystrokes(ref)
         location_ms = timed(lambda: locations.search(next(lq), limit=8), REPEAT)
         core.close()
     note_c = f"{len(ref.classifications)} classes, {len(CLASS_QUERIES)} queries"
@@ -54,6 +67,10 @@ def run(ref: Reference) -> list[Row]:
         Row("lookup: classification index build", "once", class_build, None),
         Row("lookup: classification query", "p95", p95(class_ms), 10, note_c),
         Row("lookup: classification query", "median", median(class_ms), None),
+        Row("lookup: classification keystroke, typed letter by letter", "p95", p95(typed_ms),
+            10, f"{len(typed_ms)} keystrokes"),
+        Row("lookup: classification keystroke, typed letter by letter", "median",
+            median(typed_ms), None),
         Row("lookup: location index build", "once", location_build, None),
         Row("lookup: location query", "p95", p95(location_ms), 10, note_l),
         Row("lookup: location query", "median", median(location_ms), None),
