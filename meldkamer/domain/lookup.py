@@ -2,7 +2,10 @@
 
 Tolerant of case, accents, word order and small typos (rapidfuzz). Location search is
 an interface: the shipped places and the stations now; the maps package adds streets and
-addresses through the same ``LocationSource`` protocol.
+addresses through the same ``LocationSource`` protocol. A location search answers
+``LocationResults``: the candidates, and when there are none a ``SearchNote`` saying why
+(no street data imported for what looks like an address, say), which the intake shows
+and the CLI prints.
 """
 
 from __future__ import annotations
@@ -97,13 +100,15 @@ class ClassificationIndex:
     """Type-ahead over the classification tree by code, Dutch, English and Papiamentu
     names, and terms, best match first.
 
-    A class is scored by its best *reading*: one of its names, one term, or its path
-    ("brand gebouw woning"). Every typed word must match a word of the reading; a reading
-    that starts with the first typed word (type-ahead is typed from the front), and one
-    whose meaningful words are all typed, scores higher. Own names weigh more than terms,
-    terms more than the path; groups come after their leaves; on equal scores the more
-    urgent class first, then the order of the classification file. Words typed across
-    readings ("brand kitchen") still find a class, below any single reading.
+    A class is scored by its best *reading*: one of its names or terms, a name or term of
+    one of its groups, or its path ("brand gebouw woning"). Every typed word must match a
+    word of the reading; a reading that starts with the first typed word (type-ahead is
+    typed from the front), and one whose meaningful words are all typed, scores higher.
+    Own names weigh more than own terms, those more than the groups' words, so
+    "vaartuig" gives "Vaartuig in nood / zinkend" before "Smokkel / verdacht vaartuig".
+    Groups come after their leaves; comparable matches put the more urgent class first,
+    equal ones keep the order of the classification file. Words typed across readings
+    ("house burglary") still find a class, below any single reading.
     """
 
     def __init__(self, ref: Reference) -> None:
@@ -176,9 +181,9 @@ class ClassificationIndex:
             having = set().union(*(self._holders[w] for w in match))
             candidates = having if candidates is None else candidates & having
         code = query.strip().upper()
-        exact = [i for i, (cls, _, _) in enumerate(self._entries) if cls.code == code]
+        exact = {self._order[code]} if code in self._order else set()
         out = []
-        for i in sorted((candidates or set()) | set(exact)):
+        for i in sorted((candidates or set()) | exact):
             cls, readings, everything = self._entries[i]
             if cls.code == code:
                 score = 200.0
