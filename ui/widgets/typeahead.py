@@ -15,7 +15,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ui.qt import QEvent, QKeyEvent, QLineEdit, QListWidget, QListWidgetItem, Qt, QWidget, Signal
+from ui.qt import (
+    QBrush,
+    QEvent,
+    QKeyEvent,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPalette,
+    Qt,
+    QWidget,
+    Signal,
+)
 
 
 @dataclass(frozen=True)
@@ -72,20 +83,23 @@ class TypeAhead(QLineEdit):
             item.setData(Qt.ItemDataRole.UserRole, data)
             self.results.addItem(item)
         if self.note:
-            self._add_line(self.note, italic=True)
+            self._add_line(self.note, note=True)
         self.results.setVisible(self.results.count() > 0)
         if items:
             self.results.setCurrentRow(0)
 
-    def _add_line(self, text: str, *, italic: bool = False) -> None:
-        """A line in the list that is only read, never taken with Enter or a click."""
+    def _add_line(self, text: str, *, note: bool = False) -> None:
+        """A line in the list that is only read, never taken with Enter or a click; a note
+        is italic but in the normal text colour (it is meant to be read, not greyed out)."""
         item = QListWidgetItem(text)
         item.setFlags(Qt.ItemFlag.NoItemFlags)
         item.setToolTip(text)
-        if italic:
+        if note:
             font = item.font()
             font.setItalic(True)
             item.setFont(font)
+            item.setForeground(QBrush(self.results.palette().color(
+                QPalette.ColorGroup.Active, QPalette.ColorRole.Text)))
         self.results.addItem(item)
 
     def index_ready(self) -> None:
