@@ -32,7 +32,14 @@ from meldkamer.errors import MeldkamerError
 from meldkamer.i18n import N_, Names, Text, language, tr
 
 if TYPE_CHECKING:
-    from meldkamer.domain.views import DuplicateCandidate, LogView, Proposal, ProposalSet
+    from meldkamer.domain.views import (
+        DivertCandidate,
+        DuplicateCandidate,
+        LogView,
+        Proposal,
+        ProposalSet,
+        TurnoutSlot,
+    )
 
 INCIDENT_STATES = {"open": N_("Open"), "closed": N_("Closed")}
 LOCATION_STATES = {
@@ -120,8 +127,8 @@ def _distance(metres: float | None) -> str:
     return tr("distance unknown") if metres is None else f"{metres / 1000:.1f} km"
 
 
-def travel(p: Proposal) -> str:
-    """'12 min (by road) · 3.4 km' for a proposal."""
+def travel(p: Proposal | DivertCandidate) -> str:
+    """'12 min (by road) · 3.4 km' for a proposal or a unit that could be diverted."""
     dist = _distance(p.distance_m)
     if p.travel_s is None:
         return dist
@@ -139,6 +146,44 @@ def proposal_reason(ref: Reference, p: Proposal) -> str:
         return tr("alternative: {capability} ({travel})", capability=cap, travel=travel(p))
     return tr("no classification yet; available on the island: {capability} ({travel})",
               capability=cap, travel=travel(p))
+
+
+def _busy(d: DivertCandidate) -> Text:
+    if d.incident:
+        return Text("{callsign} busy on {number}", callsign=d.callsign, number=d.incident)
+    return Text("{callsign} busy", callsign=d.callsign)
+
+
+def gap_message(ref: Reference, island: str, slot: TurnoutSlot) -> Text:
+    """Why a turnout slot is unfilled ("Boat: no unit available; K-101 busy on BON-...")."""
+    cap: Any = ref.capabilities.get(slot.capability) or slot.capability
+    isl: Any = ref.islands[island].name if island in ref.islands else island
+    if slot.gap == "busy":
+        return Text("{capability}: no unit available; {busy}", capability=cap,
+                    busy=Names(_busy(d) for d in slot.divert))
+    if slot.gap == "out_of_service":
+        return Text("{capability}: no unit available; the ones on {island} are out of "
+                    "service", capability=cap, island=isl)
+    if slot.gap == "too_few":
+        return Text("{capability}: no unit left; every one on {island} is already in this "
+                    "turnout", capability=cap, island=isl)
+    return Text("{capability}: {island} has no unit with it", capability=cap, island=isl)
+
+
+def gap(ref: Reference, island: str, slot: TurnoutSlot) -> str:
+    """``gap_message`` in the current language."""
+    found = gap_message(ref, island, slot)
+    return render(found.template, found.fields, ref)
+
+
+def divert_candidate(ref: Reference, d: DivertCandidate) -> str:
+    """'K-101 on BON-2026-000002 (priority 2) · ~12 min (estimate) · 29.6 km'."""
+    if d.incident:
+        where = tr("{callsign} on {number} (priority {priority})", callsign=d.callsign,
+                   number=d.incident, priority=d.incident_priority)
+    else:
+        where = tr("{callsign} ({status})", callsign=d.callsign, status=status(ref, d.status))
+    return f"{where} · {travel(d)}"
 
 
 def proposal_method(ps: ProposalSet) -> str:

@@ -156,15 +156,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("number")
     p.add_argument("text")
     p.set_defaults(func=c.incident_note)
-    p = cmd(inc, "propose", "propose units for an incident")
+    p = cmd(inc, "propose", "propose units for an incident: its turnout, slot by slot")
     p.add_argument("number")
     p.set_defaults(func=c.incident_propose)
-    p = cmd(inc, "dispatch", "dispatch units to an incident")
+    p = cmd(inc, "dispatch", "dispatch units, or the whole turnout, to an incident")
     p.add_argument("number")
-    p.add_argument("callsigns", nargs="+", metavar="CALLSIGN")
+    p.add_argument("callsigns", nargs="*", metavar="CALLSIGN")
+    p.add_argument("--proposal", action="store_true",
+                   help="dispatch the whole turnout as proposed (refused, exit 4, while a "
+                        "slot is unfilled, unless --partial or --divert fills it)")
+    p.add_argument("--partial", action="store_true",
+                   help="with --proposal: send the rest when a slot is unfilled, and log why")
+    p.add_argument("--divert", action="append", default=[], metavar="CAPABILITY=CALLSIGN",
+                   help="with --proposal: take this committed unit from its incident for an "
+                        "unfilled slot (repeatable)")
     p.add_argument("--override", default="", metavar="REASON",
                    help="reason for dispatching a unit that is busy elsewhere")
-    p.set_defaults(func=c.incident_dispatch)
+    p.set_defaults(func=c.incident_dispatch, usage_error=p.error)
+    p = cmd(inc, "withdraw", "take a unit off an incident (dispatched by mistake)")
+    p.add_argument("number")
+    p.add_argument("callsign")
+    p.add_argument("--reason", required=True, help="why (logged)")
+    p.set_defaults(func=c.incident_withdraw)
     p = cmd(inc, "attach", "link another call to an incident")
     p.add_argument("number")
     p.add_argument("--caller", required=True)

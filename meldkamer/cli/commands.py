@@ -7,13 +7,13 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from meldkamer.errors import MeldkamerError
+from meldkamer.errors import InvalidInput, MeldkamerError
 from meldkamer.i18n import tr
 
 if TYPE_CHECKING:
     from meldkamer.core import Meldkamer
     from meldkamer.domain.reference import Reference
-    from meldkamer.domain.views import IncidentView, UnitView
+    from meldkamer.domain.views import IncidentView, ProposalSet, UnitView
 
 
 def run(args: argparse.Namespace) -> int:
@@ -306,30 +306,102 @@ def incident_note(args: argparse.Namespace) -> int:
     return _show(args, core, inc.number)
 
 
-def incident_propose(args: argparse.Namespace) -> int:
+def _slot_rows(ref: Reference, ps: ProposalSet) -> list[list[str]]:
     from meldkamer import names
 
+    rows = []
+    for n, slot in enumerate(ps.slots, start=1):
+        cap = names.capability(ref, slot.capability)
+        if slot.proposal is not None:
+            p = slot.proposal
+            rows.append([str(n), cap, p.callsign, names.travel(p),
+                         tr("nearest available")])
+        elif slot.assigned is not None:
+            rows.append([str(n), cap, slot.assigned, "", tr("already on the incident")])
+        else:
+            why = tr("UNFILLED") + ": " + names.gap(ref, ps.island, slot)
+            rows.append([str(n), cap, "-", "", why])
+            rows += [["", "", "", "", "  " + tr("divert?") + " " + names.divert_candidate(ref, d)]
+                     for d in slot.divert]
+    return rows
+
+
+def _turnout_text(ref: Reference, ps: ProposalSet) -> str:
+    """The turnout slot by slot, then the alternatives, as a person reads them."""
+    from meldkamer import names
+
+    if ps.plan is not None:
+        plan = tr("plan for {island}: {classification}", island=ref.islands[ps.island].name,
+                  classification=names.classification(ref, ps.plan))
+    else:
+        plan = tr("standard")
+    out = [tr("Turnout ({plan})", plan=plan) + ":"]
+    if ps.slots:
+        out.append(_table(_slot_rows(ref, ps), [tr("SLOT"), tr("CAPABILITY"), tr("CALLSIGN"),
+                                                 tr("TRAVEL"), tr("WHY")]))
+    else:
+        out.append("  " + tr("no turnout: the incident has no class that sends units"))
+    others = [p for p in ps.proposals if p.basis != "needed"]
+    if others:
+        out += ["", tr("Alternatives") + ":", _table(
+            [[str(p.rank), p.callsign, names.discipline(ref, p.discipline),
+              names.capability(ref, p.capability), names.travel(p)] for p in others],
+            ["#", tr("CALLSIGN"), tr("DISCIPLINE"), tr("CAPABILITY"), tr("TRAVEL")])]
+    if ps.gaps:
+        out += ["", tr("Not complete: {count} slot(s) unfilled", count=len(ps.gaps))]
+    out.append(f"({names.proposal_method(ps)})")
+    return "\n".join(out)
+
+
+def incident_propose(args: argparse.Namespace) -> int:
     core = _core(args)
     ps = core.dispatch.propose(args.number)
-    ref = core.ref
-    rows = [[str(p.rank), p.callsign, names.discipline(ref, p.discipline),
-             names.capability(ref, p.capability),
-             "-" if p.distance_m is None else f"{p.distance_m / 1000:.1f} km",
-             names.proposal_reason(ref, p)]
-            for p in ps.proposals]
-    human = _table(rows, ["#", tr("CALLSIGN"), tr("DISCIPLINE"), tr("CAPABILITY"),
-                          tr("DISTANCE"), tr("WHY")])
-    if ps.unmet:
-        human += "\n" + tr("No available unit for: {needs}",
-                           needs=names.capabilities(ref, ps.unmet))
-    _emit(args, ps.to_dict(), human + f"\n({names.proposal_method(ps)})")
+    _emit(args, ps.to_dict(), _turnout_text(core.ref, ps))
     return 0
 
 
+def _divert_args(values: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for value in values:
+        cap, sep, callsign = value.partition("=")
+        if not sep or not cap.strip() or not callsign.strip():
+            raise InvalidInput("--divert takes CAPABILITY=CALLSIGN (like boat=K-101), not "
+                               "{value!r}", value=value)
+        out.setdefault(cap.strip(), []).append(callsign.strip())
+    return out
+
+
 def incident_dispatch(args: argparse.Namespace) -> int:
+    from meldkamer import names
+
+    if args.proposal == bool(args.callsigns):  # argparse's own usage error: exit 2
+        args.usage_error(tr("give the callsigns to dispatch, or --proposal for the whole "
+                            "turnout (not both)"))
+    if not args.proposal and (args.partial or args.divert):
+        args.usage_error(tr("--partial and --divert go with --proposal"))
     core = _core(args)
-    inc = core.dispatch.dispatch(args.number, args.callsigns,
-                                        override_reason=args.override)
+    if not args.proposal:
+        inc = core.dispatch.dispatch(args.number, args.callsigns,
+                                     override_reason=args.override)
+        return _show(args, core, inc.number)
+    done = core.dispatch.dispatch_turnout(args.number, partial=args.partial,
+                                          divert=_divert_args(args.divert),
+                                          reason=args.override)
+    inc = core.incidents.get(done.incident.number)
+    data = inc.to_dict()
+    data["turnout"] = {"dispatched": list(done.dispatched), "diverted": list(done.diverted),
+                       "unfilled": [s.to_dict() for s in done.unfilled]}
+    summary = tr("dispatched: {units}", units=", ".join(done.dispatched) or "-")
+    if done.unfilled:
+        summary += "\n" + tr("left unfilled: {gaps}", gaps="; ".join(
+            names.gap(core.ref, inc.island, s) for s in done.unfilled))
+    _emit(args, data, _incident_text(core.ref, inc) + "\n" + summary)
+    return 0
+
+
+def incident_withdraw(args: argparse.Namespace) -> int:
+    core = _core(args)
+    inc = core.dispatch.withdraw(args.number, args.callsign, reason=args.reason)
     return _show(args, core, inc.number)
 
 

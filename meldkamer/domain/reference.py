@@ -206,6 +206,17 @@ class RadioPlan:
 
 
 @dataclass(frozen=True)
+class Turnout:
+    """The units a class sends on an island: its standard needs or the island's own plan."""
+
+    classification: str | None
+    island: str
+    needs: tuple[str, ...]
+    plan: str | None = None
+    """The class whose plan for this island applies (itself or a parent); None: standard."""
+
+
+@dataclass(frozen=True)
 class Reference:
     """All reference data, validated and cross-checked."""
 
@@ -222,6 +233,25 @@ class Reference:
     radio: RadioPlan = field(default_factory=RadioPlan)
     capabilities: Mapping[str, Capability] = field(default_factory=dict)
     answers: Mapping[str, Answer] = field(default_factory=dict)
+    turnouts: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    """Island plans (turnouts.toml): island code -> class code -> capabilities."""
+
+    def turnout(self, classification: str | None, island: str) -> Turnout:
+        """What ``classification`` sends on ``island``.
+
+        The island's plan for the class or its nearest parent that has one; else the
+        class's standard turnout (its ``needs``). No class: an empty turnout.
+        """
+        cls = self.classifications.get(classification or "")
+        if cls is None:
+            return Turnout(None, island, ())
+        plans = self.turnouts.get(island, {})
+        node: Classification | None = cls
+        while node is not None:
+            if node.code in plans:
+                return Turnout(cls.code, island, plans[node.code], plan=node.code)
+            node = self.classifications.get(node.parent) if node.parent else None
+        return Turnout(cls.code, island, cls.needs)
 
     def answer_name(self, code: str, lang: str | None = None) -> str:
         """An intake answer as the operator reads it (free text stays as typed)."""
@@ -517,10 +547,48 @@ def _places(data: _Table, islands: Mapping[str, Island]) -> tuple[Place, ...]:
     return tuple(out)
 
 
+def _turnouts(data: _Table, islands: Mapping[str, Island],
+              classes: Mapping[str, Classification],
+              capabilities: Mapping[str, Capability]) -> dict[str, dict[str, tuple[str, ...]]]:
+    """``[ISLAND]`` tables of class code = [capabilities], each checked by name."""
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for key, value in data.raw.items():
+        if key == "version":
+            continue
+        if key not in islands:
+            raise data.fail("{where}: [{key}] is not an island; use one of {codes}", key=key,
+                            codes=", ".join(islands))
+        if not isinstance(value, dict):
+            raise data.fail("{where}: {key} must be a table of class codes ([{key}])",
+                            key=key)
+        table = _Table(data.file, f"[{key}]", value)
+        plans: dict[str, tuple[str, ...]] = {}
+        for code in value:
+            cls = code.strip().upper()
+            if cls not in classes:
+                raise table.fail("{where}: unknown class {code!r}; 'meldkamer classification "
+                                 "list' shows them", code=code)
+            if cls in plans:
+                raise table.fail("{where}: {code!r} is given twice", code=code)
+            needs = table.texts(code)
+            if not needs:
+                raise table.fail("{where}: {code!r} sends no unit; give at least one "
+                                 "capability, or leave the class out for its standard "
+                                 "turnout", code=code)
+            unknown = [n for n in needs if n not in capabilities]
+            if unknown:
+                raise table.fail("{where}: {code!r}: unknown capability {capability!r}; use "
+                                 "one of {codes}", code=code, capability=unknown[0],
+                                 codes=", ".join(capabilities))
+            plans[cls] = needs
+        out[key] = plans
+    return out
+
+
 FILES = ("islands.toml", "disciplines.toml", "priorities.toml", "classification.toml",
          "statuses.toml", "dispositions.toml", "places.toml", "radio.toml",
-         "capabilities.toml", "answers.toml")
-CACHE_FORMAT = 2  # 2: capability and answer names
+         "capabilities.toml", "answers.toml", "turnouts.toml")
+CACHE_FORMAT = 3  # 2: capability and answer names; 3: turnouts
 
 
 def _cache_key(site_dir: Path | None) -> tuple[Any, ...] | None:
@@ -611,6 +679,8 @@ def _load(site_dir: Path | None) -> Reference:
     for a in _read_toml("answers.toml", site_dir, sources).entries("answer"):
         code = a.text("code")
         answers[code] = Answer(code, a.names())
+    turnouts = _turnouts(_read_toml("turnouts.toml", site_dir, sources), islands, classes,
+                         capabilities)
     raw_radio = _read_toml("radio.toml", site_dir, sources)
     emergency = raw_radio.get("emergency_radio", list, [0])
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in emergency):
@@ -637,4 +707,5 @@ def _load(site_dir: Path | None) -> Reference:
         radio=radio,
         capabilities=capabilities,
         answers=answers,
+        turnouts=turnouts,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from meldkamer.config import TIMEZONE
@@ -23,12 +23,20 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [_jsonable(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        out = {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        for name in getattr(value, "computed", ()):
+            out[name] = _jsonable(getattr(value, name))
+        return out
     return value
 
 
 class View:
-    """Mixin: turn a view into JSON-ready data (times as ISO 8601 UTC)."""
+    """Mixin: turn a view into JSON-ready data (times as ISO 8601 UTC).
+
+    ``computed`` names properties that the JSON carries as well as the fields.
+    """
+
+    computed: ClassVar[tuple[str, ...]] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(self)
@@ -142,8 +150,66 @@ class Proposal(View):
 
 
 @dataclasses.dataclass(frozen=True)
+class DivertCandidate(View):
+    """A unit with the capability, committed to another incident, that could be diverted."""
+
+    callsign: str
+    discipline: str
+    status: str
+    incident: str | None
+    """The incident it is busy on (None: committed without one)."""
+    incident_priority: int | None
+    distance_m: float | None
+    travel_s: float | None = None
+    routed: bool = False
+
+
+SLOT_STATES = ("assigned", "proposed", "unfilled")
+GAP_REASONS = ("busy", "out_of_service", "too_few", "none_on_island")
+"""Why a slot is unfilled: every unit with the capability is busy on another incident
+(see ``divert``), out of service, already in this turnout, or the island has none."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TurnoutSlot(View):
+    """One unit of a turnout: the capability, and who fills it (or why no one does)."""
+
+    capability: str
+    proposal: Proposal | None = None
+    """The nearest available unit with the capability, when the slot is to be filled."""
+    divert: tuple[DivertCandidate, ...] = ()
+    """For an unfilled slot: committed units that could be diverted, nearest first."""
+    assigned: str | None = None
+    """A unit already on this incident that fills the slot."""
+    gap: str | None = None
+    """For an unfilled slot: why (one of GAP_REASONS)."""
+
+    computed: ClassVar[tuple[str, ...]] = ("state", "callsign")
+
+    @property
+    def state(self) -> str:
+        """assigned, proposed or unfilled."""
+        if self.assigned is not None:
+            return "assigned"
+        return "proposed" if self.proposal is not None else "unfilled"
+
+    @property
+    def callsign(self) -> str | None:
+        """The unit that fills the slot (already there or proposed), None when unfilled."""
+        return self.assigned or (self.proposal.callsign if self.proposal else None)
+
+    @property
+    def filled(self) -> bool:
+        return self.callsign is not None
+
+
+@dataclasses.dataclass(frozen=True)
 class ProposalSet(View):
-    """The units proposed for an incident, and the needs no available unit can meet."""
+    """The units proposed for an incident, and the needs no available unit can meet.
+
+    ``slots`` is the turnout, one slot per unit it sends; ``proposals`` lists the units of
+    its proposed slots first (basis "needed"), then other capable units (alternatives).
+    """
 
     number: str
     island: str
@@ -152,6 +218,50 @@ class ProposalSet(View):
     unmet: tuple[str, ...]
     method: str = "straight-line distance"
     method_code: str = "straight_line"  # by_road, straight_line or no_coordinates
+    slots: tuple[TurnoutSlot, ...] = ()
+    plan: str | None = None
+    """The class whose island plan (turnouts.toml) gives the slots; None: standard needs."""
+
+    computed: ClassVar[tuple[str, ...]] = ("complete",)
+
+    @property
+    def gaps(self) -> tuple[TurnoutSlot, ...]:
+        """The unfilled slots."""
+        return tuple(s for s in self.slots if not s.filled)
+
+    @property
+    def complete(self) -> bool:
+        """Every slot is filled (by a unit already there or a proposed one)."""
+        return not self.gaps
+
+    @property
+    def to_dispatch(self) -> tuple[str, ...]:
+        """The proposed units of the turnout, in slot order."""
+        return tuple(s.proposal.callsign for s in self.slots if s.proposal is not None)
+
+    def suggested_diverts(self) -> dict[str, tuple[str, ...]]:
+        """The nearest divert candidate of each gap, a unit at most once, by capability."""
+        chosen: dict[str, list[str]] = {}
+        used: set[str] = set()
+        for slot in self.gaps:
+            pick = next((d.callsign for d in slot.divert if d.callsign not in used), None)
+            if pick is not None:
+                used.add(pick)
+                chosen.setdefault(slot.capability, []).append(pick)
+        return {cap: tuple(units) for cap, units in chosen.items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class TurnoutResult(View):
+    """What dispatching a whole turnout did."""
+
+    incident: IncidentView
+    dispatched: tuple[str, ...]
+    """Every unit dispatched, diverted ones included, in slot order."""
+    diverted: tuple[str, ...]
+    """The units taken from another incident."""
+    unfilled: tuple[TurnoutSlot, ...]
+    """The slots left unfilled (only with ``partial``), as they were at dispatch time."""
 
 
 @dataclasses.dataclass(frozen=True)

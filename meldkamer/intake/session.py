@@ -32,7 +32,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from meldkamer.domain import validate
 from meldkamer.domain.lookup import ClassMatch, LocationCandidate, LocationResults, LocationSearch
 from meldkamer.domain.reference import Classification, Question
-from meldkamer.domain.views import CallerHistory, DuplicateCandidate, NearbyIncident, ProposalSet
+from meldkamer.domain.views import (
+    CallerHistory,
+    DuplicateCandidate,
+    NearbyIncident,
+    ProposalSet,
+    TurnoutSlot,
+)
 from meldkamer.drafts import DraftJournal
 from meldkamer.errors import InvalidInput, MeldkamerError
 from meldkamer.intake.form import IntakeForm, data_answer, from_draft, to_draft
@@ -97,6 +103,10 @@ class Outcome:
     dispatched: tuple[str, ...] = ()
     problem: str = ""
     """Why the dispatch was refused (the incident exists all the same)."""
+    diverted: tuple[str, ...] = ()
+    """Units of ``dispatched`` taken from another incident."""
+    unfilled: tuple[str, ...] = ()
+    """Capabilities of the turnout sent without a unit (the log says why)."""
 
 
 class IntakeSession:
@@ -201,6 +211,30 @@ class IntakeSession:
         if self.proposals is None or self.pending(Part.PROPOSALS):
             return None
         return self.proposals.proposals[0].callsign if self.proposals.proposals else None
+
+    def turnout_gaps(self) -> tuple[TurnoutSlot, ...]:
+        """The unfilled slots of the turnout F5 would send (empty: it is complete).
+
+        Raises InvalidInput naming what is missing when there is no turnout to send yet.
+        """
+        return self._turnout().gaps
+
+    def suggested_diverts(self) -> dict[str, tuple[str, ...]]:
+        """The committed units "divert" would take for the gaps: nearest, each once."""
+        return self._turnout().suggested_diverts()
+
+    def _turnout(self) -> ProposalSet:
+        cls = self.classification
+        if cls is None:
+            raise InvalidInput("No class yet: F5 sends the turnout of the class, so pick a "
+                               "classification first")
+        if self.proposals is None or self.pending(Part.PROPOSALS):
+            raise InvalidInput("The unit proposal is still being worked out; press F5 again "
+                               "in a moment")
+        if not self.proposals.slots:
+            raise InvalidInput("{classification} sends no units by itself: dispatch a unit "
+                               "by its number in the list, or Ctrl+D", classification=cls)
+        return self.proposals
 
     def is_empty(self) -> bool:
         return self.form.is_empty()
@@ -414,8 +448,17 @@ class IntakeSession:
     # -- finishing a call --------------------------------------------------------------
 
     def create(self, dispatch_top: bool = False, *, units: Sequence[str] = (),
-               override_reason: str = "") -> Outcome | None:
+               override_reason: str = "", turnout: bool = False, partial: bool = False,
+               divert: Mapping[str, Sequence[str]] | None = None) -> Outcome | None:
         """F5 / Ctrl+S / Enter in the proposals: make the call an incident, then dispatch.
+
+        Args:
+            dispatch_top: dispatch the top proposal alone.
+            units: dispatch these callsigns (a number key or Enter in the proposals).
+            turnout: F5: dispatch the class's whole turnout. With an unfilled slot that is
+                refused unless ``partial`` (send the rest, the gap is logged) or ``divert``
+                ({capability: callsigns} taken from other incidents) fills it; the dock
+                asks the operator first (``turnout_gaps``).
 
         The incident and its answers are one transaction; a refused dispatch leaves the
         incident created (``Outcome.problem`` says why). Returns the outcome when the
@@ -425,20 +468,35 @@ class IntakeSession:
         if self.busy:
             return None
         chosen = list(units)
-        if dispatch_top:
+        if turnout:
+            try:
+                self._turnout()
+            except InvalidInput as exc:
+                self._fail(exc)
+                return None
+        elif dispatch_top:
             top = self.top_unit
             if top is None:
-                self._fail(InvalidInput(
-                    "No proposal to dispatch yet: give a location and a class"))
+                try:
+                    self._turnout()
+                    error = InvalidInput("No available unit for this class on {island}: "
+                                         "Ctrl+D dispatches a unit by callsign",
+                                         island=self.core.ref.islands[self.island].name)
+                except InvalidInput as exc:
+                    error = exc
+                self._fail(error)
                 return None
             chosen = [top]
         fields = self._incident_fields()
         note, answers = self.form.note.strip(), dict(self.answers)
+        diverts = {cap: tuple(cs) for cap, cs in (divert or {}).items()}
         core = self.core
 
         def work() -> Outcome:
             # The answers become one log line that each reader sees in their language.
             inc = core.incidents.create(**fields, note=note, answers=answers)
+            if turnout:
+                return self._send_turnout(inc.number, partial, diverts)
             if not chosen:
                 return Outcome(inc.number, attached=False)
             try:
@@ -448,6 +506,17 @@ class IntakeSession:
             return Outcome(inc.number, attached=False, dispatched=tuple(chosen))
 
         return self._finish(work)
+
+    def _send_turnout(self, number: str, partial: bool,
+                      divert: Mapping[str, Sequence[str]]) -> Outcome:
+        """On the runner: dispatch the new incident's turnout (refusals become ``problem``)."""
+        try:
+            done = self.core.dispatch.dispatch_turnout(number, partial=partial, divert=divert)
+        except MeldkamerError as exc:
+            return Outcome(number, attached=False, problem=str(exc))
+        return Outcome(number, attached=False, dispatched=done.dispatched,
+                       diverted=done.diverted,
+                       unfilled=tuple(s.capability for s in done.unfilled))
 
     def attach_to(self, number: str | None = None) -> Outcome | None:
         """F9: this call is about an existing incident (by default the top duplicate)."""

@@ -1,40 +1,53 @@
-"""Unit proposals and dispatch: the right units, on the same island, nearest first."""
+"""Unit proposals and dispatch: the whole turnout, on the same island, nearest first.
+
+A class's turnout (its ``needs``, or the island's plan in turnouts.toml) is a list of
+slots, one unit each. ``propose`` fills them (``meldkamer.services.turnout``);
+``dispatch_turnout`` sends every filled slot in one transaction, refusing when a slot is
+unfilled unless told to send the rest (then the log records the gap) or to divert a
+committed unit to it. ``dispatch`` adds single units; ``withdraw`` takes one off again.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
+from meldkamer import names
 from meldkamer.domain import validate
-from meldkamer.domain.geo import distance_m
 from meldkamer.domain.status_machine import check_transition
-from meldkamer.domain.views import IncidentView, Proposal, ProposalSet
+from meldkamer.domain.views import IncidentView, ProposalSet, TurnoutResult
 from meldkamer.errors import InvalidInput, Refused
 from meldkamer.events import IncidentChanged, UnitChanged, UnitDispatched
+from meldkamer.i18n import Names, Text
 from meldkamer.services.common import incident_view, load_incident, load_unit
+from meldkamer.services.turnout import rank
 from meldkamer.store.models import Assignment, Incident, Unit, UnitStatusChange
 
 if TYPE_CHECKING:
-    from meldkamer.core import Meldkamer
+    from meldkamer.core import Meldkamer, Tx
+
+Reason = str | Text
+"""An override reason: what the operator typed, or a message the core words itself."""
 
 
-def _position(unit: Unit) -> tuple[float, float] | None:
-    if unit.lat is not None and unit.lon is not None:
-        return unit.lat, unit.lon
-    if unit.station is not None:
-        return unit.station.lat, unit.station.lon
-    return None
+def _island_units(session: Session, island: str) -> Sequence[Unit]:
+    return session.execute(
+        select(Unit).where(Unit.island == island)
+        .options(selectinload(Unit.station), selectinload(Unit.incident))
+        .order_by(Unit.callsign)
+    ).scalars().all()
 
 
-def _travel(t: Any) -> dict[str, Any]:
-    return {} if t is None else {"travel_s": t.seconds, "routed": t.routed}
-
-
-def _km(metres: float | None) -> str:
-    return "distance unknown" if metres is None else f"{metres / 1000:.1f} km"
+def _diverts(divert: Mapping[str, str | Sequence[str]] | None) -> dict[str, list[str]]:
+    """{capability: callsign or callsigns} as {capability: [CALLSIGN, ...]}."""
+    out: dict[str, list[str]] = {}
+    for cap, given in (divert or {}).items():
+        callsigns = [given] if isinstance(given, str) else list(given)
+        out[cap.strip()] = [c.strip().upper() for c in callsigns if c.strip()]
+    return out
 
 
 class DispatchService:
@@ -43,21 +56,21 @@ class DispatchService:
     def __init__(self, core: Meldkamer) -> None:
         self.core = core
 
-    def propose(self, number: str) -> ProposalSet:
-        """Available units with the needed capabilities on the incident's island, nearest first.
+    # -- proposals ---------------------------------------------------------------------
 
-        Each need of the class gets the nearest unit that has it; other capable units
-        follow as alternatives. A unit on another island is never proposed.
+    def propose(self, number: str) -> ProposalSet:
+        """The incident's turnout, slot by slot, then other capable units as alternatives.
+
+        Each slot gets the nearest available unit with its capability on the incident's
+        island (a unit already on the incident fills its slot); an unfilled slot carries
+        the nearest committed units that could be diverted. A unit on another island is
+        never proposed, and a slot is never filled with another capability.
         """
         ref = self.core.ref
         with self.core.store.read() as session:
             inc = load_incident(session, number)
-            cls = ref.classifications.get(inc.classification or "")
-            units = session.execute(
-                select(Unit).where(Unit.island == inc.island)
-                .options(selectinload(Unit.station)).order_by(Unit.callsign)
-            ).scalars().all()
-            return self._rank(inc, cls.needs if cls else (), units)
+            return rank(self.core, inc, ref.turnout(inc.classification, inc.island),
+                        _island_units(session, inc.island))
 
     def propose_at(
         self, *, island: str, lat: float | None, lon: float | None,
@@ -70,157 +83,232 @@ class DispatchService:
         probe = Incident(number="", island=isl, lat=lat, lon=lon,
                          classification=cls.code if cls else None)
         with self.core.store.read() as session:
-            units = session.execute(
-                select(Unit).where(Unit.island == isl)
-                .options(selectinload(Unit.station)).order_by(Unit.callsign)
-            ).scalars().all()
-            return self._rank(probe, cls.needs if cls else (), units, assigned=set())
+            return rank(self.core, probe, ref.turnout(probe.classification, isl),
+                        _island_units(session, isl), assigned=set())
 
-    def _rank(
-        self, inc: Incident, needs: tuple[str, ...], units: Sequence[Unit],
-        assigned: set[int] | None = None,
-    ) -> ProposalSet:
-        ref = self.core.ref
-        here = (inc.lat, inc.lon) if inc.lat is not None and inc.lon is not None else None
-        if assigned is None:
-            assigned = {a.unit_id for a in inc.assignments if a.cleared_at is None}
-
-        def dist(u: Unit) -> float | None:
-            pos = _position(u)
-            return distance_m(here[0], here[1], *pos) if here and pos else None
-
-        avail = [u for u in units if ref.statuses[u.status].available and u.id not in assigned]
-        distances = {u.id: dist(u) for u in avail}
-        travel: dict[str, Any] = {}
-        if here is not None:
-            located = [(u.callsign, *pos, tuple(u.capabilities)) for u in avail
-                       if (pos := _position(u)) is not None]
-            travel = self.core.geo.travel(here[0], here[1], located)
-
-        def order(u: Unit) -> tuple[bool, float, str]:
-            t = travel.get(u.callsign)
-            if t is not None:
-                return (False, t.seconds, u.callsign)
-            return (distances[u.id] is None, (distances[u.id] or 0.0) * 1e6, u.callsign)
-
-        avail.sort(key=order)
-
-        def how(u: Unit) -> str:
-            t = travel.get(u.callsign)
-            if t is None:
-                return _km(distances[u.id])
-            kind = "by road" if t.routed else "estimate"
-            return f"{t.seconds / 60:.0f} min {kind}, {_km(distances[u.id])}"
-        chosen: list[Proposal] = []
-        taken: set[int] = set()
-        unmet: list[str] = []
-        for cap in needs:
-            pick = next((u for u in avail if cap in u.capabilities and u.id not in taken), None)
-            if pick is None:
-                unmet.append(cap)
-                continue
-            taken.add(pick.id)
-            chosen.append(Proposal(
-                callsign=pick.callsign, discipline=pick.discipline, capability=cap,
-                distance_m=distances[pick.id], status=pick.status,
-                reason=f"needed: {cap}; nearest available ({how(pick)})",
-                rank=len(chosen) + 1, **_travel(travel.get(pick.callsign)), basis="needed",
-            ))
-        wanted = set(needs)
-        for u in avail:
-            if u.id in taken or (wanted and not wanted & set(u.capabilities)):
-                continue
-            cap = next((c for c in u.capabilities if c in wanted), u.capabilities[0]
-                       if u.capabilities else "")
-            why = "alternative" if wanted else "no classification yet; available on the island"
-            chosen.append(Proposal(
-                callsign=u.callsign, discipline=u.discipline, capability=cap,
-                distance_m=distances[u.id], status=u.status,
-                reason=f"{why}: {cap} ({how(u)})", rank=len(chosen) + 1,
-                **_travel(travel.get(u.callsign)),
-                basis="alternative" if wanted else "unclassified",
-            ))
-        # ``reason`` and ``method`` are English for scripts; people see names, rendered
-        # from ``basis`` and ``method_code`` (meldkamer.names).
-        if not here:
-            method, code = "no coordinates: order by callsign", "no_coordinates"
-        elif any(t.routed for t in travel.values()):
-            method, code = "travel time by road (estimates where no road connects)", "by_road"
-        else:
-            method = "travel time estimated from straight-line distance (no road data)"
-            code = "straight_line"
-        return ProposalSet(inc.number, inc.island, inc.classification, tuple(chosen),
-                           tuple(unmet), method, code)
+    # -- dispatching -------------------------------------------------------------------
 
     def dispatch(
         self, number: str, callsigns: list[str], *, override_reason: str = ""
     ) -> IncidentView:
         """Assign units to an incident; a unit busy elsewhere needs an override reason."""
-        ref = self.core.ref
         wanted = list(dict.fromkeys(c.strip().upper() for c in callsigns if c.strip()))
         if not wanted:
             raise InvalidInput("give at least one callsign to dispatch")
         reason = validate.clean_text(override_reason, "override reason",
                                      limit=validate.MAX_SHORT)
-        target = ref.dispatched_status
         with self.core.transaction() as tx:
-            inc = load_incident(tx.session, number)
-            if inc.state != "open":
-                raise Refused("{number} is closed; open a new incident instead",
-                              number=inc.number)
+            inc = self._open_incident(tx.session, number)
             units = [load_unit(tx.session, cs) for cs in wanted]
-            busy_here = {a.unit_id for a in inc.assignments if a.cleared_at is None}
-            for unit in units:
-                if unit.island != inc.island:
-                    raise Refused(
-                        "{callsign} is on {unit_island} and {number} is on {island}: a unit "
-                        "is never sent across the sea", callsign=unit.callsign,
-                        unit_island=ref.islands[unit.island].name, number=inc.number,
-                        island=ref.islands[inc.island].name,
-                    )
-                if unit.id in busy_here:
-                    raise Refused("{callsign} is already assigned to {number}",
-                                  callsign=unit.callsign, number=inc.number)
-                status = ref.statuses[unit.status]
-                if not status.available and not reason:
-                    raise Refused(
-                        "{callsign} is {status} ({number}); dispatching it needs an override "
-                        "reason", callsign=unit.callsign, status=status,
-                        number=unit.incident.number if unit.incident else "-",
-                    )
-                check_transition(ref, unit.status, target.code, via_dispatch=True)
+            self._check(inc, [(u, reason) for u in units])
             pulled = sorted({u.incident.number for u in units if u.incident is not None})
             seq = tx.audit("incident.dispatch", "incident", inc.number, units=wanted,
                            override=reason, previous=pulled)
-            for unit in units:
-                old = unit.status
-                previous = unit.incident
-                if previous is not None:
-                    for a in previous.assignments:
-                        if a.unit_id == unit.id and a.cleared_at is None:
-                            a.cleared_at = tx.now
-                    tx.log(previous, "dispatch", "{callsign} taken away to {number}: {reason}",
-                           callsign=unit.callsign, number=inc.number, reason=reason)
-                    tx.publish(IncidentChanged(seq=seq, number=previous.number,
-                                               action="unit.reassigned"))
-                inc.assignments.append(Assignment(
-                    unit=unit, dispatched_at=tx.now, dispatched_by=self.core.user,
-                    override_reason=reason if previous or not ref.statuses[old].available
-                    else "",
-                ))
-                tx.session.add(UnitStatusChange(
-                    unit_id=unit.id, incident_id=inc.id, from_status=old, to_status=target.code,
-                    at=tx.now, user=self.core.user, source="dispatch", reason=reason,
-                ))
-                unit.status, unit.status_since, unit.incident_id = target.code, tx.now, inc.id
-                if ref.statuses[old].available:
-                    tx.log(inc, "dispatch", "{callsign} dispatched", callsign=unit.callsign)
-                else:
-                    tx.log(inc, "dispatch", "{callsign} dispatched (override: {reason})",
-                           callsign=unit.callsign, reason=reason)
-                tx.publish(UnitChanged(seq=seq, callsign=unit.callsign, action="dispatch"))
-                tx.publish(UnitDispatched(seq=seq, number=inc.number, callsign=unit.callsign))
-            inc.updated_at = tx.now
-            tx.publish(IncidentChanged(seq=seq, number=inc.number, action="dispatch"))
-            tx.session.flush()
-            return incident_view(tx.session, inc, self.core.ref)
+            self._assign(tx, inc, [(u, reason) for u in units], seq)
+            return self._done(tx, inc, seq, "dispatch")
+
+    def dispatch_turnout(
+        self, number: str, *, partial: bool = False,
+        divert: Mapping[str, str | Sequence[str]] | None = None, reason: str = "",
+    ) -> TurnoutResult:
+        """Dispatch the incident's whole turnout (every filled slot) in one transaction.
+
+        Args:
+            partial: with a slot no unit fills, send the rest and log what was left
+                unfilled and why; without it such a turnout is refused and nothing sent.
+            divert: {capability: callsign (or callsigns)}: committed units taken from
+                their incidents (the override path) to fill that many unfilled slots.
+            reason: the override reason logged for diverted units (default: that no other
+                unit with the capability was available).
+        """
+        ref = self.core.ref
+        diverts = _diverts(divert)
+        given = validate.clean_text(reason, "override reason", limit=validate.MAX_SHORT)
+        with self.core.transaction() as tx:
+            inc = self._open_incident(tx.session, number)
+            units = _island_units(tx.session, inc.island)
+            turnout = ref.turnout(inc.classification, inc.island)
+            if not turnout.needs:
+                if inc.classification is None:
+                    raise Refused("{number} has no class yet, so no turnout: classify it or "
+                                  "dispatch units by callsign", number=inc.number)
+                raise Refused("{classification} sends no units by itself: dispatch units by "
+                              "callsign", classification=ref.classifications[
+                                  inc.classification])
+            ps = rank(self.core, inc, turnout, units)
+            gaps = list(ps.gaps)
+            by_callsign = {u.callsign: u for u in units}
+            in_turnout = set(ps.to_dispatch)
+            sent: list[tuple[Unit, Reason]] = [(by_callsign[c], "") for c in ps.to_dispatch]
+            diverted: list[str] = []
+            for cap, callsigns in diverts.items():
+                open_for = [s for s in gaps if s.capability == cap]
+                if len(callsigns) > len(open_for):
+                    raise Refused(
+                        "the turnout of {number} has {count} unfilled slot(s) for {capability}; "
+                        "{callsigns} cannot all be diverted to it", number=inc.number,
+                        count=len(open_for), capability=ref.capabilities.get(cap) or cap,
+                        callsigns=", ".join(callsigns))
+                for callsign, slot in zip(callsigns, open_for, strict=False):
+                    unit = by_callsign.get(callsign) or load_unit(tx.session, callsign)
+                    if unit.island == inc.island and cap not in unit.capabilities:
+                        raise Refused("{callsign} has no {capability}; only a unit with it "
+                                      "fills that slot", callsign=unit.callsign,
+                                      capability=ref.capabilities.get(cap) or cap)
+                    if unit.callsign in in_turnout or unit.callsign in diverted:
+                        raise Refused("{callsign} is already in the turnout of {number}",
+                                      callsign=unit.callsign, number=inc.number)
+                    why: Reason = given or Text(
+                        "no other unit available for {capability}",
+                        capability=ref.capabilities.get(cap) or cap)
+                    sent.append((unit, why))
+                    diverted.append(unit.callsign)
+                    gaps.remove(slot)
+            if gaps and not partial:
+                raise Refused(
+                    "the turnout of {number} is not complete: {gaps}. Divert a unit to it, or "
+                    "send the rest (partial)", number=inc.number,
+                    gaps=Names((names.gap_message(ref, inc.island, s) for s in gaps), sep="; "))
+            if not sent and not gaps:
+                raise Refused("every slot of the turnout of {number} is already filled; add "
+                              "more units by callsign", number=inc.number)
+            self._check(inc, sent)
+            pulled = sorted({u.incident.number for u, _ in sent if u.incident is not None})
+            seq = tx.audit("incident.dispatch_turnout", "incident", inc.number,
+                           units=[u.callsign for u, _ in sent], diverted=diverted,
+                           unfilled=[s.capability for s in gaps], override=self._en(given),
+                           previous=pulled)
+            self._assign(tx, inc, sent, seq)
+            for slot in gaps:
+                tx.log(inc, "dispatch", "Turnout incomplete: {gap}",
+                       gap=names.gap_message(ref, inc.island, slot))
+            view = self._done(tx, inc, seq, "dispatch")
+            return TurnoutResult(view, tuple(u.callsign for u, _ in sent), tuple(diverted),
+                                 tuple(gaps))
+
+    def withdraw(self, number: str, callsign: str, *, reason: str) -> IncidentView:
+        """Take a unit off an incident (dispatched by mistake): it becomes available again.
+
+        The reason is required and logged. A unit diverted from another incident does not
+        go back to it by itself: the operator dispatches it there again if need be.
+        """
+        ref = self.core.ref
+        why = validate.clean_text(reason, "reason", limit=validate.MAX_SHORT)
+        if not why:
+            raise InvalidInput("give a reason for withdrawing {callsign}",
+                               callsign=callsign.strip().upper())
+        with self.core.transaction() as tx:
+            inc = load_incident(tx.session, number)
+            unit = load_unit(tx.session, callsign)
+            assignment = next((a for a in inc.assignments
+                               if a.unit_id == unit.id and a.cleared_at is None), None)
+            if assignment is None:
+                raise Refused("{callsign} is not assigned to {number}", callsign=unit.callsign,
+                              number=inc.number)
+            before = tx.session.execute(
+                select(UnitStatusChange.from_status)
+                .where(UnitStatusChange.unit_id == unit.id,
+                       UnitStatusChange.incident_id == inc.id,
+                       UnitStatusChange.to_status == ref.dispatched_status.code)
+                .order_by(UnitStatusChange.id.desc()).limit(1)
+            ).scalar_one_or_none()
+            back = ref.statuses.get(before or "")
+            target = back.code if back is not None and back.available \
+                and back.code in ref.statuses[unit.status].next else "available_mobile"
+            new = check_transition(ref, unit.status, target)
+            seq = tx.audit("incident.withdraw", "incident", inc.number, unit=unit.callsign,
+                           old=unit.status, new=new.code, reason=why)
+            assignment.cleared_at = tx.now
+            tx.session.add(UnitStatusChange(
+                unit_id=unit.id, incident_id=inc.id, from_status=unit.status,
+                to_status=new.code, at=tx.now, user=self.core.user, source="operator",
+                reason=why,
+            ))
+            unit.status, unit.status_since, unit.incident_id = new.code, tx.now, None
+            tx.log(inc, "dispatch", "{callsign} withdrawn ({reason}); now {status}",
+                   callsign=unit.callsign, reason=why, status=new)
+            tx.publish(UnitChanged(seq=seq, callsign=unit.callsign, action="withdraw"))
+            return self._done(tx, inc, seq, "withdraw")
+
+    # -- the parts ---------------------------------------------------------------------
+
+    def _en(self, reason: Reason) -> str:
+        """A reason as stored in a column: what was typed, or the message in English."""
+        if isinstance(reason, str):
+            return reason
+        return names.render(reason.template, reason.fields, self.core.ref, "en")
+
+    @staticmethod
+    def _open_incident(session: Session, number: str) -> Incident:
+        inc = load_incident(session, number)
+        if inc.state != "open":
+            raise Refused("{number} is closed; open a new incident instead",
+                          number=inc.number)
+        return inc
+
+    def _check(self, inc: Incident, units: Sequence[tuple[Unit, Reason]]) -> None:
+        """Refuse, before anything is written, a unit that may not go to ``inc``."""
+        ref = self.core.ref
+        target = ref.dispatched_status
+        busy_here = {a.unit_id for a in inc.assignments if a.cleared_at is None}
+        for unit, reason in units:
+            if unit.island != inc.island:
+                raise Refused(
+                    "{callsign} is on {unit_island} and {number} is on {island}: a unit "
+                    "is never sent across the sea", callsign=unit.callsign,
+                    unit_island=ref.islands[unit.island].name, number=inc.number,
+                    island=ref.islands[inc.island].name,
+                )
+            if unit.id in busy_here:
+                raise Refused("{callsign} is already assigned to {number}",
+                              callsign=unit.callsign, number=inc.number)
+            status = ref.statuses[unit.status]
+            if not status.available and not reason:
+                raise Refused(
+                    "{callsign} is {status} ({number}); dispatching it needs an override "
+                    "reason", callsign=unit.callsign, status=status,
+                    number=unit.incident.number if unit.incident else "-",
+                )
+            check_transition(ref, unit.status, target.code, via_dispatch=True)
+
+    def _assign(self, tx: Tx, inc: Incident, units: Sequence[tuple[Unit, Reason]],
+                seq: int) -> None:
+        """Dispatch checked units; one taken from another incident is logged there too."""
+        ref = self.core.ref
+        target = ref.dispatched_status
+        for unit, why in units:
+            reason = self._en(why)
+            old = unit.status
+            previous = unit.incident
+            if previous is not None:
+                for a in previous.assignments:
+                    if a.unit_id == unit.id and a.cleared_at is None:
+                        a.cleared_at = tx.now
+                tx.log(previous, "dispatch", "{callsign} taken away to {number}: {reason}",
+                       callsign=unit.callsign, number=inc.number, reason=why)
+                tx.publish(IncidentChanged(seq=seq, number=previous.number,
+                                           action="unit.reassigned"))
+            inc.assignments.append(Assignment(
+                unit=unit, dispatched_at=tx.now, dispatched_by=self.core.user,
+                override_reason=reason if previous or not ref.statuses[old].available
+                else "",
+            ))
+            tx.session.add(UnitStatusChange(
+                unit_id=unit.id, incident_id=inc.id, from_status=old, to_status=target.code,
+                at=tx.now, user=self.core.user, source="dispatch", reason=reason,
+            ))
+            unit.status, unit.status_since, unit.incident_id = target.code, tx.now, inc.id
+            if ref.statuses[old].available:
+                tx.log(inc, "dispatch", "{callsign} dispatched", callsign=unit.callsign)
+            else:
+                tx.log(inc, "dispatch", "{callsign} dispatched (override: {reason})",
+                       callsign=unit.callsign, reason=why)
+            tx.publish(UnitChanged(seq=seq, callsign=unit.callsign, action="dispatch"))
+            tx.publish(UnitDispatched(seq=seq, number=inc.number, callsign=unit.callsign))
+
+    def _done(self, tx: Tx, inc: Incident, seq: int, action: str) -> IncidentView:
+        inc.updated_at = tx.now
+        tx.publish(IncidentChanged(seq=seq, number=inc.number, action=action))
+        tx.session.flush()
+        return incident_view(tx.session, inc, self.core.ref)
+

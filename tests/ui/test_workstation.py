@@ -87,8 +87,12 @@ def test_standard_call_by_keyboard_only(qtbot: QtBot,
     kb.press(Key.Key_Return)
     assert win.intake_dock.cls is not None and win.intake_dock.cls.code == "BZ.INB.WON"
     qtbot.waitUntil(lambda: win.intake_dock.proposal_table.rowCount() > 0, timeout=5000)
-    top = win.intake_dock.proposal_table.callsigns()[0]
-    kb.press(Key.Key_F5)
+    proposals = win.intake_dock.session.proposals
+    assert proposals is not None and proposals.complete
+    turnout = proposals.to_dispatch  # a burglary in a dwelling: two patrol cars
+    assert len(turnout) == 2
+    top = turnout[0]
+    kb.press(Key.Key_F5)  # the whole turnout, without a question: every slot is filled
     qtbot.waitUntil(allowed(lambda: bool(core.incidents.list_incidents(active=True))),
                     timeout=5000)
     standard_call = kb.count
@@ -97,7 +101,10 @@ def test_standard_call_by_keyboard_only(qtbot: QtBot,
     assert standard_call <= 25
     assert inc.classification == "BZ.INB.WON" and inc.island == "BO"
     assert inc.calls[0].caller_number == "7171234"
-    qtbot.waitUntil(allowed(lambda: core.units.get(top).status == "dispatched"), timeout=5000)
+    qtbot.waitUntil(allowed(lambda: {a.callsign for a in core.incidents.get(
+        inc.number).assignments} == set(turnout)), timeout=5000)
+    with db_allowed():
+        assert core.units.get(top).status == "dispatched"
     qtbot.waitUntil(lambda: win.incidents.rowCount() == 1, timeout=5000)
     qtbot.waitUntil(win.intake_dock.is_empty, timeout=5000)
 
@@ -108,6 +115,12 @@ def test_standard_call_by_keyboard_only(qtbot: QtBot,
         kb.press(Key.Key_Return)
         qtbot.waitUntil(allowed(lambda exp=expected: core.units.get(top).status == exp),
                         timeout=5000)
+    second = turnout[1]
+    kb.press(Key.Key_F6)
+    kb.type(f"{second} 5")  # the second car is not needed after all
+    kb.press(Key.Key_Return)
+    qtbot.waitUntil(allowed(lambda: core.units.get(second).status == "available_mobile"),
+                    timeout=5000)
 
     qtbot.waitUntil(lambda: win.detail_dock.incident is not None
                     and win.detail_dock.incident.number == inc.number, timeout=5000)
@@ -123,7 +136,7 @@ def test_standard_call_by_keyboard_only(qtbot: QtBot,
     assert closed.disposition == "HANDLED"
     kinds = [e.kind for e in closed.log]
     assert kinds[:3] == ["call", "location", "classification"]
-    assert kinds.count("status") == 3 and kinds[-1] == "close"
+    assert kinds.count("status") == 4 and kinds[-1] == "close"
     assert [t.status for t in closed.assignments[0].times] == [
         "dispatched", "en_route", "on_scene", "available_mobile"]
     qtbot.waitUntil(lambda: win.incidents.rowCount() == 0, timeout=5000)

@@ -25,6 +25,7 @@ from meldkamer.errors import MeldkamerError
 from meldkamer.i18n import N_, tr
 from meldkamer.intake import IntakeSession, Part
 from ui.dialogs.reason import ask_unit
+from ui.dialogs.turnout import TurnoutChoice, TurnoutGapDialog
 from ui.i18n import Texts
 from ui.ops import Operations
 from ui.qt import (
@@ -44,7 +45,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
-from ui.widgets.proposals import ProposalTable
+from ui.widgets.proposals import GapBanner, ProposalTable
 from ui.widgets.questions import QuestionPanel
 from ui.widgets.typeahead import Found, TypeAhead
 
@@ -151,6 +152,8 @@ class IntakeDock(QDockWidget):
         self.questions = QuestionPanel(body, self.core.ref)
         self.questions.answered.connect(lambda q, a: self._drive(self.session.answer, q, a))
         self.proposal_table = ProposalTable(self.core.ref)
+        self.gap_banner = GapBanner(self.core.ref)
+        self.turnout_dialog: TurnoutGapDialog | None = None
         self.proposal_table.dispatch_requested.connect(
             lambda units: self._drive(self.session.create, units=units))
         self.error = QLabel(objectName="intake_error")
@@ -162,6 +165,7 @@ class IntakeDock(QDockWidget):
         outer.addWidget(self._label(N_("Questions"), bold=True))
         outer.addWidget(self.questions)
         outer.addWidget(self._label(N_("Proposed units"), bold=True))
+        outer.addWidget(self.gap_banner)
         outer.addWidget(self.proposal_table, 1)
         callback_row = QFormLayout()
         callback_row.addRow(self._label(N_("Callback number")), self.callback)
@@ -185,7 +189,7 @@ class IntakeDock(QDockWidget):
         self._order_tabs()
         t = self.texts
         self.shortcuts = [
-            _shortcut(body, "F5", self.dispatch_top, N_("Create and dispatch the top unit"), t),
+            _shortcut(body, "F5", self.dispatch_top, N_("Create and dispatch the turnout"), t),
             _shortcut(body, "Ctrl+S", self.create_only, N_("Create without dispatching"), t),
             _shortcut(body, "F9", self.attach_to_duplicate, N_("Attach to the duplicate"), t),
             _shortcut(body, "F10", self.continue_as_new, N_("Continue as a new incident"), t),
@@ -213,6 +217,7 @@ class IntakeDock(QDockWidget):
         self.questions.retranslate()
         self._order_tabs()
         self.proposal_table.retranslate()
+        self.gap_banner.show_gaps(self.session.proposals)
         for edit in (self.location_edit, self.class_edit):
             edit.refresh_if_open()
         self._render(frozenset({Part.FORM, Part.HISTORY, Part.NEARBY, Part.DUPLICATES,
@@ -311,7 +316,33 @@ class IntakeDock(QDockWidget):
             fields[0].setFocus()
 
     def dispatch_top(self) -> None:
-        self._drive(self.session.create, dispatch_top=True)
+        """F5: create the incident and dispatch its whole turnout; a gap is asked about once."""
+        session = self.session
+        if session.busy or (self.turnout_dialog is not None and self.turnout_dialog.isVisible()):
+            return
+        gaps = self._drive(session.turnout_gaps)
+        if gaps is None:
+            return  # not ready: the error line says what is missing
+        if not gaps:
+            self._drive(session.create, turnout=True)
+            return
+        diverts = session.suggested_diverts()
+        assert session.proposals is not None  # turnout_gaps checked it
+        dialog = TurnoutGapDialog(self, self.core.ref, session.proposals, diverts)
+        dialog.finished.connect(lambda code: self._turnout_answered(code, diverts))
+        self.turnout_dialog = dialog
+        dialog.open()
+
+    def _turnout_answered(self, code: int, diverts: dict[str, tuple[str, ...]]) -> None:
+        dialog, self.turnout_dialog = self.turnout_dialog, None
+        if dialog is not None:
+            dialog.deleteLater()
+        if code == TurnoutChoice.DIVERT:
+            self._drive(self.session.create, turnout=True, partial=True, divert=diverts)
+        elif code == TurnoutChoice.REST:
+            self._drive(self.session.create, turnout=True, partial=True)
+        else:
+            self.message.emit(tr("Nothing dispatched: the call is still in the form"))
 
     def create_only(self) -> None:
         self._drive(self.session.create)
@@ -373,6 +404,7 @@ class IntakeDock(QDockWidget):
                 self._show_duplicates()
             if Part.PROPOSALS in parts:
                 self.proposal_table.show_proposals(self.session.proposals)
+                self.gap_banner.show_gaps(self.session.proposals)
             if parts & {Part.ERROR, Part.PROPOSALS}:
                 self._show_error()
         finally:
@@ -478,11 +510,7 @@ class IntakeDock(QDockWidget):
         session = self.session
         if session.error is not None:
             self.error.setText(str(session.error))
-        elif session.proposals is not None and session.proposals.unmet:
-            self.error.setText(tr("No available unit for: {needs}",
-                                  needs=names.capabilities(self.core.ref,
-                                                           session.proposals.unmet)))
-        else:
+        else:  # unfilled turnout slots have their own banner (gap_banner)
             self.error.clear()
 
     def _announce(self) -> None:
@@ -492,5 +520,13 @@ class IntakeDock(QDockWidget):
         if outcome.problem:
             self.message.emit(tr("{number} created; dispatch refused: {problem}",
                                  number=outcome.number, problem=outcome.problem))
+        elif outcome.unfilled:
+            self.message.emit(tr("{number} created; dispatched {units}; left unfilled: {needs}",
+                                 number=outcome.number, units=", ".join(outcome.dispatched)
+                                 or "-", needs=names.capabilities(self.core.ref,
+                                                                  outcome.unfilled)))
+        elif outcome.dispatched:
+            self.message.emit(tr("{number} created; dispatched {units}", number=outcome.number,
+                                 units=", ".join(outcome.dispatched)))
         else:
             self.message.emit(tr("{number} created", number=outcome.number))

@@ -1,0 +1,112 @@
+"""F5 with an unfilled turnout slot: divert a committed unit, send the rest, or cancel.
+
+Asked once per F5, for every gap together. Enter sends the rest (the safe choice: help
+goes out and no unit is taken from another incident); diverting is Alt+the underlined
+letter or Tab then Enter; Escape cancels and the call stays in the form.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+
+from meldkamer import names
+from meldkamer.domain.reference import Reference
+from meldkamer.domain.views import ProposalSet
+from meldkamer.i18n import tr
+from ui.qt import QDialog, QHBoxLayout, QLabel, QPushButton, Qt, QVBoxLayout, QWidget
+from ui.widgets.proposals import GAP_BACKGROUND, GAP_TEXT
+
+
+class TurnoutChoice(enum.IntEnum):
+    """What the operator answered (the dialog's result code)."""
+
+    CANCEL = 0
+    DIVERT = 1
+    REST = 2
+
+
+def questions(ref: Reference, ps: ProposalSet,
+              diverts: Mapping[str, Sequence[str]]) -> list[str]:
+    """One line per gap: "Boat: no unit available; divert K-101 from BON-...?" when a
+    unit would be diverted to it, else why it stays unfilled."""
+    left = {cap: list(units) for cap, units in diverts.items()}
+    lines = []
+    for slot in ps.gaps:
+        queue = left.get(slot.capability, [])
+        callsign = queue.pop(0) if queue else None
+        found = next((d for d in slot.divert if d.callsign == callsign), None)
+        if found is None:
+            lines.append(names.gap(ref, ps.island, slot))
+            continue
+        cap = names.capability(ref, slot.capability)
+        if found.incident:
+            ask = tr("{capability}: no unit available; divert {callsign} from {number}?",
+                     capability=cap, callsign=found.callsign, number=found.incident)
+            detail = tr("priority {priority}", priority=found.incident_priority)
+        else:
+            ask = tr("{capability}: no unit available; divert {callsign}?", capability=cap,
+                     callsign=found.callsign)
+            detail = names.status(ref, found.status)
+        lines.append(f"{ask}  ({detail} · {names.travel(found)})")
+    return lines
+
+
+def _mnemonic(text: str) -> str:
+    """The letter after '&' in a button's text (Alt+it presses the button)."""
+    at = text.find("&")
+    return text[at + 1].upper() if 0 <= at < len(text) - 1 else ""
+
+
+class TurnoutGapDialog(QDialog):
+    """Divert / send the rest / cancel, for a turnout with unfilled slots."""
+
+    def __init__(self, parent: QWidget | None, ref: Reference, ps: ProposalSet,
+                 diverts: Mapping[str, Sequence[str]]) -> None:
+        super().__init__(parent)
+        self.setObjectName("turnout_confirm")
+        self.setWindowTitle(tr("Turnout incomplete"))
+        self.setModal(True)
+        self.diverts = {cap: tuple(units) for cap, units in diverts.items()}
+        layout = QVBoxLayout(self)
+        heading = QLabel(tr("Not every slot of the turnout can be filled"))
+        heading.setStyleSheet(f"background: {GAP_BACKGROUND}; color: {GAP_TEXT}; "
+                              "font-weight: bold; font-size: 120%; padding: 6px;")
+        layout.addWidget(heading)
+        self.lines = []
+        for text in questions(ref, ps, self.diverts):
+            line = QLabel(text)
+            line.setWordWrap(True)
+            line.setStyleSheet("font-weight: bold; font-size: 115%;")
+            line.setObjectName("turnout_question")
+            layout.addWidget(line)
+            self.lines.append(line)
+        rest = ", ".join(ps.to_dispatch) or tr("no unit")
+        self.rest_label = QLabel(tr("Sending the rest dispatches: {units}", units=rest))
+        self.rest_label.setWordWrap(True)
+        layout.addWidget(self.rest_label)
+        buttons = QHBoxLayout()
+        units = ", ".join(u for group in self.diverts.values() for u in group)
+        self.divert_button = QPushButton(tr("&Divert {units} and send", units=units))
+        self.rest_button = QPushButton(tr("Send the &rest"))
+        self.cancel_button = QPushButton(tr("Cancel"))
+        self.divert_button.setVisible(bool(units))
+        self.divert_button.setAutoDefault(False)
+        self.cancel_button.setAutoDefault(False)
+        self.rest_button.setDefault(True)
+        for button, choice in ((self.divert_button, TurnoutChoice.DIVERT),
+                               (self.rest_button, TurnoutChoice.REST),
+                               (self.cancel_button, TurnoutChoice.CANCEL)):
+            button.clicked.connect(lambda _=False, c=choice: self.done(int(c)))
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+        key = _mnemonic(self.divert_button.text())
+        hint = QLabel(tr("Enter: send the rest · Alt+{key}: divert · Esc: cancel", key=key)
+                      if units and key else tr("Enter: send the rest · Esc: cancel"))
+        hint.setStyleSheet("color: #8a9099;")
+        layout.addWidget(hint)
+        self.rest_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def reject(self) -> None:
+        """Escape or the window's close button: cancel."""
+        self.done(int(TurnoutChoice.CANCEL))
