@@ -211,7 +211,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; errors become a message and an exit code, never a traceback."""
     set_language(from_environment() or "en")  # before parsing: argparse errors too
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # Before Python 3.12 argparse ends a "*" positional at the first option, so the
+        # callsigns of "incident dispatch N --override R P-101" come back as extras.
+        if isinstance(getattr(args, "callsigns", None), list) and not any(
+                e.startswith("-") for e in extra):
+            args.callsigns += extra
+        else:
+            args = parser.parse_args(argv)  # argparse's own "unrecognized arguments" (exit 2)
     if getattr(args, "lang", None):
         set_language(args.lang)
     if args.command is None:

@@ -994,3 +994,94 @@ def test_help_lists_every_exit_code(populated: Cli) -> None:
     shown = " ".join(populated("--help").out.split())
     for code in sorted(codes):
         assert f" {code} " in doc and f" {code} " in shown, code
+
+
+# -- turnouts ------------------------------------------------------------------------
+
+
+def test_propose_json_lists_the_turnout_slot_by_slot(populated: Cli) -> None:
+    c = populated
+    other = c.create("--lat", "12.10", "--lon", "-68.28", "--classification", "WZ.VAA.DRI")
+    c.ok("incident", "dispatch", other["number"], "K-101")
+    sinking = c.create("--lat", "12.30", "--lon", "-68.50", "--classification",
+                       "WZ.VAA.NOO")["number"]
+    prop = c.json("incident", "propose", sinking)
+    assert prop["complete"] is False and prop["unmet"] == ["boat"]
+    boat, ambulance = prop["slots"]
+    assert (boat["capability"], boat["callsign"], boat["state"], boat["gap"]) == (
+        "boat", None, "unfilled", "busy")
+    assert [(d["callsign"], d["incident"], d["incident_priority"]) for d in boat["divert"]] == [
+        ("K-101", other["number"], 2)]
+    assert boat["divert"][0]["distance_m"] > 0
+    assert ambulance["capability"] == "ambulance" and ambulance["callsign"].startswith("A-")
+    assert ambulance["proposal"]["callsign"] == ambulance["callsign"]
+    human = c.ok("incident", "propose", sinking).out
+    assert "UNFILLED: Boat: no unit available; K-101 busy on " + other["number"] in human
+    assert f"divert? K-101 on {other['number']} (priority 2)" in human
+
+
+def test_dispatch_proposal_is_refused_with_a_gap_unless_partial(populated: Cli) -> None:
+    c = populated
+    other = c.create("--lat", "12.10", "--lon", "-68.28", "--classification", "WZ.VAA.DRI")
+    c.ok("incident", "dispatch", other["number"], "K-101")
+    n = c.create("--lat", "12.30", "--lon", "-68.50", "--classification",
+                 "WZ.VAA.NOO")["number"]
+    before = snapshot(c)
+    refused(c("incident", "dispatch", n, "--proposal"), 4, "not complete", "K-101",
+            other["number"], "partial")
+    r = c("incident", "dispatch", n, "--proposal", "--json")
+    assert r.rc == 4 and r.json()["error"]["kind"] == "refused"
+    assert snapshot(c) == before
+    done = c.json("incident", "dispatch", n, "--proposal", "--partial")
+    assert [a["callsign"][:2] for a in done["assignments"]] == ["A-"]
+    assert done["turnout"]["dispatched"] == [done["assignments"][0]["callsign"]]
+    assert [s["capability"] for s in done["turnout"]["unfilled"]] == ["boat"]
+    assert done["log"][-1]["text"] == (
+        f"Turnout incomplete: Boat: no unit available; K-101 busy on {other['number']}")
+    diverted = c.json("incident", "dispatch", n, "--proposal", "--divert", "boat=K-101")
+    assert diverted["turnout"]["diverted"] == ["K-101"]
+    assert c.json("incident", "show", other["number"])["assignments"][0]["unit_status"] == \
+        "cleared"
+    refused(c("incident", "dispatch", n, "--proposal"), 4, "already filled")
+    assert c.json("audit", "verify")["ok"] is True
+
+
+def test_dispatch_proposal_on_a_house_fire_assigns_the_whole_plan(populated: Cli,
+                                                                  ref: Reference) -> None:
+    c = populated
+    n = c.create("--lat", KAYA_GRANDI[0], "--lon", KAYA_GRANDI[1], "--classification",
+                 "BR.GEB.WON")["number"]
+    planned = [s["callsign"] for s in c.json("incident", "propose", n)["slots"]]
+    assert None not in planned
+    done = c.json("incident", "dispatch", n, "--proposal")
+    assert [a["callsign"] for a in done["assignments"]] == planned
+    units = {u["callsign"]: u for u in c.json("unit", "list")}
+    assert [units[cs]["capabilities"][0] for cs in planned] == list(
+        ref.classification("BR.GEB.WON").needs)
+    human = c.ok("incident", "withdraw", n, planned[-1], "--reason", "niet nodig").out
+    assert f"{planned[-1]} withdrawn (niet nodig)" in human
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--proposal", "P-101"], "not both"),
+    (["--partial", "P-101"], "go with --proposal"),
+    (["--divert", "boat=K-101", "P-101"], "go with --proposal"),
+])
+def test_dispatch_proposal_usage_errors(populated: Cli, args: list[str], says: str) -> None:
+    before = snapshot(populated)
+    r = populated("incident", "dispatch", first_number(), *args)
+    assert r.rc == 2 and "usage: meldkamer" in r.err and says in r.err
+    assert snapshot(populated) == before
+
+
+def test_callsigns_may_follow_the_options(populated: Cli) -> None:
+    done = populated.json("incident", "dispatch", first_number(), "--override", "x", "P-101",
+                          "P-102")
+    assert [a["callsign"] for a in done["assignments"]] == ["P-101", "P-102"]
+    r = populated("incident", "dispatch", first_number(), "P-103", "--frobnicate")
+    assert r.rc == 2 and "unrecognized arguments: --frobnicate" in r.err
+
+
+def test_divert_needs_capability_and_callsign(populated: Cli) -> None:
+    refused(populated("incident", "dispatch", first_number(), "--proposal", "--divert",
+                      "K-101"), 2, "CAPABILITY=CALLSIGN")

@@ -195,3 +195,55 @@ def test_a_cache_others_could_write_is_not_read(tmp_path: Path, ref: Reference) 
     pickled.write_bytes(pickle.dumps((_cache_key(None), forged)))
     pickled.chmod(0o666)
     assert load_reference(None, cache_dir=cache).home_island == "BO"  # parsed, not loaded
+
+
+# -- turnouts (turnouts.toml) ------------------------------------------------------------
+
+
+def test_an_island_plan_covers_the_classes_under_it(ref: Reference) -> None:
+    standard = ref.turnout("BR.GEB.WON", "BO")
+    assert standard.needs == ref.classification("BR.GEB.WON").needs and standard.plan is None
+    statia = ref.turnout("BR.GEB.WON", "SE")
+    assert statia.needs == ("fire_engine", "ambulance", "patrol_car")
+    assert statia.plan == "BR.GEB.WON"
+    robbery = ref.turnout("BZ.OVV.WIN", "SE")  # no plan of its own: its parent's
+    assert (robbery.plan, robbery.needs) == ("BZ.OVV", ("patrol_car", "patrol_car"))
+    saba = ref.turnout("WZ.VAA.NOO", "SA")  # Saba has a boat: the standard turnout
+    assert saba.needs == ("boat", "ambulance") and saba.plan is None
+    assert ref.turnout(None, "BO").needs == ()
+    for island in ref.turnouts.values():
+        for needs in island.values():
+            assert needs and set(needs) <= CAPABILITIES
+
+
+def test_a_site_turnouts_file_replaces_the_shipped_plans(tmp_path: Path) -> None:
+    (tmp_path / "turnouts.toml").write_text(
+        'version = 1\n[SA]\n"BR" = ["fire_engine", "fire_engine"]\n'
+        '[BO]\n"wz.vaa.noo" = ["boat", "boat", "ambulance"]\n', encoding="utf-8")
+    ref = load_reference(tmp_path)
+    assert ref.sources["turnouts.toml"] == str(tmp_path / "turnouts.toml")
+    assert ref.turnout("BR.GEB.WON", "SA").needs == ("fire_engine", "fire_engine")
+    assert ref.turnout("BR.VOE.VTG", "SA").plan == "BR"
+    assert ref.turnout("WZ.VAA.NOO", "BO").needs == ("boat", "boat", "ambulance")
+    assert ref.turnout("BR.GEB.WON", "SE").plan is None  # the shipped SE plans are gone
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ('[XX]\n"BR" = ["fire_engine"]\n', ": [XX] is not an island; use one of BO, SE, SA"),
+    ('SE = ["fire_engine"]\n', ": SE must be a table of class codes ([SE])"),
+    ('[SE]\n"BR.NOPE" = ["fire_engine"]\n',
+     " [SE]: unknown class 'BR.NOPE'; 'meldkamer classification list' shows them"),
+    ('[SE]\n"BR" = ["fire_engine", "helicopter"]\n',
+     " [SE]: 'BR': unknown capability 'helicopter'; use one of"),
+    ('[SE]\n"BR" = []\n', " [SE]: 'BR' sends no unit; give at least one capability"),
+    ('[SE]\n"BR" = "fire_engine"\n', " [SE]: BR must be a list, not 'fire_engine'"),
+    ('[SE]\n"BR" = ["fire_engine"]\n"br" = ["patrol_car"]\n', " [SE]: 'br' is given twice"),
+])
+def test_a_broken_turnouts_file_names_file_entry_and_key(
+        tmp_path: Path, text: str, says: str) -> None:
+    path = tmp_path / "turnouts.toml"
+    path.write_text("version = 1\n" + text, encoding="utf-8")
+    with pytest.raises(ReferenceDataError) as caught:
+        load_reference(tmp_path)
+    assert str(caught.value).startswith(f"{path}{says}"), str(caught.value)
+    assert caught.value.exit_code == 7
