@@ -403,3 +403,96 @@ def test_a_script_without_a_journal(sqlite_core: Meldkamer) -> None:
     assert outcome is not None and outcome.dispatched
     log = sqlite_core.incidents.get(outcome.number).log
     assert any("Melder belt vanaf de buren" in e.text for e in log)
+
+
+# -- F5: the whole turnout ---------------------------------------------------------------
+
+KAYA_GRANDI = LocationCandidate("Kaya Grandi 12", "address", 12.15, -68.27, "BO", 100.0, "test")
+SINKING = LocationCandidate("12.30000, -68.50000", "coordinate", 12.30, -68.50, None, 100.0,
+                            "typed")
+
+
+def take(session: IntakeSession, where: LocationCandidate, cls: str) -> None:
+    session.start()
+    session.set_caller("7171234")
+    session.set_location(where)
+    session.set_classification(cls)
+
+
+def boat_busy(core: Meldkamer) -> str:
+    other = core.incidents.create(caller_number="112", lat=12.10, lon=-68.28,
+                                  classification="WZ.VAA.DRI").number
+    core.dispatch.dispatch(other, ["K-101"])
+    return other
+
+
+def test_f5_sends_the_whole_turnout_of_a_house_fire(session: IntakeSession,
+                                                   sqlite_core: Meldkamer) -> None:
+    take(session, KAYA_GRANDI, "BR.GEB.WON")
+    assert session.turnout_gaps() == ()
+    planned = session.proposals.to_dispatch if session.proposals else ()
+    assert len(planned) == len(sqlite_core.ref.classification("BR.GEB.WON").needs)
+    outcome = session.create(turnout=True)
+    assert outcome is not None and not outcome.problem and outcome.unfilled == ()
+    assert outcome.dispatched == planned
+    inc = sqlite_core.incidents.get(outcome.number)
+    assert [a.callsign for a in inc.assignments] == list(planned)
+
+
+@pytest.mark.parametrize("answer", ["rest", "divert"])
+def test_a_gap_in_the_turnout_is_named_and_the_answer_is_followed(
+        session: IntakeSession, sqlite_core: Meldkamer, answer: str) -> None:
+    other = boat_busy(sqlite_core)
+    take(session, SINKING, "WZ.VAA.NOO")
+    assert session.island == "BO"  # outside the area: Bonaire answers
+    gaps = session.turnout_gaps()
+    assert [(g.capability, [d.callsign for d in g.divert]) for g in gaps] == [
+        ("boat", ["K-101"])]
+    assert gaps[0].divert[0].incident == other
+    diverts = session.suggested_diverts()
+    assert diverts == {"boat": ("K-101",)}
+    if answer == "rest":
+        outcome = session.create(turnout=True, partial=True)
+        assert outcome is not None and outcome.unfilled == ("boat",)
+        assert sqlite_core.units.get("K-101").incident == other
+    else:
+        outcome = session.create(turnout=True, partial=True, divert=diverts)
+        assert outcome is not None and outcome.unfilled == () and outcome.diverted == ("K-101",)
+        assert sqlite_core.units.get("K-101").incident == outcome.number
+    assert not outcome.problem
+    log = sqlite_core.incidents.get(outcome.number).log
+    assert any(e.text.startswith("Turnout incomplete: Boat") for e in log) == (
+        answer == "rest")
+
+
+def test_a_gap_nobody_was_asked_about_sends_nothing(session: IntakeSession,
+                                                   sqlite_core: Meldkamer) -> None:
+    boat_busy(sqlite_core)
+    take(session, SINKING, "WZ.VAA.NOO")
+    outcome = session.create(turnout=True)  # not partial: the dock always asks first
+    assert outcome is not None and "not complete" in outcome.problem
+    assert sqlite_core.incidents.get(outcome.number).assignments == ()
+
+
+def test_f5_names_what_is_really_missing(sqlite_core: Meldkamer) -> None:
+    worker = Worker()
+    session = IntakeSession(sqlite_core, None, run=worker)
+    session.start()
+    session.set_caller("7171234")
+    assert session.create(turnout=True) is None
+    assert "No class yet" in str(session.error)
+    session.set_location(KAYA_GRANDI)
+    session.set_classification("GZ.ACU.BOR")  # chest pain: one ambulance
+    assert session.create(turnout=True) is None
+    assert "still being worked out" in str(session.error)
+    worker.finish()
+    assert session.turnout_gaps() == ()
+    for callsign in ("A-101", "A-102", "A-103"):
+        sqlite_core.units.set_status(callsign, "out_of_service", reason="test")
+    session.set_classification("GZ.ACU.BOR")
+    worker.finish()
+    assert [g.gap for g in session.turnout_gaps()] == ["out_of_service"]
+    assert session.create(dispatch_top=True) is None
+    assert str(session.error) == ("No available unit for this class on Bonaire: Ctrl+D "
+                                  "dispatches a unit by callsign")
+    assert "give a location" not in str(session.error)

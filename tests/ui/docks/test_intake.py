@@ -11,14 +11,16 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from meldkamer import i18n, names
 from meldkamer.core import Meldkamer
 from meldkamer.domain.lookup import LocationSearch
 from meldkamer.domain.reference import Reference
+from meldkamer.domain.views import IncidentView
 from meldkamer.drafts import DraftJournal
+from meldkamer.intake import Part
 from tests.fixtures import demo_core
 from tests.ui.dbguard import allowed, allowed_steps, db_allowed
 from tests.ui.test_workstation import Keyboard, open_window
@@ -224,3 +226,118 @@ def test_a_location_that_finds_nothing_says_why_in_the_list(
     finally:
         i18n.set_language("en")
         ops.wait()
+
+
+# -- F5: the whole turnout, and the one question about a gap ---------------------------
+
+
+def take_call(kb: Keyboard, win: MainWindow, where: str, what: str, qtbot: QtBot) -> None:
+    """F2, a number, typed coordinates and a class, all by keyboard; then the proposal."""
+    intake = win.intake_dock
+    kb.press(Key.Key_F2)
+    kb.type("7171234")
+    intake.location_edit.setFocus()
+    kb.type(where)
+    kb.press(Key.Key_Return)
+    assert intake.location is not None
+    assert kb.focus() is intake.class_edit
+    kb.type(what)
+    kb.press(Key.Key_Return)
+    qtbot.waitUntil(lambda: intake.session.proposals is not None
+                    and not intake.session.pending(Part.PROPOSALS), timeout=5000)
+
+
+def the_incident(win: MainWindow, core: Meldkamer, qtbot: QtBot) -> IncidentView:
+    """The incident the call became, once its dispatch is done too."""
+    session = win.intake_dock.session
+    qtbot.waitUntil(lambda: session.outcome is not None, timeout=5000)
+    assert session.outcome is not None
+    with db_allowed():
+        return core.incidents.get(session.outcome.number)
+
+
+def test_f5_on_a_house_fire_dispatches_the_whole_plan(
+        qtbot: QtBot, window: tuple[MainWindow, Meldkamer]) -> None:
+    win, core = window
+    intake = win.intake_dock
+    kb = Keyboard(qtbot)
+    take_call(kb, win, "12.15, -68.27", "woningbrand", qtbot)
+    assert intake.session.form.classification == "BR.GEB.WON"
+    planned = intake.session.proposals.to_dispatch  # type: ignore[union-attr]
+    assert len(planned) == len(core.ref.classification("BR.GEB.WON").needs)
+    assert not intake.gap_banner.isVisible()
+    kb.press(Key.Key_F5)
+    assert intake.turnout_dialog is None  # nothing to ask
+    qtbot.waitUntil(intake.is_empty, timeout=5000)
+    inc = the_incident(win, core, qtbot)
+    assert [a.callsign for a in inc.assignments] == list(planned)
+    with db_allowed():
+        assert all(core.units.get(c).status == "dispatched" for c in planned)
+
+
+@pytest.mark.parametrize("answer", ["divert", "rest", "cancel"])
+def test_f5_on_a_sinking_vessel_asks_first(
+        qtbot: QtBot, window: tuple[MainWindow, Meldkamer], answer: str) -> None:
+    win, core = window
+    intake = win.intake_dock
+    with db_allowed():
+        other = core.incidents.create(caller_number="112", lat=12.10, lon=-68.28,
+                                      classification="WZ.VAA.DRI").number
+        core.dispatch.dispatch(other, ["K-101"])
+    kb = Keyboard(qtbot)
+    take_call(kb, win, "12.30, -68.50", "zinkend", qtbot)
+    assert intake.session.form.classification == "WZ.VAA.NOO"
+    # the gap is prominent, with the unit that could be diverted
+    assert intake.gap_banner.isVisible()
+    assert f"K-101 on {other} (priority 2)" in intake.gap_banner.text()
+    assert intake.error.text() == ""
+    kb.press(Key.Key_F5)
+    dialog = intake.turnout_dialog
+    assert dialog is not None
+    # Enter is the safe choice: help goes out, nothing is taken from another incident
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.rest_button, timeout=5000)
+    assert QApplication.activeModalWidget() is dialog
+    assert [q.text().split("  (")[0] for q in dialog.lines] == [
+        f"Boat: no unit available; divert K-101 from {other}?"]
+    kb.press(Key.Key_F5)  # asked once: a second F5 does not ask again
+    assert intake.turnout_dialog is dialog
+    if answer == "divert":
+        kb.press(Key.Key_D, Qt.KeyboardModifier.AltModifier)
+    elif answer == "rest":
+        kb.press(Key.Key_Return)
+    else:
+        kb.press(Key.Key_Escape)
+    qtbot.waitUntil(lambda: intake.turnout_dialog is None, timeout=5000)  # answered
+    if answer == "cancel":
+        qtbot.waitUntil(lambda: win.ops.pending == 0, timeout=5000)
+        with db_allowed():
+            assert [i.number for i in core.incidents.list_incidents(active=True)] == [other]
+            assert core.units.get("K-101").incident == other
+        assert intake.session.form.classification == "WZ.VAA.NOO"  # the call stays
+        return
+    inc = the_incident(win, core, qtbot)
+    callsigns = [a.callsign for a in inc.assignments]
+    assert callsigns[0].startswith("A-")
+    with db_allowed():
+        k101 = core.units.get("K-101").incident
+    if answer == "divert":
+        assert callsigns[1:] == ["K-101"] and k101 == inc.number
+        assert not any(e.text.startswith("Turnout incomplete") for e in inc.log)
+    else:
+        assert len(callsigns) == 1 and k101 == other
+        gap = [e for e in inc.log if e.text.startswith("Turnout incomplete")]
+        assert [e.text for e in gap] == [
+            f"Turnout incomplete: Boat: no unit available; K-101 busy on {other}"]
+
+
+def test_a_number_key_still_dispatches_one_unit(
+        qtbot: QtBot, window: tuple[MainWindow, Meldkamer]) -> None:
+    win, core = window
+    intake = win.intake_dock
+    kb = Keyboard(qtbot)
+    take_call(kb, win, "12.15, -68.27", "woningbrand", qtbot)
+    assert kb.focus() is intake.proposal_table
+    second = intake.proposal_table.callsigns()[1]
+    kb.type("2")
+    inc = the_incident(win, core, qtbot)
+    assert [a.callsign for a in inc.assignments] == [second]
