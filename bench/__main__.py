@@ -13,8 +13,8 @@ from bench.stats import table
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", nargs="*", default=None,
-                        choices=["core", "workstation", "maps", "lookup", "hardware", "radio",
-                                 "cli"],
+                        choices=["core", "dispatch", "workstation", "maps", "lookup",
+                                 "hardware", "radio", "cli"],
                         help="run only these groups")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -26,6 +26,7 @@ def main() -> int:
         lookup_bench,
         maps_bench,
         radio_bench,
+        turnout_bench,
         workstation_bench,
     )
     from meldkamer.domain.reference import load_reference
@@ -33,6 +34,7 @@ def main() -> int:
     ref = load_reference(None)
     groups = {
         "core": lambda: core_ops.run(ref),
+        "dispatch": lambda: turnout_bench.run(ref),
         "workstation": lambda: workstation_bench.run(ref),
         "maps": maps_bench.run,
         "lookup": lambda: lookup_bench.run(ref),
