@@ -27,9 +27,9 @@ class TurnoutChoice(enum.IntEnum):
 
 
 def questions(ref: Reference, ps: ProposalSet,
-              diverts: Mapping[str, Sequence[str]]) -> list[str]:
-    """One line per gap: "Boat: no unit available; divert K-101 from BON-...?" when a
-    unit would be diverted to it, else why it stays unfilled."""
+              diverts: Mapping[str, Sequence[str]]) -> list[tuple[str, str]]:
+    """Per gap: "Boat: no unit available; divert K-101 from BON-...?" and its priority and
+    travel time when a unit would be diverted to it, else why it stays unfilled."""
     left = {cap: list(units) for cap, units in diverts.items()}
     lines = []
     for slot in ps.gaps:
@@ -37,7 +37,7 @@ def questions(ref: Reference, ps: ProposalSet,
         callsign = queue.pop(0) if queue else None
         found = next((d for d in slot.divert if d.callsign == callsign), None)
         if found is None:
-            lines.append(names.gap(ref, ps.island, slot))
+            lines.append((names.gap(ref, ps.island, slot), ""))
             continue
         cap = names.capability(ref, slot.capability)
         if found.incident:
@@ -48,7 +48,7 @@ def questions(ref: Reference, ps: ProposalSet,
             ask = tr("{capability}: no unit available; divert {callsign}?", capability=cap,
                      callsign=found.callsign)
             detail = names.status(ref, found.status)
-        lines.append(f"{ask}  ({detail} · {names.travel(found)})")
+        lines.append((ask, f"{detail} · {names.travel(found)}"))
     return lines
 
 
@@ -73,14 +73,19 @@ class TurnoutGapDialog(QDialog):
         heading.setStyleSheet(f"background: {GAP_BACKGROUND}; color: {GAP_TEXT}; "
                               "font-weight: bold; font-size: 120%; padding: 6px;")
         layout.addWidget(heading)
+        self.setMinimumWidth(620)
         self.lines = []
-        for text in questions(ref, ps, self.diverts):
+        for text, detail in questions(ref, ps, self.diverts):
             line = QLabel(text)
             line.setWordWrap(True)
-            line.setStyleSheet("font-weight: bold; font-size: 115%;")
+            line.setStyleSheet("font-weight: bold; font-size: 120%;")
             line.setObjectName("turnout_question")
             layout.addWidget(line)
             self.lines.append(line)
+            if detail:
+                more = QLabel(detail)
+                more.setStyleSheet("margin-left: 16px;")
+                layout.addWidget(more)
         rest = ", ".join(ps.to_dispatch) or tr("no unit")
         self.rest_label = QLabel(tr("Sending the rest dispatches: {units}", units=rest))
         self.rest_label.setWordWrap(True)
