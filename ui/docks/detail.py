@@ -1,7 +1,8 @@
 """Incident detail: header, assigned units with their times, the log, notes, closing.
 
 Ctrl+N writes a note, Ctrl+P changes the priority (with a reason), Ctrl+D dispatches
-another unit, F12 closes the incident with a disposition code. Closing is refused while
+another unit, Delete in the unit list withdraws one dispatched by mistake (with a
+reason), F12 closes the incident with a disposition code. Closing is refused while
 units are still assigned, and the reason is shown here.
 """
 
@@ -14,7 +15,7 @@ from meldkamer.core import Meldkamer
 from meldkamer.domain.views import IncidentView, local
 from meldkamer.errors import NotFound
 from meldkamer.i18n import N_, tr
-from ui.dialogs.reason import ask_unit
+from ui.dialogs.reason import ask_reason, ask_unit
 from ui.i18n import Texts
 from ui.ops import Operations
 from ui.qt import (
@@ -106,6 +107,9 @@ class DetailDock(QDockWidget):
             sc = QShortcut(QKeySequence(keys), self)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(slot)
+        withdraw = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.units)
+        withdraw.setContext(Qt.ShortcutContext.WidgetShortcut)
+        withdraw.activated.connect(self.withdraw_selected)
         self.show_incident(None)
 
     def _unit_headers(self) -> None:
@@ -237,6 +241,18 @@ class DetailDock(QDockWidget):
                       tr("{callsign} dispatched", callsign=callsign))
 
         ask_unit(self, self.core, self.ops, chosen, lambda e: self.error.setText(str(e)))
+
+    def withdraw_selected(self) -> None:
+        """Delete in the unit list: take the selected unit off the incident (asks why)."""
+        inc, row = self.incident, self.units.currentRow()
+        if inc is None or not 0 <= row < len(inc.assignments) or not inc.assignments[row].active:
+            return
+        callsign = inc.assignments[row].callsign
+        reason = ask_reason(self, tr("Why withdraw {callsign} from {number}?",
+                                     callsign=callsign, number=inc.number))
+        if reason:
+            self._run(lambda n: self.core.dispatch.withdraw(n, callsign, reason=reason),
+                      tr("{callsign} withdrawn", callsign=callsign))
 
 
 def _hm(ts: object) -> str:
