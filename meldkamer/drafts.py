@@ -4,27 +4,80 @@
 small JSON file (atomically: temporary file, fsync, rename; the format is
 ``meldkamer.intake.form.to_draft``); the next start restores it. A completed or
 discarded call removes it.
+
+A draft belongs to one user *and one database*: a live call is never offered in a
+training session, nor in a workstation pointed at another file or server. The file is
+``drafts/<user>/<database>-<hash>.json`` in the user data directory, the hash taken over
+the database URL without its password. Screenshots and demo runs keep no journal at all
+(``DraftJournal(None)``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from meldkamer import config
 
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+# Names Windows refuses for a file or folder, whatever the extension.
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
+             *(f"LPT{i}" for i in range(10))}
+
+
+def _digest(text: str, length: int) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+def safe_name(name: str, *, fallback: str = "user", limit: int = 40) -> str:
+    """``name`` as one harmless path component: letters, digits, ``_`` and ``-`` only (no
+    dots, so never ``..`` nor a hidden file); a name that had to change gets a hash of
+    the original, so two names never share a folder."""
+    slug = _UNSAFE.sub("_", name).strip("_")[:limit] or fallback
+    if slug != name or slug.upper() in _RESERVED:
+        slug = f"{slug}-{_digest(name, 10)}"
+    return slug
+
+
+def database_key(url: str) -> str:
+    """A file name for the database at ``url``: a readable hint plus a hash of the URL
+    without its password (a new password is still the same database)."""
+    from sqlalchemy.engine import make_url
+
+    from meldkamer.store.db import normalise_url
+
+    try:
+        parsed = make_url(normalise_url(url))
+    except Exception:  # not a URL SQLAlchemy reads: the text itself still names it
+        return safe_name(url[-24:], fallback="database") + "-" + _digest(url, 16)
+    parsed = parsed.set(password=None, query={k: v for k, v in parsed.query.items()
+                                              if k.lower() != "password"})
+    hint = Path(parsed.database or "").stem if parsed.get_backend_name() == "sqlite" else (
+        parsed.database or parsed.host or "")
+    canonical = parsed.render_as_string(hide_password=False)
+    return f"{safe_name(hint, fallback='database', limit=24)}-{_digest(canonical, 16)}"
+
 
 class DraftJournal:
-    """One draft per workstation user, in the user data directory."""
+    """Where one call in progress is kept; ``path`` None keeps nothing."""
 
-    def __init__(self, path: Path | None = None, user: str = "") -> None:
-        name = f"draft-{user}.json" if user else "draft.json"
-        self.path = path or config.data_dir() / "drafts" / name
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+
+    @classmethod
+    def for_database(cls, url: str, user: str, root: Path | None = None) -> DraftJournal:
+        """The journal of ``user`` working on the database at ``url``."""
+        base = root if root is not None else config.data_dir() / "drafts"
+        return cls(base / safe_name(user) / f"{database_key(url)}.json")
 
     def save(self, draft: dict[str, Any]) -> None:
         """Write the draft durably; an empty draft removes the journal."""
+        if self.path is None:
+            return
         if not any(v for v in draft.values()):
             self.clear()
             return
@@ -38,6 +91,8 @@ class DraftJournal:
 
     def load(self) -> dict[str, Any] | None:
         """The saved draft, or None (also for a damaged file, which is set aside)."""
+        if self.path is None:
+            return None
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -49,8 +104,9 @@ class DraftJournal:
 
     def set_aside(self) -> None:
         """Keep a draft that cannot be restored next to the journal, for a technician."""
-        if self.path.exists():
+        if self.path is not None and self.path.exists():
             self.path.replace(self.path.with_suffix(".damaged"))
 
     def clear(self) -> None:
-        self.path.unlink(missing_ok=True)
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from meldkamer.domain import phone
 from meldkamer.domain.reference import (
     Answer,
     Capability,
@@ -33,6 +34,7 @@ from meldkamer.i18n import N_, Names, Text, language, tr
 
 if TYPE_CHECKING:
     from meldkamer.domain.views import (
+        CallView,
         DivertCandidate,
         DuplicateCandidate,
         LogView,
@@ -195,6 +197,13 @@ def duplicate_reason(d: DuplicateCandidate, minutes: int = 30) -> str:
     if d.basis == "same_caller":
         return tr("same caller within {minutes} min", minutes=minutes)
     return tr("{distance} m away, related class", distance=f"{d.distance_m or 0:.0f}")
+
+
+def caller(call: CallView) -> str:
+    """A call's number as people read it: "+599 717 1234", or why there is none."""
+    if call.number_state in phone.STATE_NAMES:
+        return tr(phone.STATE_NAMES[call.number_state])
+    return phone.format_number(call.caller_number)
 
 
 # -- log lines ------------------------------------------------------------------------

@@ -77,7 +77,11 @@ def launch(args: argparse.Namespace) -> int:
     settings = None if screenshot else QSettings(
         str(config.config_dir() / "window.ini"), QSettings.Format.IniFormat)
     ops = Operations()
-    journal = DraftJournal(user=core.user)
+    # A screenshot or a demo run neither restores nor keeps a call in progress: its fake
+    # call must never reach the real workstation, nor a real one the picture.
+    demo = bool(getattr(args, "demo", False))
+    journal = (DraftJournal(None) if screenshot or demo
+               else DraftJournal.for_database(core.store.url, core.user))
     window = MainWindow(core, ops, settings, prefs, journal, radio=runtime.radio,
                         with_map=True)
     for problem in gateway_problems:

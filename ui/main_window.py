@@ -70,7 +70,7 @@ class MainWindow(QMainWindow):
         self.core, self.ops, self.settings = core, ops, settings
         ops.setParent(self)  # results never reach the widgets of a window that is gone
         self.prefs = prefs or Settings()
-        self.journal = journal or DraftJournal(user=core.user)
+        self.journal = journal or DraftJournal.for_database(core.store.url, core.user)
         self.setObjectName("main_window")
         self.texts = Texts()
         self.texts.bind(self._set_title, N_("Meldkamer KPCN — {user}"), user=core.user)

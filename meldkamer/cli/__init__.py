@@ -118,7 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     inc = cmd(sub, "incident", "incidents").add_subparsers(dest="inc_cmd", required=True)
     p = cmd(inc, "create", "create an incident from a call")
-    p.add_argument("--caller", required=True, help="caller's number ('anonymous' if withheld)")
+    p.add_argument("--caller", help="caller's number (717 1234, +1 305 ...); 'withheld' or "
+                   "'unknown', or leave it out, when there is none")
     p.add_argument("--name", default="", help="caller's name")
     p.add_argument("--callback", default="", help="callback number")
     p.add_argument("--lat", type=float)
@@ -180,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=c.incident_withdraw)
     p = cmd(inc, "attach", "link another call to an incident")
     p.add_argument("number")
-    p.add_argument("--caller", required=True)
+    p.add_argument("--caller", help="caller's number; 'withheld' or 'unknown', or leave it out")
     p.add_argument("--name", default="")
     p.add_argument("--callback", default="")
     p.set_defaults(func=c.incident_attach)

@@ -100,7 +100,7 @@ def _incident_text(ref: Reference, inc: IncidentView) -> str:
     if inc.duplicate_of:
         out.append(row(tr("Duplicate of"), inc.duplicate_of))
     for call in inc.calls:
-        out.append(row(tr("Call"), f"{_t(call.at)}  {call.caller_number}  {call.caller_name}"))
+        out.append(row(tr("Call"), f"{_t(call.at)}  {names.caller(call)}  {call.caller_name}"))
     for a in inc.assignments:
         times = ", ".join(f"{names.status(ref, s.status)} {_t(s.at)[11:]}" for s in a.times)
         out.append(row(tr("Unit"), f"{a.callsign:<8} {names.status(ref, a.unit_status):<22} "

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 
+from meldkamer.domain import phone as phone_numbers
+from meldkamer.domain.phone import CallerNumber
 from meldkamer.errors import InvalidInput
 from meldkamer.i18n import N_, Text
 
@@ -14,8 +15,6 @@ MAX_NOTE = 10_000
 FIELD_NAMES = (N_("note"), N_("address"), N_("caller name"), N_("caller number"),
                N_("callback number"), N_("reason"), N_("override reason"), N_("answer"))
 MAX_SHORT = 200
-_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-./]{2,30}$")
-ANONYMOUS = ("anonymous", "anoniem", "onbekend", "unknown", "desconoci")
 
 
 def clean_text(value: str | None, what: str, *, limit: int, required: bool = False) -> str:
@@ -33,17 +32,17 @@ def clean_text(value: str | None, what: str, *, limit: int, required: bool = Fal
     return text
 
 
-def phone(value: str | None, what: str = "caller number", *, required: bool = True) -> str:
-    """A telephone number as a caller presents it, or a word meaning 'number withheld'."""
-    text = clean_text(value, what, limit=40, required=required)
-    if not text:
-        return ""
-    if text.lower() in ANONYMOUS:
-        return "anonymous"
-    if not _PHONE.match(text):
-        raise InvalidInput("{what} {text!r} is not a telephone number", what=Text(what),
-                           text=text)
-    return text
+def caller(value: str | None, what: str = "caller number") -> CallerNumber:
+    """A caller's number, normalised (``meldkamer.domain.phone``); no number is allowed."""
+    return phone_numbers.parse(value, what)
+
+
+def phone(value: str | None, what: str = "caller number", *, required: bool = False) -> str:
+    """A number to call back on, normalised (E.164 or a short number), or "" for none."""
+    number = phone_numbers.parse(value, what)
+    if required and not number.known:
+        raise InvalidInput("{what} is required", what=Text(what))
+    return number.number
 
 
 def coordinate(lat: float | str | None, lon: float | str | None) -> tuple[float, float]:

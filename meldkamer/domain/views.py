@@ -44,11 +44,15 @@ class View:
 
 @dataclasses.dataclass(frozen=True)
 class CallView(View):
+    """One call about an incident. ``caller_number`` is E.164 (or a short number), empty
+    when there is none: then ``number_state`` says why (``withheld`` or ``unknown``)."""
+
     at: datetime
     caller_number: str
     caller_name: str
     callback_number: str
     taken_by: str
+    number_state: str = "known"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -295,10 +299,14 @@ class CallerHistory(View):
     """What the control room knows about a caller's number."""
 
     number: str
+    """E.164 (or a short number); empty when there is none (see ``number_state``)."""
     incidents: tuple[IncidentView, ...]
     calls_30_days: int
     repeat_caller: bool
     flags: tuple[FlagView, ...]
+    number_state: str = "known"
+    shown: str = ""
+    """The number as the operator reads it ("+599 717 1234")."""
 
 
 @dataclasses.dataclass(frozen=True)

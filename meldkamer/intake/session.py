@@ -76,6 +76,8 @@ class Part(enum.Enum):
     """A location was picked (in the list, on the map, by a script)."""
     CLASSIFICATION = "classification"
     """A class was picked; priority and questions follow it."""
+    CALLER = "caller"
+    """The caller's number was checked: see ``caller_problem``."""
     HISTORY = "history"
     NEARBY = "nearby"
     DUPLICATES = "duplicates"
@@ -129,6 +131,9 @@ class IntakeSession:
         self.duplicates: tuple[DuplicateCandidate, ...] = ()
         self.proposals: ProposalSet | None = None
         self.error: Exception | None = None
+        """Why the last step was refused; cleared by the next change of the call."""
+        self.caller_problem: InvalidInput | None = None
+        """Why the caller's number as typed is not a number; cleared once it is."""
         self.busy = False
         self.outcome: Outcome | None = None
         self.dirty = False
@@ -157,8 +162,14 @@ class IntakeSession:
             listener(changed)
 
     def _changed(self, *parts: Part) -> None:
-        """The form changed: journal it (now or soon), then tell the listeners."""
+        """The form changed: journal it (now or soon), then tell the listeners.
+
+        An error about the call as it was no longer applies (the next step says again
+        what is still wrong)."""
         self.dirty = True
+        if self.error is not None and not self.busy:
+            self.error = None
+            parts = (*parts, Part.ERROR)
         if self.autosave:
             self.save_draft()
             self._notify(*parts)
@@ -304,25 +315,54 @@ class IntakeSession:
         return in_progress
 
     def set_caller(self, number: str, *, lookup: bool = True) -> None:
-        """The caller's number as typed; ``lookup`` asks for its history and duplicates."""
+        """The caller's number as typed; ``lookup`` checks it, shows it normalised and asks
+        for its history and duplicates."""
         if number != self.form.caller:
             self.form = replace(self.form, caller=number)
             self._changed()
+            if self.caller_problem is not None and not lookup:
+                try:
+                    validate.caller(number)
+                except InvalidInput:
+                    pass  # still wrong: the line stays until the operator leaves the field
+                else:
+                    self.caller_problem = None
+                    self._notify(Part.CALLER)
         if lookup:
             self.lookup_caller()
 
     def lookup_caller(self) -> None:
-        """Earlier calls and flags of the caller's number, and calls it may duplicate."""
-        number = self.form.caller.strip()
-        if not number:
+        """Check the caller's number, show it normalised ("717 1234" becomes
+        "+599 717 1234"), then look up its earlier calls, flags and possible duplicates."""
+        typed = self.form.caller.strip()
+        try:
+            caller = validate.caller(typed)
+        except InvalidInput as exc:
+            self._forget(Part.HISTORY)
+            self.caller_problem, self.history, self.history_error = exc, None, None
+            self._notify(Part.CALLER, Part.HISTORY)
+            self._check_duplicates()
+            return
+        had_problem, self.caller_problem = self.caller_problem is not None, None
+        if had_problem:
+            self._notify(Part.CALLER)
+        if not typed:
             self._forget(Part.HISTORY)
             self.history, self.history_error = None, None
             self._notify(Part.HISTORY)
             return
+        shown = caller.shown()
+        if shown != self.form.caller:
+            self.form = replace(self.form, caller=shown)
+            self._changed(Part.FORM)
         core = self.core
-        self._lookup(Part.HISTORY, lambda: core.intake.caller_history(number),
+        self._lookup(Part.HISTORY, lambda: core.intake.caller_history(shown),
                      self.apply_history)
         self._check_duplicates()
+
+    def report(self, error: Exception) -> None:
+        """A step the driver took was refused: show why, until the call changes."""
+        self._fail(error)
 
     def set_name(self, name: str) -> None:
         self._edit(name=name)
@@ -582,6 +622,7 @@ class IntakeSession:
         self.form = IntakeForm()
         self.history, self.history_error, self.nearby = None, None, None
         self.duplicates, self.proposals, self.error = (), None, None
+        self.caller_problem = None
         self.busy, self.outcome, self.dirty = False, None, False
         self._dismissed.clear()
         if self.journal is not None:
@@ -712,14 +753,21 @@ class IntakeSession:
         self._answered.clear()
         self.history, self.history_error, self.nearby = None, None, None
         self.duplicates, self.proposals, self.error, self.outcome = (), None, None, None
+        self.caller_problem = None
         self._dismissed.clear()
         self.form = form
         self._changed(*_EVERYTHING)
         core = self.core
-        if form.caller.strip():
+        if form.caller.strip():  # kept as it was typed; only checked
             number = form.caller.strip()
-            self._lookup(Part.HISTORY, lambda: core.intake.caller_history(number),
-                         self.apply_history)
+            try:
+                validate.caller(number)
+            except InvalidInput as exc:
+                self.caller_problem = exc
+                self._notify(Part.CALLER)
+            else:
+                self._lookup(Part.HISTORY, lambda: core.intake.caller_history(number),
+                             self.apply_history)
         if form.location is not None:
             lat, lon = form.location.lat, form.location.lon
             self._lookup(Part.NEARBY, lambda: tuple(core.intake.nearby(lat, lon)),
@@ -744,5 +792,5 @@ class IntakeSession:
         return True
 
 
-_EVERYTHING = (Part.FORM, Part.HISTORY, Part.NEARBY, Part.DUPLICATES, Part.PROPOSALS,
-               Part.ERROR, Part.BUSY)
+_EVERYTHING = (Part.FORM, Part.CALLER, Part.HISTORY, Part.NEARBY, Part.DUPLICATES,
+               Part.PROPOSALS, Part.ERROR, Part.BUSY)

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from meldkamer.domain import phone
 from meldkamer.domain.reference import Reference
 from meldkamer.domain.status_machine import timer_state
 from meldkamer.domain.views import (
@@ -115,8 +116,9 @@ def incident_view(
         duplicate_of=dup.number if dup else None,
         version=inc.version,
         calls=tuple(
-            CallView(c.at, c.caller_number, c.caller_name, c.callback_number, c.taken_by)
-            for c in inc.calls
+            CallView(c.at, caller.number, c.caller_name, c.callback_number, c.taken_by,
+                     number_state=caller.state)
+            for c in inc.calls for caller in (phone.stored(c.caller_number),)
         ),
         assignments=tuple(
             AssignmentView(

@@ -202,7 +202,7 @@ class IncidentService:
     def create(
         self,
         *,
-        caller_number: str | None,
+        caller_number: str | None = None,
         caller_name: str = "",
         callback_number: str = "",
         lat: float | None = None,
@@ -221,9 +221,9 @@ class IncidentService:
         ``answers``: the intake questions answered, by question id (answer codes or text).
         """
         note = validate.clean_text(note, "note", limit=validate.MAX_NOTE)
-        number_in = validate.phone(caller_number)
+        caller = validate.caller(caller_number)
         name = validate.clean_text(caller_name, "caller name", limit=validate.MAX_SHORT)
-        callback = validate.phone(callback_number, "callback number", required=False)
+        callback = validate.phone(callback_number, "callback number")
         addr = validate.clean_text(address, "address", limit=validate.MAX_SHORT)
         state, isl, coord = self._located(lat, lon, island)
         cls = self.core.ref.classification(classification) if classification else None
@@ -235,14 +235,15 @@ class IncidentService:
                 lon=coord[1] if coord else None, address=addr, priority=3,
                 created_at=tx.now, updated_at=tx.now, created_by=self.core.user,
             )
-            inc.calls.append(Call(at=tx.now, caller_number=number_in, caller_name=name,
+            inc.calls.append(Call(at=tx.now, caller_number=caller.stored, caller_name=name,
                                   callback_number=callback, taken_by=self.core.user))
             inc.assignments = []
             tx.session.add(inc)
             if name:
-                tx.log(inc, "call", "Call from {caller} ({name})", caller=number_in, name=name)
+                tx.log(inc, "call", "Call from {caller} ({name})", caller=caller.in_log(),
+                       name=name)
             else:
-                tx.log(inc, "call", "Call from {caller}", caller=number_in)
+                tx.log(inc, "call", "Call from {caller}", caller=caller.in_log())
             if state != "unknown":
                 self._log_location(tx, inc)
             if cls is not None:
@@ -250,7 +251,7 @@ class IncidentService:
                 self._log_answers(tx, inc, cls, answers)
             if note:
                 tx.note(inc, "note", note)
-            self._done(tx, inc, "incident.create", caller=number_in, island=isl.code,
+            self._done(tx, inc, "incident.create", caller=caller.stored, island=isl.code,
                        location=state, classification=inc.classification)
             return incident_view(tx.session, inc, self.core.ref)
 
@@ -365,7 +366,7 @@ class IncidentService:
             return incident_view(tx.session, inc, self.core.ref)
 
     def attach_call(
-        self, number: str, *, caller_number: str | None, caller_name: str = "",
+        self, number: str, *, caller_number: str | None = None, caller_name: str = "",
         callback_number: str = "", note: str = "", reported_address: str = "",
         classification: str | None = None, answers: Mapping[str, str] | None = None,
     ) -> IncidentView:
@@ -373,20 +374,20 @@ class IncidentService:
 
         ``reported_address``, ``classification`` and ``answers``: what this caller said.
         """
-        num = validate.phone(caller_number)
+        caller = validate.caller(caller_number)
         note = validate.clean_text(note, "note", limit=validate.MAX_NOTE)
         name = validate.clean_text(caller_name, "caller name", limit=validate.MAX_SHORT)
-        callback = validate.phone(callback_number, "callback number", required=False)
+        callback = validate.phone(callback_number, "callback number")
         with self.core.transaction() as tx:
             inc = load_incident(tx.session, number)
             self._open(inc)
-            inc.calls.append(Call(at=tx.now, caller_number=num, caller_name=name,
+            inc.calls.append(Call(at=tx.now, caller_number=caller.stored, caller_name=name,
                                   callback_number=callback, taken_by=self.core.user))
             if name:
-                tx.log(inc, "call", "Another call from {caller} ({name})", caller=num,
-                       name=name)
+                tx.log(inc, "call", "Another call from {caller} ({name})",
+                       caller=caller.in_log(), name=name)
             else:
-                tx.log(inc, "call", "Another call from {caller}", caller=num)
+                tx.log(inc, "call", "Another call from {caller}", caller=caller.in_log())
             where = validate.clean_text(reported_address, "address", limit=validate.MAX_SHORT)
             if where:
                 tx.log(inc, "location", "Location according to the caller: {address}",
@@ -395,7 +396,7 @@ class IncidentService:
                               answers)
             if note:
                 tx.note(inc, "note", note)
-            self._done(tx, inc, "incident.attach_call", caller=num)
+            self._done(tx, inc, "incident.attach_call", caller=caller.stored)
             return incident_view(tx.session, inc, self.core.ref)
 
     def mark_duplicate(self, number: str, of: str) -> IncidentView:

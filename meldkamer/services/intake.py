@@ -65,28 +65,34 @@ class IntakeService:
         return self._locations
 
     def caller_history(self, number: str, *, limit: int = 10) -> CallerHistory:
-        """Earlier incidents of this number, its flags, and whether it calls often."""
-        num = validate.phone(number)
-        if num == "anonymous":  # withheld numbers are many different people
-            return CallerHistory(num, (), 0, False, ())
+        """Earlier incidents of this number, its flags, and whether it calls often.
+
+        A withheld or unknown number has no history: such calls are many different people.
+        """
+        caller = validate.caller(number)
+        keys = caller.lookup_keys()
+        if not keys:
+            return CallerHistory("", (), 0, False, (), number_state=caller.state,
+                                 shown=caller.shown())
         since = self.core.clock() - timedelta(days=30)
         with self.core.store.read() as session:
             ids = list(session.execute(
-                select(Call.incident_id).where(Call.caller_number == num)
+                select(Call.incident_id).where(Call.caller_number.in_(keys))
                 .group_by(Call.incident_id).order_by(func.max(Call.id).desc()).limit(limit)
             ).scalars())
             recent = session.scalar(
                 select(func.count()).select_from(Call)
-                .where(Call.caller_number == num, Call.at >= since)
+                .where(Call.caller_number.in_(keys), Call.at >= since)
             ) or 0
             flags = [FlagView(f.kind, f.note, f.created_at, f.created_by)
                      for f in session.execute(
-                         select(CallerFlag).where(CallerFlag.number == num)
+                         select(CallerFlag).where(CallerFlag.number.in_(keys))
                          .order_by(CallerFlag.id)).scalars()]
         incidents = self.core.incidents.summaries(ids)
-        return CallerHistory(num, tuple(incidents), int(recent),
+        return CallerHistory(caller.number, tuple(incidents), int(recent),
                              recent >= REPEAT_CALLS_30_DAYS or any(
-                                 f.kind == "repeat" for f in flags), tuple(flags))
+                                 f.kind == "repeat" for f in flags), tuple(flags),
+                             shown=caller.shown())
 
     def nearby(self, lat: float, lon: float, *, radius_m: float = NEARBY_METRES,
                limit: int = 10) -> list[NearbyIncident]:
@@ -116,15 +122,15 @@ class IntakeService:
         now = self.core.clock()
         active = self.core.incidents.list_incidents(active=True)
         group = classification.split(".")[0].upper() if classification else None
-        number = ""
+        keys: tuple[str, ...] = ()
         if caller_number:
             try:
-                number = validate.phone(caller_number)
+                keys = validate.caller(caller_number).lookup_keys()  # none when withheld
             except InvalidInput:
-                number = ""
+                keys = ()
         for inc in active:
-            if number and number != "anonymous" and any(
-                c.caller_number == number and now - c.at <= timedelta(minutes=DUPLICATE_MINUTES)
+            if keys and any(
+                c.caller_number in keys and now - c.at <= timedelta(minutes=DUPLICATE_MINUTES)
                 for c in inc.calls
             ):
                 out[inc.number] = DuplicateCandidate(
@@ -143,9 +149,10 @@ class IntakeService:
 
     def flag_caller(self, number: str, kind: str, note: str = "") -> CallerHistory:
         """Mark a number (a known risk, a repeat caller) for every later call from it."""
-        num = validate.phone(number)
-        if num == "anonymous":
-            raise InvalidInput("a withheld number cannot be flagged")
+        caller = validate.caller(number)
+        if not caller.known:
+            raise InvalidInput("a withheld or unknown number cannot be flagged")
+        num = caller.number
         if kind not in FLAG_KINDS:
             raise InvalidInput("flag kind must be one of {kinds}", kinds=", ".join(FLAG_KINDS))
         text = validate.clean_text(note, "note", limit=500)

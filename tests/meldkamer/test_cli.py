@@ -192,8 +192,8 @@ def test_main_flow_call_to_close(anydb: Cli) -> None:
     assert (inc["lat"], inc["lon"]) == (12.15, -68.27)
     assert inc["classification"] == "BZ.INB.WON" and inc["priority"] == 2
     assert inc["address"] == "Kaya Grandi 12"
-    assert [(x["caller_number"], x["caller_name"], x["taken_by"]) for x in inc["calls"]] == [
-        ("+599 717 1234", "Jan", "tester")]
+    assert [(x["caller_number"], x["number_state"], x["caller_name"], x["taken_by"])
+            for x in inc["calls"]] == [("+5997171234", "known", "Jan", "tester")]
     assert [e["kind"] for e in inc["log"]] == ["call", "location", "classification"]
     assert "+599 717 1234" in inc["log"][0]["text"] and "Jan" in inc["log"][0]["text"]
     assert "Kaya Grandi 12" in inc["log"][1]["text"]
@@ -414,12 +414,14 @@ def _bad_inputs() -> list[Any]:
                      2, ["longitude"], id="inf"),
         pytest.param(["incident", "create", "--caller", "112", "--lat", "12.1"],
                      2, ["coordinates"], id="lat-without-lon"),
-        pytest.param(["incident", "create", "--caller", ""], 2, ["caller number is required"],
-                     id="empty-caller"),
-        pytest.param(["incident", "create", "--caller", "   "], 2, ["caller number is required"],
-                     id="blank-caller"),
+        pytest.param(["incident", "create", "--caller", "717 12345"], 2,
+                     ["caller number", "717 12345", "8 digits", "7"], id="local-caller-8-digits"),
+        pytest.param(["incident", "create", "--caller", "+999 717 1234"], 2,
+                     ["country code"], id="caller-unknown-country-code"),
         pytest.param(["incident", "create", "--caller", "call me maybe"], 2,
                      ["not a telephone number"], id="caller-not-a-number"),
+        pytest.param(["incident", "create", "--callback", "12"], 2,
+                     ["callback number", "12"], id="callback-too-short"),
         pytest.param(["incident", "create", "--caller", "112", "--address", "x" * 201], 2,
                      ["address", "limit"], id="address-too-long"),
         pytest.param(["incident", "create", "--caller", "112", "--classification", "BZ.INB.WON",
@@ -486,14 +488,14 @@ def test_errors_in_json_mode_are_json_too(populated: Cli) -> None:
                                   "message": f"no incident BON-{y}-424242"}}
     r = populated("unit", "status", "P-101", "on_scene", "--json")
     assert r.rc == 4 and r.json()["error"]["kind"] == "refused"
-    r = populated("incident", "create", "--caller", "", "--json")
+    r = populated("incident", "create", "--caller", "nope", "--json")
     assert r.rc == 2 and r.json()["error"]["kind"] == "invalid"
 
 
 @pytest.mark.parametrize(
     "args",
     [
-        ["incident", "create"],  # --caller is required
+        ["incident", "create", "--caller"],  # --caller without its value
         ["incident", "create", "--caller", "112", "--lat", "north"],
         ["incident", "create", "--caller", "112", "--priority", "5"],
         ["incident", "dispatch", "BON-2026-1"],  # no callsign

@@ -341,7 +341,7 @@ def test_concurrent_writers_get_distinct_consecutive_numbers(
     listed = core.incidents.list_incidents(active=True, limit=100)
     assert sorted(i.number for i in listed) == sorted(every)
     assert {i.calls[0].caller_number for i in listed} == {
-        f"+599 555 {i}{k:03d}" for i in range(2) for k in range(per_thread)}
+        f"+599555{i}{k:03d}" for i in range(2) for k in range(per_thread)}  # E.164
 
 
 # -- conflicts -------------------------------------------------------------------------

@@ -125,7 +125,12 @@ class IntakeDock(QDockWidget):
         self.reason.hide()
         self.callback = QLineEdit(objectName="callback_number")
         self.island_label = QLabel("")
+        self.caller_problem = QLabel(objectName="caller_problem")
+        self.caller_problem.setStyleSheet("color: #ff6b6b;")
+        self.caller_problem.setWordWrap(True)
+        self.caller_problem.hide()
         form.addRow(self._label(N_("Caller number")), self.caller)
+        form.addRow("", self.caller_problem)
         form.addRow(self._label(N_("Name")), self.name)
         form.addRow(self._label(N_("Location")), self.location_edit)
         form.addRow("", self.location_edit.results)
@@ -220,8 +225,8 @@ class IntakeDock(QDockWidget):
         self.gap_banner.show_gaps(self.session.proposals)
         for edit in (self.location_edit, self.class_edit):
             edit.refresh_if_open()
-        self._render(frozenset({Part.FORM, Part.HISTORY, Part.NEARBY, Part.DUPLICATES,
-                                Part.ERROR}))
+        self._render(frozenset({Part.FORM, Part.CALLER, Part.HISTORY, Part.NEARBY,
+                                Part.DUPLICATES, Part.ERROR}))
 
     def _order_tabs(self) -> None:
         chain: list[QWidget] = [self.caller, self.name, self.location_edit, self.class_edit,
@@ -237,7 +242,7 @@ class IntakeDock(QDockWidget):
         try:
             return step(*args, **kwargs)
         except MeldkamerError as exc:
-            self.error.setText(str(exc))
+            self.session.report(exc)  # shown until the call changes
             return None
 
     # -- what the session holds --------------------------------------------------------
@@ -351,7 +356,7 @@ class IntakeDock(QDockWidget):
         ask_unit(self, self.core, self.ops,
                  lambda callsign, reason: self._drive(self.session.create, units=[callsign],
                                                       override_reason=reason),
-                 lambda e: self.error.setText(str(e)))
+                 self.session.report)
 
     def attach_to_duplicate(self) -> None:
         self._drive(self.session.attach_to)
@@ -362,8 +367,10 @@ class IntakeDock(QDockWidget):
     def discard(self) -> None:
         if self.is_empty() or self.busy:
             return
+        buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
         answer = QMessageBox.question(self, tr("Discard call"),
-                                      tr("Discard this call? It has not been saved."))
+                                      tr("Discard this call? It has not been saved."),
+                                      buttons, QMessageBox.StandardButton.No)
         if answer == QMessageBox.StandardButton.Yes:
             self.clear_form()
 
@@ -396,6 +403,8 @@ class IntakeDock(QDockWidget):
         try:
             if Part.FORM in parts:
                 self._show_form()
+            if Part.CALLER in parts:
+                self._show_caller_problem()
             if Part.HISTORY in parts:
                 self._show_history()
             if Part.NEARBY in parts:
@@ -449,13 +458,19 @@ class IntakeDock(QDockWidget):
                 self.class_edit.set_value(form.class_text, None)
             else:
                 self.class_edit.clear_value()
-        if form.priority is not None:
-            self.priority.setCurrentIndex(self.priority.findData(form.priority))
+        # No class, no priority: the combo shows none, never the last call's.
+        self.priority.setCurrentIndex(-1 if form.priority is None
+                                      else self.priority.findData(form.priority))
         self.reason.setVisible(session.needs_reason)
         if self.questions.questions != session.questions:
             self.questions.set_questions(session.questions)
             self._order_tabs()
         self.questions.set_answers(session.answers)
+
+    def _show_caller_problem(self) -> None:
+        problem = self.session.caller_problem
+        self.caller_problem.setText("" if problem is None else str(problem))
+        self.caller_problem.setVisible(problem is not None)
 
     def _show_history(self) -> None:
         session = self.session
@@ -468,6 +483,8 @@ class IntakeDock(QDockWidget):
 
     @staticmethod
     def _history_text(history: CallerHistory) -> str:
+        if history.number_state != "known":
+            return tr("No number: earlier calls cannot be looked up")
         lines = []
         for flag in history.flags:
             colour = "#ff6b6b" if flag.kind == "risk" else "#ffd54f"
@@ -517,7 +534,9 @@ class IntakeDock(QDockWidget):
         outcome = self.session.outcome
         assert outcome is not None
         self.incident_created.emit(outcome.number)
-        if outcome.problem:
+        if outcome.attached:
+            self.message.emit(tr("Call attached to {number}", number=outcome.number))
+        elif outcome.problem:
             self.message.emit(tr("{number} created; dispatch refused: {problem}",
                                  number=outcome.number, problem=outcome.problem))
         elif outcome.unfilled:

@@ -72,7 +72,8 @@ def test_a_standard_call_from_f2_to_the_top_unit_dispatched(
     seen: list[frozenset[Part]] = []
     session.subscribe(seen.append)
     assert session.start() is False  # nothing in progress
-    session.set_caller("7171234")
+    session.set_caller("7171234")  # a local number: shown back in full
+    assert session.form.caller == "+599 717 1234"
     assert session.history is not None and session.history.incidents == ()
     session.set_name("Marta")
     place = session.search_locations("rinc")[0]
@@ -88,7 +89,7 @@ def test_a_standard_call_from_f2_to_the_top_unit_dispatched(
     top = session.top_unit
     assert top is not None and top == session.proposals.proposals[0].callsign
     saved = json.loads(journal.path.read_text(encoding="utf-8"))
-    assert saved["caller"] == "7171234" and saved["classification"] == "BZ.INB.WON"
+    assert saved["caller"] == "+599 717 1234" and saved["classification"] == "BZ.INB.WON"
     assert saved["location"]["label"] == place.label
 
     session.answer("in_progress", "ja")
@@ -97,7 +98,7 @@ def test_a_standard_call_from_f2_to_the_top_unit_dispatched(
     assert outcome is not None and outcome.dispatched == (top,) and not outcome.problem
     inc = sqlite_core.incidents.get(outcome.number)
     assert (inc.classification, inc.island, inc.address) == ("BZ.INB.WON", "BO", place.label)
-    assert inc.calls[0].caller_number == "7171234" and inc.calls[0].caller_name == "Marta"
+    assert inc.calls[0].caller_number == "+5997171234" and inc.calls[0].caller_name == "Marta"
     assert [a.callsign for a in inc.assignments] == [top]
     assert any(e.kind == "questions"
                and names.log_text(sqlite_core.ref, e, "nl")
@@ -161,9 +162,9 @@ def test_attach_without_a_duplicate_is_a_clear_error(session: IntakeSession,
     session.set_caller("7170000")
     assert session.attach_to() is None
     assert isinstance(session.error, InvalidInput)
-    assert session.form.caller == "7170000"
+    assert session.form.caller == "+599 717 0000"
     assert session.attach_to("BON-2026-999999") is None  # a script naming no incident
-    assert isinstance(session.error, NotFound) and session.form.caller == "7170000"
+    assert isinstance(session.error, NotFound) and session.form.caller == "+599 717 0000"
 
 
 def test_discard_forgets_the_call_and_its_draft(
@@ -189,7 +190,7 @@ def test_a_call_in_progress_is_restored_after_a_crash(sqlite_core: Meldkamer,
     after = IntakeSession(sqlite_core, journal)
     assert after.recover() is True
     form = after.form
-    assert (form.caller, form.name, form.callback) == ("7179999", "Marta", "7179998")
+    assert (form.caller, form.name, form.callback) == ("+599 717 9999", "Marta", "7179998")
     assert form.location is not None and "Rincon" in form.location.label
     assert (form.classification, form.priority) == ("BZ.INB.WON", 1)
     assert after.needs_reason and form.priority_reason == "kinderen alleen thuis"
@@ -328,7 +329,7 @@ def test_a_place_picked_after_a_map_click_wins(sqlite_core: Meldkamer) -> None:
 def test_bad_input_is_refused_and_nothing_is_lost(
         session: IntakeSession, sqlite_core: Meldkamer, journal: DraftJournal) -> None:
     take_burglary_at_rincon(session, caller="not a number")
-    assert session.history_error is not None and session.history is None
+    assert isinstance(session.caller_problem, InvalidInput) and session.history is None
     assert session.create() is None
     assert isinstance(session.error, InvalidInput) and "not a number" in str(session.error)
     assert sqlite_core.incidents.list_incidents(active=False) == []

@@ -121,7 +121,7 @@ def test_escape_discards_after_asking(qtbot: QtBot, window: tuple[MainWindow, Me
     answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
     monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: answers.pop(0))
     kb.press(Key.Key_Escape)
-    assert intake.caller.text() == "7171234"  # "No": the call stays
+    assert intake.caller.text() == "+599 717 1234"  # "No": the call stays
     kb.press(Key.Key_Escape)
     assert intake.is_empty() and intake.caller.text() == "" and intake.class_edit.text() == ""
     assert intake.proposal_table.rowCount() == 0
