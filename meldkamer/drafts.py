@@ -54,8 +54,8 @@ def database_key(url: str) -> str:
         parsed = make_url(normalise_url(url))
     except Exception:  # not a URL SQLAlchemy reads: the text itself still names it
         return safe_name(url[-24:], fallback="database") + "-" + _digest(url, 16)
-    parsed = parsed.set(password=None, query={k: v for k, v in parsed.query.items()
-                                              if k.lower() != "password"})
+    parsed = parsed.set(query={k: v for k, v in parsed.query.items()
+                               if k.lower() != "password"})._replace(password=None)
     hint = Path(parsed.database or "").stem if parsed.get_backend_name() == "sqlite" else (
         parsed.database or parsed.host or "")
     canonical = parsed.render_as_string(hide_password=False)

@@ -44,7 +44,7 @@ _WORDS = {
               "geen", "geennummer", "nonumber", "ninguno"),
 }
 _LEGACY = {"anonymous": WITHHELD, "": UNKNOWN}
-_CHARACTERS = re.compile(r"^\+?[0-9][0-9 ()\-./]*$")
+_CHARACTERS = re.compile(r"^\+?\(?[0-9][0-9 ()\-./]*$")
 MAX_LENGTH = 40
 
 
@@ -91,6 +91,11 @@ def _lib() -> Any:
     import phonenumbers  # about 15 ms: only when a number is parsed
 
     return phonenumbers
+
+
+def prepare() -> None:
+    """Load the library and the BQ tables now (on a worker), not at the first keystroke."""
+    parse("717 1234").shown()
 
 
 def _fold(text: str) -> str:

@@ -55,7 +55,7 @@ def to_draft(form: IntakeForm) -> dict[str, Any]:
         "location_text": form.location_text,
         "location": None if loc is None else {
             "label": loc.label, "kind": loc.kind, "lat": loc.lat, "lon": loc.lon,
-            "island": loc.island, "source": loc.source},
+            "island": loc.island, "source": loc.source, "score": loc.score},
         "classification": form.classification,
         "class_text": form.class_text,
         "priority": form.priority if form.classification else None,
@@ -87,9 +87,10 @@ def _location(raw: object) -> LocationCandidate | None:
     except (KeyError, TypeError, ValueError, InvalidInput) as exc:
         raise InvalidInput("the saved call cannot be restored: {problem}",
                            problem=f"location: {exc}") from exc
-    island = raw.get("island")
+    island, score = raw.get("island"), raw.get("score")
     return LocationCandidate(label, str(raw.get("kind") or ""), lat, lon,
-                             str(island) if island else None, 100.0,
+                             str(island) if island else None,
+                             float(score) if isinstance(score, int | float) else 100.0,
                              str(raw.get("source") or "draft"))
 
 

@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from meldkamer.domain import validate
+from meldkamer.domain import phone, validate
 from meldkamer.domain.lookup import ClassMatch, LocationCandidate, LocationResults, LocationSearch
 from meldkamer.domain.reference import Classification, Question
 from meldkamer.domain.views import (
@@ -278,6 +278,7 @@ class IntakeSession:
         def build() -> LocationSearch:
             search = core.intake.locations()  # reads the stations from the store
             _ = core.geo.gazetteer, core.intake.classes
+            phone.prepare()  # the number parser, before the first number is typed
             return search
 
         def built(search: LocationSearch) -> None:

@@ -396,6 +396,22 @@ def test_unknown_island_is_invalid_input(populated: Cli) -> None:
     assert snapshot(populated) == before
 
 
+def test_a_call_without_a_number(populated: Cli) -> None:
+    made = populated.json("incident", "create", "--island", "BO")  # no --caller at all
+    assert [(c["caller_number"], c["number_state"]) for c in made["calls"]] == [
+        ("", "unknown")]
+    made = populated.json("incident", "create", "--caller", "withheld")
+    assert [(c["caller_number"], c["number_state"]) for c in made["calls"]] == [
+        ("", "withheld")]
+    shown = populated.ok("incident", "show", made["number"], "--lang", "nl").out
+    assert "anoniem" in shown and "Melding van een afgeschermd nummer" in shown
+    local = populated.json("incident", "create", "--caller", "416 3288", "--callback",
+                           "0031 6 12345678")
+    assert (local["calls"][0]["caller_number"], local["calls"][0]["callback_number"]) == (
+        "+5994163288", "+31612345678")
+    assert "+599 416 3288" in populated.ok("incident", "show", local["number"]).out
+
+
 # -- bad input: clear message, right exit code, nothing lost -----------------------------
 
 
@@ -785,7 +801,7 @@ def test_help_exits_0(capsys: pytest.CaptureFixture[str], args: list[str],
 
 LAZY_IMPORTS = r"""
 import contextlib, io, json, sys
-heavy = {"PySide6", "shiboken6", "sqlalchemy", "alembic", "ui"}
+heavy = {"PySide6", "shiboken6", "sqlalchemy", "alembic", "ui", "phonenumbers"}
 def loaded():
     return sorted({m.split(".")[0] for m in sys.modules} & heavy)
 from meldkamer.cli import build_parser, main
@@ -821,7 +837,8 @@ def test_parsing_and_help_import_neither_qt_nor_sqlalchemy(sqlite_url: str) -> N
     assert seen["parser"] == [] and seen["help"] == []
     assert seen["help_rc"] == 0 and seen["help_text"].startswith("usage: meldkamer")
     assert seen["list_rc"] == 0
-    # a command needs the database, but never the GUI; an up-to-date schema needs no Alembic
+    # a command needs the database, but never the GUI; an up-to-date schema needs no Alembic,
+    # a list of incidents no number parser
     assert seen["list"] == ["sqlalchemy"]
 
 

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from meldkamer import config
 from meldkamer.core import Meldkamer
 from meldkamer.demo import load_demo
 from meldkamer.domain.reference import Reference
@@ -164,6 +165,9 @@ def test_duplicate_call_is_attached(qtbot: QtBot, station: tuple[Meldkamer, Path
     with db_allowed():
         assert len(core.incidents.list_incidents(active=False)) == 1
     qtbot.waitUntil(win.intake_dock.is_empty, timeout=5000)
+    # The status bar says what happened: attached, not created.
+    qtbot.waitUntil(lambda: win.status.currentMessage() == f"Call attached to {first.number}",
+                    timeout=5000)
 
 
 def test_new_incident_after_dismissing_duplicate(qtbot: QtBot,
@@ -226,6 +230,43 @@ def test_draft_survives_a_destroyed_window(qtbot: QtBot,
     assert intake.location is not None and "Rincon" in intake.location.label
     with db_allowed():
         assert core.incidents.list_incidents(active=False) == []
+
+
+def test_a_live_call_is_never_restored_in_training(qtbot: QtBot, sqlite_url: str,
+                                                    ref: Reference, tmp_path: Path) -> None:
+    """Each window keeps its drafts with its own database (the default journal)."""
+
+    def window_on(core: Meldkamer) -> MainWindow:
+        win = MainWindow(core, Operations(), None, Settings(tmp_path / "settings.toml"))
+        qtbot.addWidget(win)
+        with qtbot.waitSignal(win.loaded, timeout=10_000):
+            win.show()
+        return win
+
+    with db_allowed():
+        live = Meldkamer(Store(sqlite_url), ref, user="centralist")
+        load_demo(live, incidents=False)
+        training = Meldkamer.open(user="centralist", training=True)
+    try:
+        taking = window_on(live)
+        taking.intake_dock.caller.setText("7171234")
+        taking.intake_dock.name.setText("M. Martis")
+        taking.close()  # saved for the next start on this database
+        taking.ops.wait()
+        assert list((config.data_dir() / "drafts" / "centralist").glob("*.json"))
+
+        trainee = window_on(training)
+        assert trainee.intake_dock.is_empty() and trainee.intake_dock.name.text() == ""
+        trainee.close()
+        trainee.ops.wait()
+
+        back = window_on(live)
+        assert back.intake_dock.name.text() == "M. Martis"
+        back.ops.wait()
+    finally:
+        with db_allowed():
+            training.close()
+            live.close()
 
 
 def test_two_workstations_on_one_database(qtbot: QtBot, sqlite_url: str, ref: Reference,

@@ -119,6 +119,7 @@ class IntakeDock(QDockWidget):
         self.priority = QComboBox(objectName="priority")
         for level, prio in self.core.ref.priorities.items():
             self.priority.addItem(prio.name(), level)
+        self.priority.setCurrentIndex(-1)  # a priority comes with the class
         self.priority.activated.connect(self._priority_changed)
         self.reason = QLineEdit(objectName="priority_reason")
         self.texts.bind(self.reason.setPlaceholderText, N_("reason for a different priority"))
@@ -461,6 +462,8 @@ class IntakeDock(QDockWidget):
         # No class, no priority: the combo shows none, never the last call's.
         self.priority.setCurrentIndex(-1 if form.priority is None
                                       else self.priority.findData(form.priority))
+        if self.reason.hasFocus() and not session.needs_reason:
+            self.priority.setFocus()  # a field that hides never takes the focus with it
         self.reason.setVisible(session.needs_reason)
         if self.questions.questions != session.questions:
             self.questions.set_questions(session.questions)

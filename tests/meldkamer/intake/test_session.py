@@ -497,3 +497,85 @@ def test_f5_names_what_is_really_missing(sqlite_core: Meldkamer) -> None:
     assert str(session.error) == ("No available unit for this class on Bonaire: Ctrl+D "
                                   "dispatches a unit by callsign")
     assert "give a location" not in str(session.error)
+
+
+def test_the_caller_number_is_shown_normalised(session: IntakeSession) -> None:
+    seen: list[frozenset[Part]] = []
+    session.subscribe(seen.append)
+    session.set_caller("318 2333")  # Statia, typed locally
+    assert session.form.caller == "+599 318 2333" and any(Part.FORM in p for p in seen)
+    assert session.history is not None and session.history.number == "+5993182333"
+    session.set_caller("0031 6 12345678")
+    assert session.form.caller == "+31 6 12345678"
+    session.set_caller("Anoniem")
+    assert session.form.caller == "withheld" and session.caller_problem is None
+    assert session.history is not None and session.history.number_state == "withheld"
+    session.set_caller("")
+    assert session.history is None and session.caller_problem is None
+
+
+def test_a_wrong_number_is_said_in_dutch_until_it_is_put_right(
+        session: IntakeSession, sqlite_core: Meldkamer) -> None:
+    from meldkamer import i18n
+
+    i18n.set_language("nl")
+    session.set_caller("717 12345")
+    problem = session.caller_problem
+    assert isinstance(problem, InvalidInput)
+    assert str(problem).startswith("nummer van de melder „717 12345” heeft 8 cijfers")
+    session.set_caller("717 123", lookup=False)  # still wrong while typing: it stays
+    assert session.caller_problem is problem
+    session.set_caller("717 1234", lookup=False)  # right now: the line goes at once
+    assert session.caller_problem is None
+    session.set_caller("abc")
+    assert "is geen telefoonnummer" in str(session.caller_problem)
+    session.discard()
+    assert session.caller_problem is None
+
+
+def test_an_error_goes_once_the_call_changes(session: IntakeSession) -> None:
+    session.set_caller("7171234")
+    assert session.create(dispatch_top=True) is None  # no location, no class yet
+    assert session.error is not None
+    seen: list[frozenset[Part]] = []
+    session.subscribe(seen.append)
+    session.set_location(session.search_locations("rinc")[0])
+    assert session.error is None and any(Part.ERROR in p for p in seen)
+    session.set_classification("BZ.INB.WON")
+    assert session.top_unit is not None and session.error is None
+    with pytest.raises(InvalidInput) as refused:
+        session.answer("in_progress", "misschien")
+    session.report(refused.value)  # as the dock does with a refused step
+    assert session.error is refused.value
+    session.answer("in_progress", "ja")
+    assert session.error is None
+
+
+def test_after_a_priority_1_call_the_form_has_no_priority(
+        session: IntakeSession, sqlite_core: Meldkamer) -> None:
+    take_burglary_at_rincon(session)
+    session.set_priority(1, reason="wapen gezien")
+    outcome = session.create()
+    assert outcome is not None and sqlite_core.incidents.get(outcome.number).priority == 1
+    assert session.form.priority is None and session.form.priority_reason == ""
+    assert not session.needs_reason and session.default_priority is None
+
+
+def test_a_restored_draft_is_exactly_the_call_as_it_was(sqlite_core: Meldkamer,
+                                                        journal: DraftJournal) -> None:
+    before = IntakeSession(sqlite_core, journal)
+    take_burglary_at_rincon(before, caller="416 3288")
+    before.set_priority(3, reason="dader al weg")  # lower than the class implies
+    before.answer("in_progress", "nee")
+    before.answer("suspect_description", "rode pet")
+    before.set_note("achterdeur open")
+    before.set_callback("0031 6 12345678")
+    taken = before.form
+    del before
+
+    after = IntakeSession(sqlite_core, journal)
+    assert after.recover() is True
+    assert after.form == taken
+    assert (after.form.priority, after.form.priority_reason) == (3, "dader al weg")
+    assert after.needs_reason and after.form.note == "achterdeur open"
+    assert after.answers == {"in_progress": "nee", "suspect_description": "rode pet"}

@@ -341,3 +341,100 @@ def test_a_number_key_still_dispatches_one_unit(
     kb.type("2")
     inc = the_incident(win, core, qtbot)
     assert [a.callsign for a in inc.assignments] == [second]
+
+
+def test_after_a_priority_1_call_the_empty_form_shows_no_priority(
+        qtbot: QtBot, window: tuple[MainWindow, Meldkamer]) -> None:
+    win, core = window
+    intake = win.intake_dock
+    assert intake.priority.currentIndex() == -1  # nothing chosen: nothing shown
+    kb = Keyboard(qtbot)
+    classify_burglary(kb, win)
+    assert intake.priority.currentData() == 2
+    intake.priority.setFocus()
+    kb.press(Key.Key_Up)  # priority 2 -> 1
+    kb.type("wapen gezien")
+    kb.press(Key.Key_S, CTRL)
+    qtbot.waitUntil(intake.is_empty, timeout=5000)
+    with db_allowed():
+        assert core.incidents.list_incidents(active=True)[0].priority == 1
+    assert intake.priority.currentIndex() == -1 and intake.priority.currentText() == ""
+    assert not intake.reason.isVisible() and intake.reason.text() == ""
+    classify_burglary(kb, win)  # the next call starts from its own class's priority
+    assert intake.priority.currentData() == 2 and not intake.reason.isVisible()
+
+
+def test_old_error_lines_go_once_they_no_longer_apply(
+        qtbot: QtBot, window: tuple[MainWindow, Meldkamer]) -> None:
+    win, _ = window
+    intake = win.intake_dock
+    kb = Keyboard(qtbot)
+    i18n.set_language("nl")
+    kb.press(Key.Key_F2)
+    kb.type("717 12345")
+    kb.press(Key.Key_Tab)  # leaving the field checks the number
+    assert intake.caller_problem.isVisible()
+    assert intake.caller_problem.text().startswith(
+        "nummer van de melder „717 12345” heeft 8 cijfers")
+    intake.caller.setFocus()
+    kb.press(Key.Key_Backspace)  # 717 1234: right, so the line goes at once
+    assert not intake.caller_problem.isVisible() and intake.caller_problem.text() == ""
+    kb.press(Key.Key_Tab)
+    assert intake.caller.text() == "+599 717 1234"
+    kb.press(Key.Key_F5)  # no location, no class: nothing to dispatch yet
+    assert intake.error.text() != ""
+    intake.location_edit.setFocus()
+    kb.type("rinc")
+    kb.press(Key.Key_Return)
+    assert intake.error.text() == ""  # the call changed: the refusal no longer applies
+    kb.type("inbr wo")
+    kb.press(Key.Key_Return)
+    qtbot.waitUntil(lambda: intake.proposal_table.rowCount() > 0, timeout=5000)
+    assert intake.error.text() == ""
+
+
+def test_the_discard_dialog_defaults_to_no(qtbot: QtBot,
+                                           window: tuple[MainWindow, Meldkamer]) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    win, _ = window
+    intake = win.intake_dock
+    kb = Keyboard(qtbot)
+    classify_burglary(kb, win)
+    seen: list[QMessageBox.StandardButton] = []
+
+    def answer_with_enter() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QMessageBox):
+            QTimer.singleShot(20, answer_with_enter)
+            return
+        default = dialog.defaultButton()
+        seen.append(dialog.standardButton(default))
+        qtbot.keyClick(dialog, Key.Key_Return)  # an operator's reflex
+
+    QTimer.singleShot(0, answer_with_enter)
+    kb.press(Key.Key_Escape)
+    assert seen == [QMessageBox.StandardButton.No]
+    assert not intake.is_empty() and intake.caller.text() == "+599 717 1234"
+
+
+def test_a_call_restored_after_closing_keeps_its_priority(
+        qtbot: QtBot, sqlite_url: str, ref: Reference, tmp_path: Path) -> None:
+    for core in allowed_steps(demo_core(sqlite_url, ref, "centralist")):
+        win = open_window(qtbot, core, tmp_path)
+        kb = Keyboard(qtbot)
+        classify_burglary(kb, win)
+        win.intake_dock.priority.setFocus()
+        kb.press(Key.Key_Down)  # priority 2 -> 3, with a reason
+        kb.type("dader al weg")
+        taken = win.intake_dock.session.form
+        win.close()  # the draft is saved as it stands
+        win.ops.wait()
+        again = open_window(qtbot, core, tmp_path)
+        intake = again.intake_dock
+        assert intake.session.form == taken
+        assert intake.priority.currentData() == 3 and intake.reason.isVisible()
+        assert intake.reason.text() == "dader al weg"
+        assert intake.caller.text() == "+599 717 1234"
+        again.ops.wait()

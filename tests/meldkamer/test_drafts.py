@@ -1,0 +1,96 @@
+"""The draft journal belongs to one user and one database: a call never leaks across."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from meldkamer import config
+from meldkamer.core import Meldkamer
+from meldkamer.demo import load_demo
+from meldkamer.drafts import DraftJournal, database_key, safe_name
+from meldkamer.intake import IntakeSession
+
+CALL = {"caller": "+599 717 1234", "name": "Marta", "location_text": "Dorp Rincon"}
+
+
+def test_a_live_call_is_never_offered_in_training(tmp_path: Path) -> None:
+    live = Meldkamer.open(str(tmp_path / "live.sqlite3"), user="centralist")
+    training = Meldkamer.open(user="centralist", training=True)
+    try:
+        load_demo(live, incidents=False)
+        taking = IntakeSession(live, DraftJournal.for_database(live.store.url, live.user))
+        taking.set_caller("7171234")
+        taking.set_name("Marta")
+        assert taking.journal is not None and taking.journal.path is not None
+        assert taking.journal.path.exists()
+
+        trainee = IntakeSession(training,
+                                DraftJournal.for_database(training.store.url, training.user))
+        assert trainee.recover() is None and trainee.is_empty()
+
+        again = IntakeSession(live, DraftJournal.for_database(live.store.url, live.user))
+        assert again.recover() is True and again.form.name == "Marta"
+    finally:
+        live.close()
+        training.close()
+
+
+def test_every_database_has_its_own_draft(tmp_path: Path) -> None:
+    def journal(url: str, user: str = "centralist") -> Path:
+        path = DraftJournal.for_database(url, user, root=tmp_path).path
+        assert path is not None
+        return path
+
+    live = journal(str(config.default_db_path()))
+    training = journal(str(config.training_db_path()))
+    other = journal(str(tmp_path / "oefenavond.sqlite3"))
+    pg = journal("postgresql://meldkamer:geheim@10.0.0.5:5432/kpcn")
+    standby = journal("postgresql://meldkamer:geheim@10.0.0.6:5432/kpcn")
+    assert len({live, training, other, pg, standby}) == 5
+    assert all(p.parent == tmp_path / "centralist" for p in (live, training, other, pg))
+    assert live.name.startswith("meldkamer-") and training.name.startswith("training-")
+    assert pg.name.startswith("kpcn-")
+    # The same database by another spelling, or after a password change, is the same one.
+    assert journal(f"sqlite:///{config.default_db_path()}") == live
+    assert journal("postgres://meldkamer:nieuw@10.0.0.5:5432/kpcn") == pg
+    assert journal("postgresql+psycopg://meldkamer@10.0.0.5:5432/kpcn") == pg
+    assert "geheim" not in str(pg)
+    assert journal(str(config.default_db_path()), "trainer") != live  # and per user
+
+
+def test_a_draft_from_another_database_is_not_restored(tmp_path: Path) -> None:
+    one = DraftJournal.for_database(str(tmp_path / "a.sqlite3"), "centralist", root=tmp_path)
+    two = DraftJournal.for_database(str(tmp_path / "b.sqlite3"), "centralist", root=tmp_path)
+    one.save(CALL)
+    assert two.load() is None and one.load() == CALL
+    two.clear()
+    assert one.load() == CALL
+
+
+@pytest.mark.parametrize("user", ["../../etc", "a/b", "..", ".", "", "CON", "nul",
+                                  "ad\\min", "jan.de.vries", "x" * 300, "~root", "é"])
+def test_a_user_name_cannot_escape_its_folder(tmp_path: Path, user: str) -> None:
+    path = DraftJournal.for_database("live.sqlite3", user, root=tmp_path).path
+    assert path is not None
+    folder = path.parent
+    assert folder.parent == tmp_path and path.resolve().is_relative_to(tmp_path.resolve())
+    assert folder.name not in ("", ".", "..") and not folder.name.startswith(".")
+    assert len(folder.name) <= 60
+    assert folder.name.upper() not in ("CON", "NUL")
+
+
+def test_names_that_had_to_change_never_share_a_folder() -> None:
+    assert safe_name("centralist") == "centralist"
+    assert safe_name("a/b") != safe_name("a_b") != safe_name("a b")
+    assert database_key("live.sqlite3") == database_key("live.sqlite3")
+
+
+def test_no_journal_keeps_nothing(tmp_path: Path) -> None:
+    nothing = DraftJournal(None)
+    nothing.save(CALL)
+    assert nothing.load() is None
+    nothing.set_aside()
+    nothing.clear()
+    assert not any(tmp_path.iterdir())
