@@ -75,7 +75,7 @@ def _intake(db: Path, ref: Reference, home: Path) -> list[Row]:
         callers = [r[0] for r in s.execute(text(
             "SELECT caller_number FROM call GROUP BY caller_number ORDER BY count(*) DESC "
             "LIMIT 100"))]
-    places = core.intake.locations().search("kaya", limit=1) + [
+    places = [*core.intake.locations().search("kaya", limit=1)] + [
         c for q in ("rincon", "playa", "belnem", "antriol", "hato", "the bottom",
                     "oranjestad", "windwardside", "sorobon", "airport")
         for c in core.intake.locations().search(q, limit=1)]
