@@ -113,8 +113,8 @@ def _intake(db: Path, ref: Reference, home: Path) -> list[Row]:
             for name, samples in steps.items()]
 
     # The standard call: a local 7-digit number (shown back as +599 ...), the caller's
-    # name, a burglary at a known place, dispatch the top proposal; the shortest queries
-    # an operator learns ("rin", "inb wo") that pick the place and the class first.
+    # name, a burglary at a known place, F5 sends its turnout; the shortest queries an
+    # operator learns ("rin", "inb wo") that pick the place and the class first.
     win.activateWindow()
     app.processEvents()
     keys = 0
@@ -148,10 +148,11 @@ def _intake(db: Path, ref: Reference, home: Path) -> list[Row]:
     made = (len(after) == before + 1 and len(new) == 1 and bool(new[0].assignments)
             and new[0].calls[0].caller_number == "+5997171234"
             and new[0].classification == "BZ.INB.WON")
+    sent = len(new[0].assignments) if new else 0
     rows.append(Row("keystrokes for a standard call, local number and a name (target <= 25)",
                     "count", float(keys), 25,
-                    "incident created, number +599 717 1234, top unit dispatched" if made
-                    else "FAILED", unit="keys"))
+                    f"incident created, number +599 717 1234, turnout of {sent} dispatched"
+                    if made else "FAILED", unit="keys"))
     win.close()
     core.close()
     return rows
