@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from meldkamer import config
 from meldkamer.domain.reference import Reference, load_reference
+from meldkamer.domain.source import Source
 from meldkamer.errors import MeldkamerError
 from meldkamer.events import DomainEvent, EventBus
 from meldkamer.services import audit
@@ -29,6 +30,7 @@ from meldkamer.store.models import ChangeEvent, Incident, LogEntry, UnitStatusCh
 
 if TYPE_CHECKING:
     from meldkamer.services.alarms import AlarmService
+    from meldkamer.services.attention import AttentionService
     from meldkamer.services.dispatch import DispatchService
     from meldkamer.services.incidents import IncidentService
     from meldkamer.services.intake import IntakeService
@@ -39,17 +41,24 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+Line = tuple[Incident, str, str, str | None, dict[str, Any] | None, Source]
+
+
 @dataclass
 class Tx:
-    """One service call's transaction: the session plus its log, audit and events."""
+    """One service call's transaction: the session plus its log, audit and events.
+
+    ``source`` says who or what acts (``Meldkamer.acting``): every log line and audit
+    event of the transaction carries it.
+    """
 
     core: Meldkamer
     session: Session
     now: datetime
+    source: Source
     events: list[DomainEvent] = field(default_factory=list)
     seqs: list[int] = field(default_factory=list)
-    lines: list[tuple[Incident, str, str, str | None, dict[str, Any] | None]] = field(
-        default_factory=list)
+    lines: list[Line] = field(default_factory=list)
     head: audit.Head | None = None  # the audit chain's end as this transaction leaves it
     trail: list[dict[str, Any]] = field(default_factory=list)  # audit rows, inserted at the end
     # What calls inside a batch published: to tell after commit, and their stored rows.
@@ -79,11 +88,11 @@ class Tx:
 
         text = names.render(template, fields, self.core.ref, "en")
         stored = {k: names.encode(v) for k, v in fields.items()}
-        self.lines.append((incident, kind, text, template, stored or None))
+        self.lines.append((incident, kind, text, template, stored or None, self.source))
 
     def note(self, incident: Incident, kind: str, text: str) -> None:
         """Add what a person wrote (a note, a radio text) to the log, never translated."""
-        self.lines.append((incident, kind, text, None, None))
+        self.lines.append((incident, kind, text, None, None, self.source))
 
     def write_log(self) -> None:
         """Insert the collected log lines with one statement."""
@@ -91,19 +100,25 @@ class Tx:
             return
         self.session.flush()
         self.session.execute(insert(LogEntry), [
-            {"incident_id": inc.id, "at": self.now, "user": self.core.user, "kind": kind,
-             "text": text, "template": template, "fields": fields}
-            for inc, kind, text, template, fields in self.lines
+            {"incident_id": inc.id, "at": self.now, "user": src.user, "kind": kind,
+             "text": text, "template": template, "fields": fields,
+             "source_kind": src.kind, "source_detail": src.detail}
+            for inc, kind, text, template, fields, src in self.lines
         ])
         self.lines.clear()
 
     def audit(self, action: str, entity: str, key: str, **data: Any) -> int:
-        """Append an audit event for this change; returns its sequence number."""
+        """Append an audit event for this change; returns its sequence number.
+
+        The event's data carries the transaction's source (``"source"``: kind, user,
+        detail), inside what the hash covers.
+        """
         if self.head is None:
             self.head = audit.read_head(self.session)
         else:
             self.session.flush()  # as the head's query did: new rows have their ids now
-        self.head, row = audit.link(self.head, at=self.now, user=self.core.user,
+        data["source"] = self.source.as_data()
+        self.head, row = audit.link(self.head, at=self.now, user=self.source.user,
                                     action=action, entity=entity, key=key, data=data)
         self.trail.append(row)
         self.seqs.append(self.head[0])
@@ -169,6 +184,7 @@ class Meldkamer:
         self._geo: Any = None
         self._geo_lock = threading.Lock()
         self._batch = threading.local()  # the batch open on this thread, if any
+        self._acting = threading.local()  # who acts on this thread (``acting``)
         self.training = store.kind() == "training"
 
     @classmethod
@@ -226,6 +242,12 @@ class Meldkamer:
 
         return AlarmService(self)
 
+    @cached_property
+    def attention(self) -> AttentionService:
+        from meldkamer.services.attention import AttentionService
+
+        return AttentionService(self)
+
     @property
     def geo(self) -> Any:
         """Geocoding and travel times from the maps package (built on first use)."""
@@ -235,6 +257,29 @@ class Meldkamer:
 
                 self._geo = Geo(self)
             return self._geo
+
+    @property
+    def source(self) -> Source:
+        """Who acts for what this thread writes now: ``acting``'s source, else the operator."""
+        found: Source | None = getattr(self._acting, "source", None)
+        return found if found is not None else Source.operator(self.user)
+
+    @contextmanager
+    def acting(self, source: Source) -> Iterator[Source]:
+        """Write as ``source`` on this thread (a radio message, a scenario, a timer's job).
+
+        Nested uses restore the outer source when they end; other threads are untouched.
+        """
+        before = getattr(self._acting, "source", None)
+        self._acting.source = source
+        try:
+            yield source
+        finally:
+            self._acting.source = before
+
+    def system(self, job: str) -> Source:
+        """The source for a job of this workstation's own (a timer, a watch)."""
+        return Source.system(self.user, job)
 
     @contextmanager
     def batch(self) -> Iterator[Tx]:
@@ -256,16 +301,19 @@ class Meldkamer:
                 self._batch.tx = None
 
     @contextmanager
-    def transaction(self, *, savepoint: bool = True) -> Iterator[Tx]:
+    def transaction(self, *, savepoint: bool = True,
+                    source: Source | None = None) -> Iterator[Tx]:
         """Run one service call: commit everything together, then publish its events.
 
         Inside a batch the call joins the batch's transaction. ``savepoint=False`` saves the
         savepoint for a call that raises its own errors (MeldkamerError) only before it
-        writes anything; any other error in it then fails the whole batch.
+        writes anything; any other error in it then fails the whole batch. ``source``:
+        who acts (default: this thread's ``acting`` source, else the operator).
         """
+        source = source or self.source
         outer: Tx | None = getattr(self._batch, "tx", None)
         if outer is not None:
-            inner = Tx(self, outer.session, self.clock(), head=outer.head)
+            inner = Tx(self, outer.session, self.clock(), source, head=outer.head)
             self._batch.tx = inner  # a call nested in this one is held by this one
             try:
                 if savepoint:
@@ -286,7 +334,7 @@ class Meldkamer:
             outer.absorb(inner)
             return
         with self.store.write() as session:
-            tx = Tx(self, session, self.clock())
+            tx = Tx(self, session, self.clock(), source)
             yield tx
             tx.write_log()
             tx.write_history()

@@ -3,7 +3,8 @@
 Everything here is marked as demo data (units and stations carry ``demo``; incident
 callers use the reserved 555 numbers). The shift is played through the normal services
 with a clock set back in time, so the log, the audit trail and the unit timers read like
-the last three hours of a real evening.
+the last three hours of a real evening. It is written as the scenario "demo" (its source),
+so no line of it reads as an operator's action.
 """
 
 from __future__ import annotations
@@ -14,10 +15,14 @@ from functools import partial
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from meldkamer.domain.source import Source
 from meldkamer.errors import MeldkamerError
 
 if TYPE_CHECKING:
     from meldkamer.core import Meldkamer
+
+
+DEMO = "demo"  # the scenario name the demo data is written under
 
 
 def demo_roster() -> dict[str, Any]:
@@ -67,13 +72,14 @@ def load_demo(core: Meldkamer, *, incidents: bool = True) -> dict[str, int]:
     real_clock = core.clock
     start = real_clock() - timedelta(minutes=180)
     created = 0
-    try:
-        core.clock = lambda: start
-        stations, units = core.units.import_roster(data=demo_roster(), demo=True)
-        if incidents and not core.incidents.list_incidents(active=False, limit=1):
-            created = play_shift(core, real_clock)
-    finally:
-        core.clock = real_clock
+    with core.acting(Source.scenario(core.user, DEMO)):
+        try:
+            core.clock = lambda: start
+            stations, units = core.units.import_roster(data=demo_roster(), demo=True)
+            if incidents and not core.incidents.list_incidents(active=False, limit=1):
+                created = play_shift(core, real_clock)
+        finally:
+            core.clock = real_clock
     return {"stations": stations, "units": units, "incidents": created}
 
 

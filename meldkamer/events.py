@@ -8,8 +8,8 @@ workstation reads them back into the same typed objects (``meldkamer.services.ch
 Nothing is ever rebuilt from audit text.
 
 Events marked ``shared=False`` stay in the process that made them: a dispatch SDS is sent
-by the workstation that dispatched, and unit timer flags are computed by every
-workstation's own scheduler from the same stored data.
+by the workstation that dispatched, and unit timer and attention flags are computed by
+every workstation's own scheduler from the same stored data.
 """
 
 from __future__ import annotations
@@ -144,6 +144,18 @@ class UnitTimerChanged(DomainEvent):
     status: str
     state: str
     minutes: float
+
+
+@register("incident.attention", shared=False)
+@dataclass(frozen=True)
+class AttentionChanged(DomainEvent):
+    """An open incident's attention flags changed: the codes up now (empty: none).
+
+    Local: every workstation's runtime computes the flags from the same stored data.
+    """
+
+    number: str
+    codes: tuple[str, ...]
 
 
 Handler = Callable[[DomainEvent], None]

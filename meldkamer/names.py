@@ -33,6 +33,7 @@ from meldkamer.errors import MeldkamerError
 from meldkamer.i18n import N_, Names, Text, language, tr
 
 if TYPE_CHECKING:
+    from meldkamer.domain.source import Source
     from meldkamer.domain.views import (
         CallView,
         DivertCandidate,
@@ -63,6 +64,14 @@ LOG_KINDS = {
     "close": N_("Closing"),
     "alarm": N_("Emergency"),
     "questions": N_("Questions"),
+    "attention": N_("Attention"),
+}
+ATTENTION = {"unattended": N_("no unit"), "overdue": N_("unit overdue")}
+SOURCE_KINDS = {
+    "radio": N_("radio {detail}"),
+    "simulator": N_("simulator {detail}"),
+    "scenario": N_("scenario {detail}"),
+    "system": N_("system ({detail})"),
 }
 CLEARED = N_("Cleared")
 FLAG_KINDS = {"risk": N_("RISK"), "repeat": N_("REPEAT"), "info": N_("INFO")}
@@ -86,6 +95,26 @@ def location(code: str) -> str:
 def log_kind(code: str) -> str:
     """A log line kind's name ('dispatch' -> 'Alarmering')."""
     return tr(LOG_KINDS[code]) if code in LOG_KINDS else code
+
+
+def attention(codes: Any) -> str:
+    """Attention flags by name ('unattended' -> 'geen eenheid'), joined; '' for none."""
+    return ", ".join(tr(ATTENTION[c]) if c in ATTENTION else c for c in codes)
+
+
+def source(src: Source | None, user: str = "") -> str:
+    """Who wrote a line: the operator's login, or 'radio P-101 (ISSI 2111001)', never both.
+
+    A line from before sources were recorded shows its user, as it always did.
+    """
+    if src is None or src.kind == "operator":
+        return src.user if src is not None else user
+    return tr(SOURCE_KINDS.get(src.kind, "{detail}"), detail=src.detail or src.kind).strip()
+
+
+def log_source(entry: LogView) -> str:
+    """The source of a log line as the detail view and ``incident show`` print it."""
+    return source(entry.source, entry.user)
 
 
 def flag_kind(code: str) -> str:

@@ -45,6 +45,7 @@ from hardware.gateway import PeiGateway
 from hardware.nmea import NmeaGateway
 from meldkamer.core import Meldkamer
 from meldkamer.domain.reference import RadioPlan
+from meldkamer.domain.source import Source
 from meldkamer.domain.status_machine import AlreadyInStatus
 from meldkamer.errors import InvalidInput, MeldkamerError, Refused, StoreError
 from meldkamer.events import DomainEvent, RosterChanged, UnitDispatched
@@ -72,6 +73,9 @@ class GatewayConfig:
     protocol: str = "pei"
     baud: int = 115200
     unit: str = ""  # for an NMEA receiver: the callsign of the unit it sits in
+    # The other end is the simulator (``meldkamer gateway simulate``), not real radios:
+    # what it sends is logged as the simulator's, never as a radio's or the operator's.
+    simulator: bool = False
 
     @classmethod
     def parse(cls, raw: dict[str, Any]) -> GatewayConfig:
@@ -79,10 +83,14 @@ class GatewayConfig:
         try:
             cfg = cls(name=str(raw.get("name") or raw["url"]), url=str(raw["url"]),
                       protocol=str(raw.get("protocol", "pei")).lower(),
-                      baud=int(raw.get("baud", 115200)), unit=str(raw.get("unit", "")))
+                      baud=int(raw.get("baud", 115200)), unit=str(raw.get("unit", "")),
+                      simulator=raw.get("simulator", False))
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidInput("gateway settings {raw!r} are incomplete: {error}", raw=raw,
                                error=exc) from exc
+        if not isinstance(cfg.simulator, bool):
+            raise InvalidInput("gateway {name}: simulator must be true or false",
+                               name=cfg.name)
         if cfg.protocol not in PROTOCOLS:
             raise InvalidInput("gateway {name}: protocol must be pei or nmea", name=cfg.name)
         if cfg.protocol == "nmea" and not cfg.unit:
@@ -101,8 +109,9 @@ class RadioNote:
 
 
 Gateway = PeiGateway | NmeaGateway
-# A message on the inbound queue: a hardware event from a gateway, or a delivery report.
-Inbound = tuple[GatewayConfig, HardwareEvent] | tuple[str, str, str, DeliveryReport]
+# A message on the inbound queue: a hardware event from a gateway, or a delivery report
+# (with the radio it is about as its source, the incident number and the callsign).
+Inbound = tuple[GatewayConfig, HardwareEvent] | tuple[Source, str, str, DeliveryReport]
 
 
 class _Outcome:
@@ -420,9 +429,10 @@ class RadioLink:
                 assert isinstance(event, HardwareEvent)
                 self._apply(cfg, event, out)
             else:
-                _, number, callsign, report = item
-                assert isinstance(report, DeliveryReport)
-                self._log_report(str(number), str(callsign), report)
+                source, number, callsign, report = item
+                assert isinstance(report, DeliveryReport) and isinstance(source, Source)
+                with self.core.acting(source):
+                    self._log_report(str(number), str(callsign), report)
         except MeldkamerError as exc:
             out.later(log.warning, "radio: %s", exc)
             out.later(self._note, "-", str(exc))
@@ -430,12 +440,18 @@ class RadioLink:
             out.later(log.exception, "radio: failed on %r", item)
         return out
 
+    def source(self, cfg: GatewayConfig, callsign: str | None, issi: int | None,
+               what: str = "") -> Source:
+        """Who speaks through a gateway: the radio of a unit, or the simulator."""
+        return Source.radio(self.core.user, callsign, issi, simulated=cfg.simulator,
+                            what=what)
+
     def _apply(self, cfg: GatewayConfig, event: HardwareEvent, out: _Outcome) -> None:
         out.later(self._note, cfg.name, _describe(event))
         if isinstance(event, FixReceived):
             if event.fix.valid and event.fix.lat is not None and event.fix.lon is not None:
-                self.core.units.set_position(cfg.unit, event.fix.lat, event.fix.lon,
-                                             source="gps")
+                with self.core.acting(self.source(cfg, cfg.unit.upper(), None, "GPS")):
+                    self.core.units.set_position(cfg.unit, event.fix.lat, event.fix.lon)
                 out.later(self._applied, event)
             return
         issi = getattr(event, "issi", None)
@@ -446,6 +462,12 @@ class RadioLink:
             out.later(self._count, "unknown_unit")
             out.later(self._note, cfg.name, f"ISSI {issi} belongs to no unit")
             return
+        with self.core.acting(self.source(cfg, callsign, issi)):
+            self._apply_unit(cfg, event, callsign, out)
+
+    def _apply_unit(self, cfg: GatewayConfig, event: HardwareEvent, callsign: str,
+                    out: _Outcome) -> None:
+        """What a unit's radio sent, written as that radio (``Meldkamer.acting``)."""
         plan = self.core.ref.radio
         if isinstance(event, StatusReceived):
             if plan.is_emergency(event.value):
@@ -457,7 +479,7 @@ class RadioLink:
                           f"{callsign}: unknown status value {event.value:#06x}")
                 return
             try:
-                self.core.units.set_status(callsign, status.code, source="radio")
+                self.core.units.set_status(callsign, status.code)
             except AlreadyInStatus:  # a repeated press or a retransmission: nothing to say
                 out.later(self._count, "repeated")
                 return
@@ -501,9 +523,11 @@ class RadioLink:
         if attempt == 0:
             self._note(cfg.name, _describe(event))
         kind = "lip" if event.cause == "lip" else "button"
+        callsign = self._callsign(event.issi)
         try:
-            self.core.alarms.raise_alarm(self._callsign(event.issi), kind, lat=event.lat,
-                                         lon=event.lon, issi=event.issi)
+            with self.core.acting(self.source(cfg, callsign, event.issi)):
+                self.core.alarms.raise_alarm(callsign, kind, lat=event.lat, lon=event.lon,
+                                             issi=event.issi)
         except StoreError:
             raise
         except MeldkamerError as exc:
@@ -525,6 +549,11 @@ class RadioLink:
         return ready[0] if ready else None
 
     def _send_dispatch(self, event: UnitDispatched) -> None:
+        """Send the dispatch SDS; its log lines are the system's (it follows a dispatch)."""
+        with self.core.acting(self.core.system("SDS")):
+            self._send_dispatch_text(event)
+
+    def _send_dispatch_text(self, event: UnitDispatched) -> None:
         unit = self.core.units.get(event.callsign)
         if unit.issi is None:
             return
@@ -548,8 +577,11 @@ class RadioLink:
             log.error("radio: dispatch_text in radio.toml is wrong (%s); using the default", exc)
             text = RadioPlan.dispatch_text.format(**fields)
         text = text[:MAX_SDS_TEXT]
+        cfg = next((c for c in self.configs if self.gateways.get(c.name) is gw), None)
+        about = (self.source(cfg, unit.callsign, unit.issi) if cfg is not None
+                 else Source.radio(self.core.user, unit.callsign, unit.issi))
         result = gw.send_text(unit.issi, text, on_report=lambda r: self._queue.put(
-            ("report", event.number, unit.callsign, r)))
+            (about, event.number, unit.callsign, r)))
         if result.ok:
             self._count("sent")
             self.core.incidents.log_message(event.number, "radio", "SDS to {callsign}: {text}",

@@ -12,6 +12,8 @@ bus and never touch widgets:
 
 - ``changes``: the change-feed poll (other workstations' stored events);
 - ``unit-timers``: status timers, the flag at the threshold and the escalation at 1.5x;
+- ``attention``: incidents that need the operator (no unit, last unit cleared, a unit
+  overdue): a flag that rises or goes is published, and logged once as the system;
 - ``checkpoint``: SQLite WAL checkpoints, so no operator's commit waits for one;
 - ``prune-changes``: the change feed keeps a day.
 
@@ -27,7 +29,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from meldkamer.errors import MeldkamerError
-from meldkamer.events import UnitTimerChanged
+from meldkamer.events import AttentionChanged, UnitTimerChanged
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -42,6 +44,7 @@ logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 CHANGES_INTERVAL_S = 0.25
 TIMERS_INTERVAL_S = 2.0
+ATTENTION_INTERVAL_S = 2.0
 CHECKPOINT_INTERVAL_S = 1.0
 PRUNE_INTERVAL_S = 3600.0
 FLAGGED = ("overdue", "escalated")
@@ -83,6 +86,43 @@ class UnitTimers:
         return changed
 
 
+class AttentionWatch:
+    """Follows every open incident's attention flags and publishes a change of them.
+
+    The flags are core data (``meldkamer.domain.attention`` on stored times and the core's
+    clock), so the list, ``incident list --json`` and every workstation agree; this job
+    makes them rise without anyone touching the incident. Each workstation runs it and
+    publishes locally; the first workstation to see a flag rise logs it, as the system
+    (``AttentionService.note``, once however many watch).
+    """
+
+    def __init__(self, core: Meldkamer) -> None:
+        self.core = core
+        self.states: dict[str, tuple[str, ...]] | None = None
+
+    def check(self) -> list[AttentionChanged]:
+        """Compare every open incident's flags with the last check; publish the changes."""
+        watched = self.core.attention.watch()
+        for w in watched:
+            if w.codes != w.noted:
+                try:
+                    self.core.attention.note(w.number)
+                except MeldkamerError as exc:  # closed or changed meanwhile: next time
+                    log.info("attention: %s: %s", w.number, exc)
+        current = {w.number: w.codes for w in watched if w.codes}
+        first = self.states is None
+        previous = self.states or {}
+        self.states = current
+        if first:  # what was flagged at start is in the list already, not news
+            return []
+        changed = [AttentionChanged(seq=0, number=n, codes=current.get(n, ()))
+                   for n in sorted(previous.keys() | current.keys())
+                   if previous.get(n, ()) != current.get(n, ())]
+        for event in changed:
+            self.core.bus.publish(event)
+        return changed
+
+
 class Runtime:
     """One workstation's running parts, started and stopped in order."""
 
@@ -95,6 +135,7 @@ class Runtime:
         self.watcher: ChangeWatcher | None = None
         self.radio: RadioLink | None = None
         self.timers = UnitTimers(core)
+        self.attention = AttentionWatch(core)
         self.started = False
         self._lock = threading.Lock()
 
@@ -127,6 +168,8 @@ class Runtime:
                 self.add_job(self._prune, "prune-changes", seconds=PRUNE_INTERVAL_S)
             self.timers.check()  # the starting point: what is flagged already
             self.add_job(self.timers.check, "unit-timers", seconds=TIMERS_INTERVAL_S)
+            self.attention.check()
+            self.add_job(self.attention.check, "attention", seconds=ATTENTION_INTERVAL_S)
             if self.core.store.dialect == "sqlite":
                 self.add_job(lambda: self.core.store.checkpoint("PASSIVE"), "checkpoint",
                              seconds=CHECKPOINT_INTERVAL_S)

@@ -25,6 +25,7 @@ from meldkamer.i18n import LANGUAGES, N_, tr
 from meldkamer.radio import RadioLink
 from meldkamer.settings import FONT_SCALE, LANGUAGE, THEME, Settings
 from ui import theme
+from ui.attention import AttentionControls
 from ui.bridge import EventBridge
 from ui.docks.detail import DetailDock
 from ui.docks.incidents import IncidentsDock
@@ -111,6 +112,7 @@ class MainWindow(QMainWindow):
         self.bridge.subscribe(RosterChanged, self._roster_changed)
         self.bridge.subscribe(AlarmChanged, self._alarm_changed)
         self.bridge.subscribe(UnitTimerChanged, self._timer_changed)
+        self.attention = AttentionControls(self)
         self.ops.failed.connect(self.notify)
         for dock in (self.intake_dock, self.detail_dock, self.status_board_dock):
             dock.message.connect(self.notify)
@@ -201,6 +203,8 @@ class MainWindow(QMainWindow):
                         lambda: self._focus(self.detail_dock, self.detail_dock.note))
         self.add_action(call, N_("Acknowledge emergency"), "F11",
                         lambda: self.alarm_banner._acknowledge())
+        self.add_action(call, N_("Acknowledge attention"), "F7",
+                        lambda: self.attention.acknowledge())
         view = self._menu(bar, N_("&View"))
         self.add_action(view, N_("Larger text"), "Ctrl++", lambda: self.scale_font(0.1))
         self.add_action(view, N_("Smaller text"), "Ctrl+-", lambda: self.scale_font(-0.1))
@@ -301,6 +305,7 @@ class MainWindow(QMainWindow):
             if dock is not None and hasattr(dock, "retranslate"):
                 dock.retranslate()
         self.alarm_banner.retranslate()
+        self.attention.retranslate()
         self._show_database()
         self._units_to_map()
         self._incidents_to_map()
@@ -312,6 +317,7 @@ class MainWindow(QMainWindow):
         self.incidents.reload(reset=True, then=self._one_loaded)
         self.ops.run(self.core.units.list_units, self._units_loaded)
         self.load_alarms()
+        self.attention.reload()
 
     # -- emergencies -------------------------------------------------------------------
 

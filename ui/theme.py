@@ -20,6 +20,22 @@ DARK = {
 }
 
 
+# Incidents with an attention flag (meldkamer.domain.attention): the whole row in a colour
+# no priority uses, with dark text, so it is seen from across the room in either theme.
+# The first code of the incident's flags picks the colour.
+ATTENTION = {"unattended": "#ffca28", "overdue": "#ff8a65"}
+ATTENTION_TEXT = "#111111"
+ATTENTION_HEADER = "#ffb300"  # the attention line in the detail header, on either theme
+
+
+def attention_colour(codes: tuple[str, ...] | list[str]) -> str | None:
+    """The row colour for an incident's attention flags (None: no flag)."""
+    for code in codes:
+        if code in ATTENTION:
+            return ATTENTION[code]
+    return None
+
+
 BASE_POINT_SIZE = 10.0
 
 

@@ -179,6 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("callsign")
     p.add_argument("--reason", required=True, help="why (logged)")
     p.set_defaults(func=c.incident_withdraw)
+    p = cmd(inc, "acknowledge", "acknowledge an incident's attention flags (no unit, unit "
+                                "overdue): quiet until they arise again")
+    p.add_argument("number")
+    p.set_defaults(func=c.incident_acknowledge)
     p = cmd(inc, "attach", "link another call to an incident")
     p.add_argument("number")
     p.add_argument("--caller", help="caller's number; 'withheld' or 'unknown', or leave it out")

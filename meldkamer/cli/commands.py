@@ -99,6 +99,8 @@ def _incident_text(ref: Reference, inc: IncidentView) -> str:
                                      f"{names.disposition(ref, inc.disposition)}"))
     if inc.duplicate_of:
         out.append(row(tr("Duplicate of"), inc.duplicate_of))
+    if inc.attention:
+        out.append(row(tr("Attention"), names.attention(inc.attention)))
     for call in inc.calls:
         out.append(row(tr("Call"), f"{_t(call.at)}  {names.caller(call)}  {call.caller_name}"))
     for a in inc.assignments:
@@ -107,7 +109,7 @@ def _incident_text(ref: Reference, inc: IncidentView) -> str:
                                    f"{times}"))
     if inc.log:
         out.append("  " + tr("Log") + ":")
-        out += [f"    {_t(e.at)}  {e.user:<10} {names.log_kind(e.kind):<14} "
+        out += [f"    {_t(e.at)}  {names.log_source(e):<10} {names.log_kind(e.kind):<14} "
                 f"{names.log_text(ref, e)}" for e in inc.log]
     return "\n".join(out)
 
@@ -273,10 +275,11 @@ def incident_list(args: argparse.Namespace) -> int:
                                          limit=args.limit)
     rows = [[i.number, names.state(i.state), str(i.priority), i.classification or "-",
              names.location(i.location_state), i.address[:30], _t(i.created_at),
-             " ".join(a.callsign for a in i.assignments if a.active)] for i in incs]
+             " ".join(a.callsign for a in i.assignments if a.active),
+             ("! " + names.attention(i.attention)) if i.attention else ""] for i in incs]
     _emit(args, [i.to_dict() for i in incs],
           _table(rows, [tr("NUMBER"), tr("STATE"), "P", tr("CLASS"), tr("LOCATION"),
-                        tr("ADDRESS"), tr("CREATED"), tr("UNITS")]) if rows
+                        tr("ADDRESS"), tr("CREATED"), tr("UNITS"), tr("ATTENTION")]) if rows
           else tr("no incidents"))
     return 0
 
@@ -402,6 +405,12 @@ def incident_dispatch(args: argparse.Namespace) -> int:
 def incident_withdraw(args: argparse.Namespace) -> int:
     core = _core(args)
     inc = core.dispatch.withdraw(args.number, args.callsign, reason=args.reason)
+    return _show(args, core, inc.number)
+
+
+def incident_acknowledge(args: argparse.Namespace) -> int:
+    core = _core(args)
+    inc = core.attention.acknowledge(args.number)
     return _show(args, core, inc.number)
 
 

@@ -149,7 +149,8 @@ def simulate(args: argparse.Namespace) -> int:
     where = sim.pty_path or url
     _emit(args, {"pty": sim.pty_path, "url": url, "units": [u.callsign for u in units]},
           tr("simulated radio network on {where} for {count} units ({callsigns}); configure "
-             "a gateway with url = \"{where}\" and protocol = \"pei\"; Ctrl+C stops",
+             "a gateway with url = \"{where}\", protocol = \"pei\" and simulator = true "
+             "(its messages are then logged as the simulator's); Ctrl+C stops",
              where=where, count=len(units), callsigns=", ".join(u.callsign for u in units)))
     try:
         threading.Event().wait()

@@ -116,6 +116,7 @@ class Priority(Named):
     level: int
     names: Mapping[str, str]
     colour: str
+    unattended_s: int = 0  # an incident without a unit is flagged after this; 0: never
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ class Urgency(Named):
     code: str
     priority: int
     names: Mapping[str, str]
+    unattended_s: int | None = None  # None: as its priority; 0: never
 
 
 @dataclass(frozen=True)
@@ -527,6 +529,23 @@ def _statuses(data: _Table) -> dict[str, StatusDef]:
     return out
 
 
+# Seconds a priority's incident may wait for a first unit before it is flagged, where a
+# site's priorities.toml says nothing (``unattended_seconds``; 0: never).
+DEFAULT_UNATTENDED = {1: 60, 2: 300}
+MAX_UNATTENDED_S = 24 * 3600
+
+
+def _seconds(raw: _Table, default: int) -> int:
+    """``unattended_seconds``: a whole number of seconds from 0 (never) to a day."""
+    if "unattended_seconds" not in raw.raw:
+        return default
+    value = raw.get("unattended_seconds", int)
+    if not 0 <= value <= MAX_UNATTENDED_S:
+        raise raw.fail("{where}: unattended_seconds={value} is out of range (0 to {most})",
+                       value=value, most=MAX_UNATTENDED_S)
+    return value
+
+
 def _places(data: _Table, islands: Mapping[str, Island]) -> tuple[Place, ...]:
     out = []
     for raw in data.entries("place"):
@@ -588,7 +607,7 @@ def _turnouts(data: _Table, islands: Mapping[str, Island],
 FILES = ("islands.toml", "disciplines.toml", "priorities.toml", "classification.toml",
          "statuses.toml", "dispositions.toml", "places.toml", "radio.toml",
          "capabilities.toml", "answers.toml", "turnouts.toml")
-CACHE_FORMAT = 3  # 2: capability and answer names; 3: turnouts
+CACHE_FORMAT = 4  # 2: capability and answer names; 3: turnouts; 4: attention thresholds
 
 
 def _cache_key(site_dir: Path | None) -> tuple[Any, ...] | None:
@@ -657,11 +676,14 @@ def _load(site_dir: Path | None) -> Reference:
     priorities = {}
     for p in prio.entries("priority"):
         level = p.get("level", int)
-        priorities[level] = Priority(level, p.names(), p.text("colour", ""))
+        priorities[level] = Priority(level, p.names(), p.text("colour", ""),
+                                     _seconds(p, DEFAULT_UNATTENDED.get(level, 0)))
     urgencies = {}
     for u in prio.entries("urgency"):
         code = u.text("code")
-        urgencies[code] = Urgency(code, u.get("priority", int), u.names())
+        own = _seconds(u, -1)
+        urgencies[code] = Urgency(code, u.get("priority", int), u.names(),
+                                  None if own < 0 else own)
     classes = _classifications(
         _read_toml("classification.toml", site_dir, sources), priorities, urgencies
     )

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from meldkamer.config import TIMEZONE
+from meldkamer.domain.source import Source
 
 LOCAL = ZoneInfo(TIMEZONE)
 
@@ -71,6 +72,7 @@ class AssignmentView(View):
     dispatched_by: str
     override_reason: str
     times: tuple[StatusTime, ...] = ()
+    unit_status_since: datetime | None = None  # while assigned: since when in unit_status
 
     @property
     def active(self) -> bool:
@@ -79,7 +81,10 @@ class AssignmentView(View):
 
 @dataclasses.dataclass(frozen=True)
 class LogView(View):
-    """One log line: ``text`` in English; system lines also carry template and fields."""
+    """One log line: ``text`` in English; system lines also carry template and fields.
+
+    ``source``: who or what wrote it (None on lines from before sources were recorded).
+    """
 
     at: datetime
     user: str
@@ -87,6 +92,7 @@ class LogView(View):
     text: str
     template: str | None = None
     fields: dict[str, Any] | None = None
+    source: Source | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,6 +120,9 @@ class IncidentView(View):
     log: tuple[LogView, ...] = ()
     disciplines: tuple[str, ...] = ()
     last_status_at: datetime | None = None
+    attention: tuple[str, ...] = ()
+    """Attention flags raised and not acknowledged (``unattended``, ``overdue``), at the
+    time the view was read (meldkamer.domain.attention)."""
 
 
 @dataclasses.dataclass(frozen=True)

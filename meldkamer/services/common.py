@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from meldkamer.domain import phone
+from meldkamer.domain import attention, phone
 from meldkamer.domain.reference import Reference
+from meldkamer.domain.source import Source
 from meldkamer.domain.status_machine import timer_state
 from meldkamer.domain.views import (
     AssignmentView,
@@ -71,11 +72,34 @@ def check_version(what: str, current: int, expected: int | None) -> None:
         )
 
 
+def assess(ref: Reference, inc: Incident, now: datetime) -> attention.Attention:
+    """An incident's attention flags at ``now`` (its assignments and units loaded)."""
+    return attention.assess(
+        ref, state=inc.state, priority=inc.priority, urgency=inc.urgency,
+        created_at=inc.created_at,
+        units=[attention.UnitOnIncident(a.unit.callsign, a.dispatched_at, a.cleared_at,
+                                        a.unit.status, a.unit.status_since)
+               for a in inc.assignments],
+        acknowledged={"unattended": inc.unattended_ack_at, "overdue": inc.overdue_ack_at},
+        now=now)
+
+
+def log_source(entry: LogEntry) -> Source | None:
+    """The stored source of a log line; None for lines from before sources were kept."""
+    if entry.source_kind is None:
+        return None
+    return Source.from_data({"kind": entry.source_kind, "user": entry.user,
+                             "detail": entry.source_detail or ""})
+
+
 def incident_view(
     session: Session, inc: Incident, ref: Reference, *, detail: bool = False,
-    last_status_at: datetime | None = None,
+    last_status_at: datetime | None = None, now: datetime | None = None,
 ) -> IncidentView:
-    """A plain view of an incident; ``detail`` adds the log and per-status unit times."""
+    """A plain view of an incident; ``detail`` adds the log and per-status unit times.
+
+    With ``now`` the view carries the attention flags at that time.
+    """
     times: dict[int, list[StatusTime]] = defaultdict(list)
     log: tuple[LogView, ...] = ()
     if detail:
@@ -86,7 +110,7 @@ def incident_view(
         ).scalars():
             times[ch.unit_id].append(StatusTime(ch.to_status, ch.at))
         log = tuple(
-            LogView(e.at, e.user, e.kind, e.text, e.template, e.fields)
+            LogView(e.at, e.user, e.kind, e.text, e.template, e.fields, log_source(e))
             for e in session.execute(
                 select(LogEntry).where(LogEntry.incident_id == inc.id).order_by(LogEntry.id)
             ).scalars()
@@ -129,6 +153,7 @@ def incident_view(
                 cleared_at=a.cleared_at,
                 dispatched_by=a.dispatched_by,
                 override_reason=a.override_reason,
+                unit_status_since=a.unit.status_since if a.cleared_at is None else None,
                 times=tuple(
                     t for t in times.get(a.unit_id, ())
                     if a.dispatched_at <= t.at and (a.cleared_at is None or t.at <= a.cleared_at)
@@ -139,6 +164,7 @@ def incident_view(
         log=log,
         disciplines=_disciplines(ref, inc, cls.needs if cls else ()),
         last_status_at=last_status_at,
+        attention=assess(ref, inc, now).codes if now is not None else (),
     )
 
 

@@ -253,7 +253,7 @@ class IncidentService:
                 tx.note(inc, "note", note)
             self._done(tx, inc, "incident.create", caller=caller.stored, island=isl.code,
                        location=state, classification=inc.classification)
-            return incident_view(tx.session, inc, self.core.ref)
+            return incident_view(tx.session, inc, self.core.ref, now=tx.now)
 
     def _log_answers(self, tx: Tx, inc: Incident, cls: Classification | None,
                      answers: Mapping[str, str] | None) -> None:
@@ -305,7 +305,7 @@ class IncidentService:
             self._log_location(tx, inc)
             self._done(tx, inc, "incident.locate", lat=inc.lat, lon=inc.lon,
                        address=inc.address, island=inc.island, location=inc.location_state)
-            return incident_view(tx.session, inc, self.core.ref)
+            return incident_view(tx.session, inc, self.core.ref, now=tx.now)
 
     def classify(
         self, number: str, code: str, *, priority: int | None = None, reason: str = "",
@@ -320,7 +320,7 @@ class IncidentService:
             self._classify(tx, inc, cls, priority, reason, urgency)
             self._done(tx, inc, "incident.classify", classification=cls.code,
                        priority=inc.priority, urgency=inc.urgency, reason=reason)
-            return incident_view(tx.session, inc, self.core.ref)
+            return incident_view(tx.session, inc, self.core.ref, now=tx.now)
 
     def change_priority(
         self, number: str, priority: int, reason: str, *, expected_version: int | None = None
@@ -338,7 +338,7 @@ class IncidentService:
             tx.log(inc, "priority", "Priority {old} -> {new}: {reason}", old=old, new=priority,
                    reason=reason)
             self._done(tx, inc, "incident.priority", old=old, new=priority, reason=reason)
-            return incident_view(tx.session, inc, self.core.ref)
+            return incident_view(tx.session, inc, self.core.ref, now=tx.now)
 
     def add_note(self, number: str, text: str, *, kind: str = "note") -> IncidentView:
         """Add a free-text note (or a radio line) to the incident log."""
@@ -349,7 +349,7 @@ class IncidentService:
             inc = load_incident(tx.session, number)
             tx.note(inc, kind, note)
             self._done(tx, inc, "incident.note", length=len(note))
-            return incident_view(tx.session, inc, self.core.ref)
+            return incident_view(tx.session, inc, self.core.ref, now=tx.now)
 
     def log_message(self, number: str, kind: str, template: str, /,
                     **fields: object) -> IncidentView:
@@ -363,7 +363,7 @@ class IncidentService:
             inc = load_incident(tx.session, number)
             tx.log(inc, kind, template, **fields)
             self._done(tx, inc, "incident.note", length=len(template))
-            return incident_view(tx.session, inc, self.core.ref)
+            return incident_view(tx.session, inc, self.core.ref, now=tx.now)
 
     def attach_call(
         self, number: str, *, caller_number: str | None = None, caller_name: str = "",
@@ -397,7 +397,7 @@ class IncidentService:
             if note:
                 tx.note(inc, "note", note)
             self._done(tx, inc, "incident.attach_call", caller=caller.stored)
-            return incident_view(tx.session, inc, self.core.ref)
+            return incident_view(tx.session, inc, self.core.ref, now=tx.now)
 
     def mark_duplicate(self, number: str, of: str) -> IncidentView:
         """Close an incident as a duplicate of another, moving its calls' record there."""
@@ -415,7 +415,7 @@ class IncidentService:
             tx.log(main, "link", "Duplicate {number} attached", number=dup.number)
             self._done(tx, dup, "incident.duplicate", of=main.number)
             self._done(tx, main, "incident.linked", duplicate=dup.number)
-            return incident_view(tx.session, dup, self.core.ref)
+            return incident_view(tx.session, dup, self.core.ref, now=tx.now)
 
     def close(self, number: str, disposition: str, *, note: str = "") -> IncidentView:
         """Close with a disposition code; refused while any unit is still assigned."""
@@ -432,7 +432,7 @@ class IncidentService:
             else:
                 tx.log(inc, "close", "Closed: {disposition}", disposition=disp)
             self._done(tx, inc, "incident.close", disposition=disp.code)
-            return incident_view(tx.session, inc, self.core.ref)
+            return incident_view(tx.session, inc, self.core.ref, now=tx.now)
 
     def _open(self, inc: Incident) -> None:
         ref = self.core.ref
@@ -457,21 +457,23 @@ class IncidentService:
         """One incident with its calls, units, their times, and the whole log."""
         with self.core.store.read() as session:
             return incident_view(session, load_incident(session, number), self.core.ref,
-                                 detail=True)
+                                 detail=True, now=self.core.clock())
 
     def list_incidents(
         self, *, active: bool = True, island: str | None = None, limit: int = 500
     ) -> list[IncidentView]:
-        """Active incidents (or the newest ones), highest priority and oldest first."""
+        """Active incidents (or the newest ones): those with an attention flag first, then
+        highest priority and oldest first."""
         limit = max(1, min(int(limit), 10_000))
         q = select(Incident.id)
-        if active:
-            q = q.where(Incident.state == "open").order_by(Incident.priority, Incident.id)
-        else:
-            q = q.order_by(Incident.id.desc())
         if island:
             q = q.where(Incident.island == self.core.ref.island(island).code)
         with self.core.store.read() as session:
+            if active:
+                q = q.where(Incident.state == "open").order_by(
+                    *self._attention_first(session), Incident.priority, Incident.id)
+            else:
+                q = q.order_by(Incident.id.desc())
             ids = list(session.execute(q.limit(limit)).scalars())
             return self._summaries(session, ids)
 
@@ -487,23 +489,32 @@ class IncidentService:
 
     def active_ids(
         self, *, island: str | None = None, discipline: str | None = None,
-        sort: str = "priority", descending: bool = False,
+        sort: str = "priority", descending: bool = False, attention_first: bool = True,
     ) -> list[int]:
         """Ids of the open incidents on an island and/or of a discipline, in a sort order.
 
         For big tables: sorted and filtered by the database, the rows fetched later by
         ``summaries``. ``sort`` is one of ``INCIDENT_SORTS`` (see ``_sort_keys``); the
-        default is highest priority, then oldest, first.
+        default is highest priority, then oldest, first. Incidents with an attention flag
+        come first in any sort and either direction (``attention_first``).
         """
         q = select(Incident.id).where(Incident.state == "open")
         if island:
             q = q.where(Incident.island == self.core.ref.island(island).code)
         if discipline:
             q = q.where(self._involves(discipline))
-        q = q.order_by(*(expr.asc() if ascending != descending else expr.desc()
-                         for expr, ascending in _sort_keys(self.core.ref, sort)))
+        keys = [expr.asc() if ascending != descending else expr.desc()
+                for expr, ascending in _sort_keys(self.core.ref, sort)]
         with self.core.store.read() as session:
-            return list(session.execute(q).scalars())
+            first = self._attention_first(session) if attention_first else []
+            return list(session.execute(q.order_by(*first, *keys)).scalars())
+
+    def _attention_first(self, session: Session) -> list[ColumnElement[Any]]:
+        """An ORDER BY term that puts the flagged incidents first (none when none is)."""
+        from meldkamer.services.attention import flagged_ids
+
+        flagged = flagged_ids(session, self.core, self.core.clock())
+        return [case((Incident.id.in_(flagged), 0), else_=1).asc()] if flagged else []
 
     def active_count(self) -> int:
         """How many incidents are open (on every island, of every discipline)."""
@@ -552,8 +563,9 @@ class IncidentService:
             .where(UnitStatusChange.incident_id.in_(ids))
             .group_by(UnitStatusChange.incident_id)
         ).all())
+        now = self.core.clock()
         return [incident_view(session, by_id[i], self.core.ref,
-                              last_status_at=_utc(last.get(i)))
+                              last_status_at=_utc(last.get(i)), now=now)
                 for i in ids if i in by_id]
 
     def search(self, text: str, *, limit: int = 50) -> list[SearchHit]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.util import identity_key
 
 from meldkamer.domain import validate
+from meldkamer.domain.source import KINDS, Source
 from meldkamer.domain.status_machine import check_transition, timer_state
 from meldkamer.domain.views import UnitView
 from meldkamer.errors import Conflict, InvalidInput, NotFound
@@ -68,11 +69,23 @@ class UnitService:
         with self.core.store.read() as session:
             return unit_view(load_unit(session, callsign), self.core.ref, self.core.clock())
 
+    def _source(self, source: Source | str | None) -> Source | None:
+        """A source given by kind alone ("radio") as a Source of this workstation's user."""
+        if source is None or isinstance(source, Source):
+            return source
+        if source not in KINDS:
+            raise InvalidInput("unknown source {source!r}; use one of {kinds}", source=source,
+                               kinds=", ".join(KINDS))
+        return Source(source, self.core.user)
+
     def set_status(
-        self, callsign: str, status: str, *, reason: str = "", source: str = "operator",
-        expected_version: int | None = None,
+        self, callsign: str, status: str, *, reason: str = "",
+        source: Source | str | None = None, expected_version: int | None = None,
     ) -> UnitView:
         """Change a unit's status if the state machine allows it; clearing ends its assignment.
+
+        ``source``: who changed it (default: who acts on this thread, see
+        ``Meldkamer.acting``); the status row, log line and audit event carry it.
 
         Written as a few Core statements, not an ORM load and flush: the radio applies
         hundreds a second and the ORM's work was four fifths of the cost. A copy of the unit
@@ -83,7 +96,7 @@ class UnitService:
         ref = self.core.ref
         reason = validate.clean_text(reason, "reason", limit=validate.MAX_SHORT)
         key = callsign.strip().upper()
-        with self.core.transaction(savepoint=False) as tx:
+        with self.core.transaction(savepoint=False, source=self._source(source)) as tx:
             session = tx.session
             session.flush()  # pending ORM changes first: the statements below read the rows
             conn = session.connection()
@@ -104,7 +117,7 @@ class UnitService:
                                "was overwritten, reload and try again")
             tx.record_status(dict(
                 unit_id=unit.id, incident_id=unit.incident_id, from_status=old,
-                to_status=new.code, at=tx.now, user=self.core.user, source=source,
+                to_status=new.code, at=tx.now, user=tx.source.user, source=tx.source.kind,
                 reason=reason,
             ))
             held = session.identity_map.get(identity_key(Unit, unit.id))
@@ -133,7 +146,7 @@ class UnitService:
                     tx.log(inc, "status", "{callsign}: {status}", callsign=unit.callsign,
                            status=new)
             seq = tx.audit("unit.status", "unit", unit.callsign, old=old, new=new.code,
-                           incident=inc.number if inc else None, source=source, reason=reason)
+                           incident=inc.number if inc else None, reason=reason)
             tx.publish(UnitChanged(seq=seq, callsign=unit.callsign, action="status"))
             if inc is not None:
                 tx.publish(IncidentChanged(seq=seq, number=inc.number, action="unit.status"))
@@ -156,17 +169,16 @@ class UnitService:
             return unit_view(unit, self.core.ref, self.core.clock()) if unit else None
 
     def set_position(self, callsign: str, lat: float, lon: float, *,
-                     source: str = "radio") -> UnitView:
-        """Record where a unit is (from its radio or GPS)."""
+                     source: Source | str | None = None) -> UnitView:
+        """Record where a unit is (from its radio or GPS; the audit event says which)."""
         la, lo = validate.coordinate(lat, lon)
-        with self.core.transaction() as tx:
+        with self.core.transaction(source=self._source(source)) as tx:
             unit = load_unit(tx.session, callsign)
             # Not through the ORM: a GPS fix is not an edit, so it must not bump the version
             # and turn an operator's concurrent status change into a conflict.
             tx.session.execute(update(Unit).where(Unit.id == unit.id)
                                .values(lat=la, lon=lo, position_at=tx.now))
-            seq = tx.audit("unit.position", "unit", unit.callsign, lat=la, lon=lo,
-                           source=source)
+            seq = tx.audit("unit.position", "unit", unit.callsign, lat=la, lon=lo)
             tx.publish(UnitChanged(seq=seq, callsign=unit.callsign, action="position"))
             return replace(unit_view(unit, self.core.ref, self.core.clock()), lat=la, lon=lo)
 

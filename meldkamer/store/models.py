@@ -111,6 +111,13 @@ class Incident(Base):
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
     created_by: Mapped[str] = mapped_column(String(60))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Attention (meldkamer.domain.attention): when each flag was last acknowledged, and
+    # the codes the system last logged as raised (so a flag is logged once, not by every
+    # workstation). Written without a version bump: neither is an edit of the incident.
+    unattended_ack_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue_ack_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attention_noted: Mapped[str] = mapped_column(String(40), default="",
+                                                 server_default="")
 
     calls: Mapped[list[Call]] = relationship(back_populates="incident", order_by="Call.id")
     assignments: Mapped[list[Assignment]] = relationship(
@@ -203,6 +210,11 @@ class LogEntry(Base):
     template: Mapped[str | None] = mapped_column(Text, default=None)
     fields: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True),
                                                          default=None)
+    # Who or what wrote it (meldkamer.domain.source): operator, radio, simulator, scenario
+    # or system, and which one ("P-101 (ISSI 2111001)"). NULL on lines written before
+    # sources were recorded (migration 0008): those show their user, as they always did.
+    source_kind: Mapped[str | None] = mapped_column(String(20), default=None)
+    source_detail: Mapped[str | None] = mapped_column(String(120), default=None)
 
 
 class AuditEvent(Base):

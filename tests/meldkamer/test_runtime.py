@@ -68,7 +68,8 @@ def test_runtime_schedules_its_jobs_and_stops_in_order(sqlite_url: str,
     core = open_core(sqlite_url, ref)
     runtime = Runtime(core).start()
     try:
-        assert runtime.job_ids() == ["changes", "checkpoint", "prune-changes", "unit-timers"]
+        assert runtime.job_ids() == ["attention", "changes", "checkpoint", "prune-changes",
+                                     "unit-timers"]
         with pytest.raises(RuntimeError):
             Runtime(core).add_job(lambda: None, "x", seconds=1)
     finally:

@@ -15,6 +15,7 @@ from meldkamer.core import Meldkamer
 from meldkamer.domain.views import IncidentView, local
 from meldkamer.errors import NotFound
 from meldkamer.i18n import N_, tr
+from ui import theme
 from ui.dialogs.reason import ask_reason, ask_unit
 from ui.i18n import Texts
 from ui.ops import Operations
@@ -180,13 +181,16 @@ class DetailDock(QDockWidget):
         ref = self.core.ref
         loc = inc.address or (f"{inc.lat:.5f}, {inc.lon:.5f}" if inc.lat is not None else "-")
         prio, disposition = tr("priority"), tr("Disposition")
+        flags = tr("Attention: {flags}", flags=names.attention(inc.attention))
         self.header.setText(
             f"<b style='font-size:14pt'>{inc.number}</b> · {prio} {inc.priority}"
             f"{' ' + inc.urgency if inc.urgency else ''} · {names.state(inc.state)}<br>"
             f"{inc.classification or '-'} {names.classification(ref, inc.classification)}<br>"
             f"{loc} [{inc.island}, {names.location(inc.location_state)}]"
             + (f"<br>{disposition}: {names.disposition(ref, inc.disposition)}"
-               if inc.disposition else ""))
+               if inc.disposition else "")
+            + (f"<br><b style='color:{theme.ATTENTION_HEADER}'>{flags} (F7)</b>"
+               if inc.attention else ""))
         self.priority.setCurrentIndex(self.priority.findData(inc.priority))
         self.units.setRowCount(len(inc.assignments))
         for row, a in enumerate(inc.assignments):
@@ -195,9 +199,11 @@ class DetailDock(QDockWidget):
             cells += [_hm(times.get(s)) for s in TIME_COLUMNS] + [_hm(a.cleared_at)]
             for col, text in enumerate(cells):
                 self.units.setItem(row, col, QTableWidgetItem(text))
+        # Each line says who wrote it: the operator's login, or the radio, simulator,
+        # scenario or system that did (never the login for what a radio sent).
         self.log.setPlainText("\n".join(
-            f"{_hm(e.at)}  {e.user:<10} {names.log_kind(e.kind):<14} {names.log_text(ref, e)}"
-            for e in inc.log))
+            f"{_hm(e.at)}  {names.log_source(e):<10} {names.log_kind(e.kind):<14} "
+            f"{names.log_text(ref, e)}" for e in inc.log))
         self.log.verticalScrollBar().setValue(self.log.verticalScrollBar().maximum())
 
     # -- actions -----------------------------------------------------------------------

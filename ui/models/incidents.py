@@ -20,6 +20,7 @@ from meldkamer.domain.reference import Reference
 from meldkamer.domain.views import IncidentView
 from meldkamer.i18n import N_, tr
 from meldkamer.services.incidents import INCIDENT_SORTS
+from ui import theme
 from ui.models.base import ColumnTableModel, Index
 from ui.ops import Operations
 from ui.qt import QBrush, QColor, QModelIndex, Qt, QTimer, Signal
@@ -32,7 +33,7 @@ PLACEHOLDER = "…"
 REFRESH_MS = 40  # changes within this window share one query (a burst of radio statuses)
 SORT_OF_COLUMN = dict(enumerate(INCIDENT_SORTS))  # the columns and the sorts match up
 _ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.BackgroundRole,
-                    Qt.ItemDataRole.ToolTipRole})
+                    Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole})
 
 
 class IncidentSource(Protocol):
@@ -105,6 +106,8 @@ class IncidentTableModel(ColumnTableModel):
         self._refresh_timer.timeout.connect(self._queue_refresh)
         self._reloading = 0  # id queries on their way: they bring the visible rows along
         self._brushes: dict[tuple[int, bool], QBrush] = {}
+        self._attention_brushes: dict[str, QBrush] = {}
+        self._attention_text: QBrush | None = None
         self.now = datetime.now(UTC)
 
     # -- reading -----------------------------------------------------------------------
@@ -146,30 +149,65 @@ class IncidentTableModel(ColumnTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(inc, col)
         if role == Qt.ItemDataRole.BackgroundRole:
-            return self._brush(inc.priority, col == 0)
-        if role == Qt.ItemDataRole.ToolTipRole and col == 2:
-            return names.classification(self.ref, inc.classification)
+            return self._background(inc, col)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._foreground(inc)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(inc, col)
         return None
 
     def multiData(self, index: Index, roles: Any) -> None:
-        """All the roles a delegate paints a cell with, in one call (not one per role)."""
+        """All the roles a delegate paints a cell with, in one call (not one per role).
+
+        A role without a value is cleared: Qt reuses the span from cell to cell, so an
+        attention row's text colour would otherwise bleed into the next row's cells.
+        """
         if not index.isValid():
             return
         inc = self.incident_at(index.row())
         col = index.column()
         for item in roles:
             role = item.role()
+            value: Any = None
             if role == Qt.ItemDataRole.DisplayRole:
-                if inc is not None:
-                    item.setData(self._text(inc, col))
-                elif col == 0:
-                    item.setData(PLACEHOLDER)
+                value = self._text(inc, col) if inc is not None else (
+                    PLACEHOLDER if col == 0 else None)
             elif inc is None:
-                continue
+                pass
             elif role == Qt.ItemDataRole.BackgroundRole:
-                item.setData(self._brush(inc.priority, col == 0))
-            elif role == Qt.ItemDataRole.ToolTipRole and col == 2:
-                item.setData(names.classification(self.ref, inc.classification))
+                value = self._background(inc, col)
+            elif role == Qt.ItemDataRole.ForegroundRole:
+                value = self._foreground(inc)
+            elif role == Qt.ItemDataRole.ToolTipRole:
+                value = self._tooltip(inc, col)
+            if value is None:
+                item.clearData()
+            else:
+                item.setData(value)
+
+    def _background(self, inc: IncidentView, col: int) -> QBrush:
+        """Priority colours, or the attention colour over the whole row of a flagged one."""
+        colour = theme.attention_colour(inc.attention)
+        if colour is None:
+            return self._brush(inc.priority, col == 0)
+        brush = self._attention_brushes.get(colour)
+        if brush is None:
+            brush = self._attention_brushes[colour] = QBrush(QColor(colour))
+        return brush
+
+    def _foreground(self, inc: IncidentView) -> QBrush | None:
+        if not inc.attention:
+            return None
+        if self._attention_text is None:
+            self._attention_text = QBrush(QColor(theme.ATTENTION_TEXT))
+        return self._attention_text
+
+    def _tooltip(self, inc: IncidentView, col: int) -> str | None:
+        if col == 0 and inc.attention:
+            return tr("Attention: {flags}", flags=names.attention(inc.attention))
+        if col == 2:
+            return names.classification(self.ref, inc.classification)
+        return None
 
     def _brush(self, priority: int, strong: bool) -> QBrush:
         brush = self._brushes.get((priority, strong))

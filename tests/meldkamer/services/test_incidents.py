@@ -44,8 +44,9 @@ def shift(core: Meldkamer) -> Meldkamer:
     return core
 
 
-def views(core: Meldkamer) -> list[IncidentView]:
-    return core.incidents.summaries(core.incidents.active_ids())
+def views(core: Meldkamer, *, attention_first: bool = True) -> list[IncidentView]:
+    return core.incidents.summaries(core.incidents.active_ids(
+        attention_first=attention_first))
 
 
 def first_active(inc: IncidentView) -> str | None:
@@ -71,21 +72,38 @@ def expected_order(core: Meldkamer, sort: str) -> list[int]:
                                   shorts[v.disciplines[0]] if v.disciplines else "", *ties(v)),
     }
     assert set(keys) == set(INCIDENT_SORTS)
-    return [v.id for v in sorted(views(core), key=keys[sort])]
+    return [v.id for v in sorted(views(core, attention_first=False), key=keys[sort])]
 
 
 @pytest.mark.parametrize("sort", INCIDENT_SORTS)
 def test_every_column_sorts_in_sql(shift: Meldkamer, sort: str) -> None:
-    ids = shift.incidents.active_ids(sort=sort)
+    ids = shift.incidents.active_ids(sort=sort, attention_first=False)
     assert len(ids) == 6
     assert ids == expected_order(shift, sort)
-    assert shift.incidents.active_ids(sort=sort, descending=True) == ids[::-1]
+    assert shift.incidents.active_ids(sort=sort, descending=True,
+                                      attention_first=False) == ids[::-1]
 
 
-def test_default_order_is_priority_then_oldest(shift: Meldkamer) -> None:
-    listed = [v.id for v in shift.incidents.list_incidents(active=True)]
-    assert shift.incidents.active_ids() == listed
-    assert shift.incidents.summaries(listed[:1])[0].priority == 1
+@pytest.mark.parametrize("sort", INCIDENT_SORTS)
+def test_flagged_incidents_come_first_in_every_sort_and_direction(shift: Meldkamer,
+                                                                  sort: str) -> None:
+    flagged = {v.id for v in views(shift) if v.attention}
+    assert len(flagged) == 1  # the one whose ambulance came and went
+    for descending in (False, True):
+        plain = shift.incidents.active_ids(sort=sort, descending=descending,
+                                           attention_first=False)
+        ids = shift.incidents.active_ids(sort=sort, descending=descending)
+        assert ids == [i for i in plain if i in flagged] + [i for i in plain
+                                                            if i not in flagged]
+
+
+def test_default_order_is_attention_then_priority_then_oldest(shift: Meldkamer) -> None:
+    listed = shift.incidents.list_incidents(active=True)
+    assert shift.incidents.active_ids() == [v.id for v in listed]
+    assert listed[0].attention == ("unattended",) and listed[0].calls[0].caller_number \
+        .endswith("915")
+    rest = [(v.priority, v.id) for v in listed[1:]]
+    assert rest == sorted(rest) and rest[0][0] == 1
 
 
 def test_filter_by_island(shift: Meldkamer) -> None:
@@ -100,7 +118,8 @@ def test_filter_by_island(shift: Meldkamer) -> None:
 @pytest.mark.parametrize("discipline", ["police", "fire", "ambulance", "kmar", "coastguard"])
 def test_filter_by_discipline_means_what_the_table_shows(shift: Meldkamer,
                                                           discipline: str) -> None:
-    ids = shift.incidents.active_ids(discipline=discipline, sort="number")
+    ids = shift.incidents.active_ids(discipline=discipline, sort="number",
+                                     attention_first=False)
     shown = sorted((v for v in views(shift) if discipline in v.disciplines),
                    key=lambda v: v.number)
     assert ids == [v.id for v in shown]

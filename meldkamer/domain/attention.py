@@ -1,0 +1,140 @@
+"""Attention flags: the incidents no one may forget, computed from stored times and a clock.
+
+Two codes, in this order:
+
+- ``unattended``: an open incident with no unit on it, either
+  - never had one, and the priority's (or urgency's) threshold has passed since it was
+    created (``unattended_seconds`` in priorities.toml: 60 s for priority 1, A0 and A1,
+    5 min for priority 2, never for priority 3), or
+  - had units and the last one was cleared while the incident is still open (at once,
+    whatever the priority);
+- ``overdue``: a unit on it is past its status timer (``timer_state``: overdue or
+  escalated).
+
+Each condition has an onset: the moment it arose (creation plus the threshold, the last
+clearing, the unit's status time plus its limit, or plus one and a half times its limit
+once escalated). Acknowledging stores the time per code; an acknowledged flag stays
+quiet while its onset lies before the acknowledgement, and rises again when the
+condition arises anew: a later clearing, another unit overdue, an escalation.
+
+One pure function for the CLI, the list's order, the runtime's watch and every
+workstation, so they all agree for the same stored data and clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from meldkamer.domain.reference import Reference
+from meldkamer.domain.status_machine import ESCALATE_FACTOR, timer_state
+
+CODES = ("unattended", "overdue")
+# Why a code was raised (a reason code, shown by name: meldkamer.names.attention_reason).
+NO_UNIT, ALL_CLEARED, UNIT_OVERDUE, UNIT_ESCALATED = (
+    "no_unit", "all_cleared", "unit_overdue", "unit_escalated")
+
+
+class UnitOnIncident(NamedTuple):
+    """One assignment of a unit to the incident, with the unit's status now."""
+
+    callsign: str
+    dispatched_at: datetime
+    cleared_at: datetime | None
+    status: str
+    status_since: datetime
+
+
+@dataclass(frozen=True)
+class Raised:
+    """A condition that holds now: since when, why, and about which unit (if any)."""
+
+    code: str
+    onset: datetime
+    reason: str
+    callsign: str = ""
+    status: str = ""
+    seconds: float = 0.0  # the threshold: after creation, or the unit's status limit
+
+
+@dataclass(frozen=True)
+class Attention:
+    """The conditions that hold, and the codes that are flagged (not acknowledged)."""
+
+    raised: tuple[Raised, ...] = ()
+    codes: tuple[str, ...] = ()
+    quiet: tuple[str, ...] = field(default=())  # held, but acknowledged since they arose
+
+
+def unattended_after(ref: Reference, priority: int, urgency: str | None) -> float | None:
+    """Seconds a never-dispatched incident may wait for a unit; None: no limit.
+
+    The stricter of the priority's and the urgency's threshold, so an A1 incident whose
+    priority an operator lowered is still watched like an A1.
+    """
+    limits = []
+    prio = ref.priorities.get(priority)
+    if prio is not None and prio.unattended_s > 0:
+        limits.append(prio.unattended_s)
+    urg = ref.urgencies.get(urgency or "")
+    if urg is not None:
+        own = urg.unattended_s
+        if own is None:
+            by_prio = ref.priorities.get(urg.priority)
+            own = by_prio.unattended_s if by_prio is not None else 0
+        if own > 0:
+            limits.append(own)
+    return float(min(limits)) if limits else None
+
+
+def raised(ref: Reference, *, state: str, priority: int, urgency: str | None,
+           created_at: datetime, units: Iterable[UnitOnIncident],
+           now: datetime) -> tuple[Raised, ...]:
+    """The conditions that hold at ``now`` (acknowledged or not), in ``CODES`` order."""
+    if state != "open":
+        return ()
+    units = list(units)
+    active = [u for u in units if u.cleared_at is None]
+    out: list[Raised] = []
+    if not active:
+        cleared = [u.cleared_at for u in units if u.cleared_at is not None]
+        if cleared:
+            out.append(Raised("unattended", max(cleared), ALL_CLEARED))
+        else:
+            limit = unattended_after(ref, priority, urgency)
+            if limit is not None and now >= created_at + timedelta(seconds=limit):
+                out.append(Raised("unattended", created_at + timedelta(seconds=limit),
+                                  NO_UNIT, seconds=limit))
+    late: Raised | None = None
+    for u in active:
+        if u.status not in ref.statuses:
+            continue
+        state_now = timer_state(ref, u.status, u.status_since, now)
+        if state_now not in ("overdue", "escalated"):
+            continue
+        minutes = ref.statuses[u.status].timer_minutes
+        factor = ESCALATE_FACTOR if state_now == "escalated" else 1.0
+        onset = u.status_since + timedelta(minutes=minutes * factor)
+        if late is None or onset > late.onset:
+            late = Raised("overdue", onset,
+                          UNIT_ESCALATED if state_now == "escalated" else UNIT_OVERDUE,
+                          callsign=u.callsign, status=u.status, seconds=minutes * 60.0)
+    if late is not None:
+        out.append(late)
+    return tuple(out)
+
+
+def assess(ref: Reference, *, state: str, priority: int, urgency: str | None,
+           created_at: datetime, units: Iterable[UnitOnIncident],
+           acknowledged: Mapping[str, datetime | None], now: datetime) -> Attention:
+    """The incident's attention at ``now``, given when each code was last acknowledged."""
+    held = raised(ref, state=state, priority=priority, urgency=urgency,
+                  created_at=created_at, units=units, now=now)
+    codes: list[str] = []
+    quiet: list[str] = []
+    for r in held:
+        ack = acknowledged.get(r.code)
+        (quiet if ack is not None and ack >= r.onset else codes).append(r.code)
+    return Attention(held, tuple(codes), tuple(quiet))

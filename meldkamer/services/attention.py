@@ -1,0 +1,183 @@
+"""Attention services: which open incidents are flagged, acknowledging, logging a raised flag.
+
+The flags themselves are computed by ``meldkamer.domain.attention`` from stored times and
+the core's clock. ``open_attention`` reads what that needs for every open incident in two
+queries that touch only open incidents (the state index), so years of closed incidents do
+not slow the active list, its order or the runtime's watch.
+
+The rule for acknowledging: an operator acknowledges the flags an incident shows now; the
+time is stored per code, and each flag stays quiet until its condition arises again
+after that time (a later clearing, another unit overdue, an escalation). Acknowledging is
+logged on the incident and in the audit trail; a raised flag is logged once, by the
+system, however many workstations watch (``note``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from meldkamer.domain import attention
+from meldkamer.domain.attention import Attention, Raised, UnitOnIncident
+from meldkamer.domain.views import IncidentView
+from meldkamer.errors import Refused
+from meldkamer.events import IncidentChanged
+from meldkamer.i18n import Names, Text
+from meldkamer.names import ATTENTION
+from meldkamer.services.common import assess, incident_view, load_incident, normalise_number
+from meldkamer.store.models import Assignment, Incident, Unit
+
+if TYPE_CHECKING:
+    from meldkamer.core import Meldkamer, Tx
+
+ACK_COLUMNS = {"unattended": "unattended_ack_at", "overdue": "overdue_ack_at"}
+
+
+@dataclass(frozen=True)
+class Watched:
+    """One open incident's attention, with the codes the system last logged for it."""
+
+    id: int
+    number: str
+    priority: int
+    attention: Attention
+    noted: tuple[str, ...]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return self.attention.codes
+
+
+def _codes(text: str) -> tuple[str, ...]:
+    return tuple(c for c in text.split(",") if c)
+
+
+def open_attention(session: Session, core: Meldkamer, now: datetime) -> list[Watched]:
+    """Every open incident's attention at ``now``, oldest first (two indexed queries)."""
+    incs = session.execute(
+        select(Incident.id, Incident.number, Incident.priority, Incident.urgency,
+               Incident.created_at, Incident.unattended_ack_at, Incident.overdue_ack_at,
+               Incident.attention_noted)
+        .where(Incident.state == "open").order_by(Incident.id)
+    ).all()
+    if not incs:
+        return []
+    units: dict[int, list[UnitOnIncident]] = defaultdict(list)
+    for row in session.execute(
+        select(Assignment.incident_id, Unit.callsign, Assignment.dispatched_at,
+               Assignment.cleared_at, Unit.status, Unit.status_since)
+        .join(Unit, Unit.id == Assignment.unit_id)
+        .join(Incident, Incident.id == Assignment.incident_id)
+        .where(Incident.state == "open")
+    ):
+        units[row.incident_id].append(UnitOnIncident(row.callsign, row.dispatched_at,
+                                                     row.cleared_at, row.status,
+                                                     row.status_since))
+    ref = core.ref
+    return [Watched(r.id, r.number, r.priority, attention.assess(
+        ref, state="open", priority=r.priority, urgency=r.urgency, created_at=r.created_at,
+        units=units.get(r.id, ()),
+        acknowledged={"unattended": r.unattended_ack_at, "overdue": r.overdue_ack_at},
+        now=now), _codes(r.attention_noted or "")) for r in incs]
+
+
+def flagged_ids(session: Session, core: Meldkamer, now: datetime) -> list[int]:
+    """Ids of the open incidents with a flag up (for the list's order)."""
+    return [w.id for w in open_attention(session, core, now) if w.codes]
+
+
+def _duration(seconds: float) -> str:
+    """'60 s', '5 min': a threshold as a log line shows it (the units read the same in
+    every language of the room)."""
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:g} min"
+
+
+def _log_raised(tx: Tx, inc: Incident, r: Raised) -> None:
+    if r.reason == attention.NO_UNIT:
+        tx.log(inc, "attention", "Attention: no unit assigned {limit} after the call",
+               limit=_duration(r.seconds))
+    elif r.reason == attention.ALL_CLEARED:
+        tx.log(inc, "attention", "Attention: the last unit was cleared and the incident is "
+               "still open")
+    else:
+        factor = 1.5 if r.reason == attention.UNIT_ESCALATED else 1.0
+        tx.log(inc, "attention", "Attention: {callsign} has been {status} for more than "
+               "{limit}", callsign=r.callsign, status=tx.core.ref.statuses[r.status],
+               limit=_duration(r.seconds * factor))
+
+
+class AttentionService:
+    """The flagged incidents, their acknowledgement, and the log of a raised flag."""
+
+    def __init__(self, core: Meldkamer) -> None:
+        self.core = core
+
+    def watch(self) -> list[Watched]:
+        """Every open incident's attention now (the runtime's watch reads this)."""
+        with self.core.store.read() as session:
+            return open_attention(session, self.core, self.core.clock())
+
+    def flagged(self) -> dict[str, tuple[str, ...]]:
+        """The open incidents with a flag up: number -> codes (the header's badge)."""
+        return {w.number: w.codes for w in self.watch() if w.codes}
+
+    def acknowledge(self, number: str) -> IncidentView:
+        """The operator has seen the incident's flags: they go quiet until they arise again.
+
+        Refused when nothing is flagged (already acknowledged, or no flag at all).
+        """
+        with self.core.transaction() as tx:
+            inc = load_incident(tx.session, number)
+            if inc.state != "open":
+                raise Refused("{number} is closed; it has no attention flags",
+                              number=inc.number)
+            flags = assess(self.core.ref, inc, tx.now)
+            if not flags.codes:
+                raise Refused("{number} has no attention flag to acknowledge",
+                              number=inc.number)
+            values = {ACK_COLUMNS[c]: tx.now for c in flags.codes}
+            # Not through the ORM: an acknowledgement is not an edit of the incident, so it
+            # must not turn an operator's concurrent change into a version conflict.
+            tx.session.execute(update(Incident).where(Incident.id == inc.id).values(**values))
+            for column, value in values.items():
+                set_committed_value(inc, column, value)
+            tx.log(inc, "attention", "Attention acknowledged: {flags}",
+                   flags=Names(Text(ATTENTION[c]) for c in flags.codes))
+            seq = tx.audit("incident.acknowledge", "incident", inc.number,
+                           codes=list(flags.codes))
+            tx.publish(IncidentChanged(seq=seq, number=inc.number, action="acknowledge"))
+            return incident_view(tx.session, inc, self.core.ref, now=tx.now)
+
+    def note(self, number: str) -> tuple[str, ...]:
+        """Log the flags raised since the system last logged this incident's, as the system.
+
+        Called by the runtime's watch on every workstation: the incident's row is locked
+        and compared with what was logged, so each raised flag is logged once. A flag that
+        went quiet or away is only remembered, not logged. Returns the flags up now.
+        """
+        key = normalise_number(number)
+        with self.core.transaction(source=self.core.system("attention")) as tx:
+            noted_text = tx.session.execute(
+                select(Incident.attention_noted).where(Incident.number == key)
+                .with_for_update()).scalar_one_or_none()
+            inc = load_incident(tx.session, key)
+            flags = assess(self.core.ref, inc, tx.now)
+            noted = _codes(noted_text or "")
+            if flags.codes == noted:
+                return flags.codes
+            tx.session.execute(update(Incident).where(Incident.id == inc.id)
+                               .values(attention_noted=",".join(flags.codes)))
+            new = [r for r in flags.raised if r.code in flags.codes and r.code not in noted]
+            for r in new:
+                _log_raised(tx, inc, r)
+            if new:
+                seq = tx.audit("incident.attention", "incident", inc.number,
+                               codes=list(flags.codes), raised=[r.code for r in new])
+                tx.publish(IncidentChanged(seq=seq, number=inc.number, action="attention"))
+            return flags.codes
