@@ -1104,3 +1104,46 @@ def test_callsigns_may_follow_the_options(populated: Cli) -> None:
 def test_divert_needs_capability_and_callsign(populated: Cli) -> None:
     refused(populated("incident", "dispatch", first_number(), "--proposal", "--divert",
                       "K-101"), 2, "CAPABILITY=CALLSIGN")
+
+
+# -- attention and sources -------------------------------------------------------------
+
+
+def test_attention_in_the_active_list_show_and_acknowledge(anydb: Cli, ref: Reference) -> None:
+    from meldkamer.demo import load_demo
+    from meldkamer.domain.source import Source
+
+    c = anydb
+    assert c.db is not None
+    core = open_core(c.db, ref)
+    load_demo(core, incidents=False)
+    now = core.clock()
+    fresh = core.incidents.create(caller_number="+599 717 1234", lat=12.15, lon=-68.27,
+                                  classification="WZ.DUI.ZEE")
+    core.clock = lambda: now - timedelta(minutes=2)  # type: ignore[method-assign]
+    forgotten = core.incidents.create(caller_number="+599 717 4321", lat=12.15, lon=-68.27,
+                                      classification="GZ.ACU.REA")
+    core.clock = lambda: now  # type: ignore[method-assign]
+    with core.acting(Source.radio(core.user, "P-101", 2111001)):
+        core.incidents.log_message(forgotten.number, "radio", "SDS from {callsign}: {text}",
+                                   callsign="P-101", text="onderweg?")
+    core.close()
+    listed = c.json("incident", "list", "--active")
+    assert [(i["number"], i["attention"]) for i in listed] == [
+        (forgotten.number, ["unattended"]), (fresh.number, [])]
+    human = c.ok("incident", "list", "--active").out.splitlines()
+    assert human[0].split()[-1] == "ATTENTION" and human[1].endswith("! no unit")
+    show = c.ok("incident", "show", forgotten.number).out
+    assert "Attention     no unit" in show
+    radio_line = next(line for line in show.splitlines() if "onderweg?" in line)
+    assert "radio P-101 (ISSI 2111001)" in radio_line and "tester" not in radio_line
+    shown = c.json("incident", "show", forgotten.number)
+    assert shown["log"][-1]["source"] == {"kind": "radio", "user": "tester",
+                                          "detail": "P-101 (ISSI 2111001)"}
+    done = c.json("incident", "acknowledge", forgotten.number)
+    assert done["attention"] == []
+    assert done["log"][-1]["kind"] == "attention"
+    assert done["log"][-1]["source"]["kind"] == "operator"
+    refused(c("incident", "acknowledge", forgotten.number), 4, "no attention flag")
+    refused(c("incident", "acknowledge", "BON-1999-000009"), 3, "BON-1999-000009")
+    assert c.json("incident", "list", "--active")[0]["attention"] == []

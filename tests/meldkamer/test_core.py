@@ -142,3 +142,80 @@ def test_another_workstation_sees_a_batch_as_its_calls_without_the_failed_one(
     finally:
         a.close()
         b.close()
+
+
+# -- sources: who acted ----------------------------------------------------------------
+
+
+def _last_log(core: Meldkamer) -> tuple[str, str | None, str | None]:
+    from meldkamer.store.models import LogEntry
+
+    with core.store.read() as session:
+        row = session.execute(select(LogEntry).order_by(LogEntry.id.desc())).scalars().first()
+        assert row is not None
+        return row.user, row.source_kind, row.source_detail
+
+
+def _last_audit_source(core: Meldkamer) -> dict[str, str]:
+    import json
+
+    with core.store.read() as session:
+        data = session.execute(select(AuditEvent.data).order_by(AuditEvent.seq.desc())
+                               ).scalars().first()
+        assert data is not None
+        source: dict[str, str] = json.loads(data)["source"]
+        return source
+
+
+def test_an_operators_change_is_stored_as_the_operators(core: Meldkamer) -> None:
+    inc = core.incidents.create(caller_number="112", lat=KRALENDIJK[0], lon=KRALENDIJK[1])
+    core.incidents.add_note(inc.number, "buren bellen ook")
+    assert _last_log(core) == ("tester", "operator", "")
+    assert _last_audit_source(core) == {"kind": "operator", "user": "tester", "detail": ""}
+    line = core.incidents.get(inc.number).log[-1]
+    assert line.source is not None and line.source.is_person
+
+
+def test_acting_sets_the_source_on_this_thread_only_and_nests(core: Meldkamer) -> None:
+    import threading
+
+    from meldkamer.domain.source import Source
+
+    inc = core.incidents.create(caller_number="112", lat=KRALENDIJK[0], lon=KRALENDIJK[1])
+    core.dispatch.dispatch(inc.number, ["P-101"])
+    seen: list[str] = []
+    with core.acting(Source.system(core.user, "unit-timers")):
+        threading.Thread(target=lambda: seen.append(core.source.kind)).start()
+        core.units.set_status("P-101", "en_route")
+        assert _last_log(core) == ("tester", "system", "unit-timers")
+        with core.acting(Source.radio(core.user, "P-101", 2111001)):
+            core.units.set_status("P-101", "on_scene")
+            assert _last_log(core) == ("tester", "radio", "P-101 (ISSI 2111001)")
+        assert core.source.kind == "system"
+    assert core.source == Source.operator("tester")
+    assert seen == ["operator"]
+    with core.store.read() as session:
+        kinds = list(session.execute(select(UnitStatusChange.source)
+                                     .order_by(UnitStatusChange.id)).scalars())
+    assert kinds[-2:] == ["system", "radio"]
+    # an explicit source beats the thread's
+    core.units.set_status("P-101", "available_mobile", source="radio")
+    assert _last_audit_source(core)["kind"] == "radio"
+    with pytest.raises(InvalidInput, match="unknown source"):
+        core.units.set_status("P-101", "available_station", source="ghost")
+
+
+def test_audit_verify_passes_over_events_from_before_and_after_sources(
+        core: Meldkamer) -> None:
+    from meldkamer.services import audit
+
+    core.incidents.create(caller_number="112")
+    with core.store.write() as session:  # an event as versions before sources wrote it
+        head = audit.read_head(session)
+        head, row = audit.link(head, at=core.clock(), user="oud", action="unit.status",
+                               entity="unit", key="P-101", data={"source": "radio"})
+        audit.insert_events(session, [row])
+        audit.store_head(session, head)
+    core.incidents.create(caller_number="113")
+    report = core.verify_audit()
+    assert report.ok and report.events >= 3

@@ -103,6 +103,69 @@ def test_dispatch_sends_an_sds_and_logs_the_delivery(radio: tuple) -> None:
     assert any(t.startswith("SDS to P-101") for t in radio_lines)
 
 
+def _source_of_status_rows(core: Meldkamer) -> list[str]:
+    with core.store.read() as session:
+        return list(session.execute(select(UnitStatusChange.source)
+                                    .order_by(UnitStatusChange.id)).scalars())
+
+
+def test_a_radio_status_is_stored_as_the_radio_not_the_operator(radio: tuple) -> None:
+    import json
+
+    from meldkamer import names
+
+    core, sim, link, issi = radio
+    inc = core.incidents.create(caller_number="+599 717 1234", lat=KRALENDIJK[0],
+                                lon=KRALENDIJK[1], classification="BZ.INB.WON")
+    core.dispatch.dispatch(inc.number, ["P-101"])
+    sim.inject_status(issi, core.ref.radio.value_of(core.ref.statuses["en_route"].radio))
+    wait(link, lambda: core.units.get("P-101").status == "en_route")
+    log = core.incidents.get(inc.number).log
+    dispatched = next(e for e in log if e.kind == "dispatch")
+    status = next(e for e in log if e.kind == "status")
+    assert dispatched.source is not None and dispatched.source.kind == "operator"
+    assert status.source is not None
+    assert (status.source.kind, status.source.detail) == ("radio", f"P-101 (ISSI {issi})")
+    assert names.log_source(status) == f"radio P-101 (ISSI {issi})"  # never "tester"
+    assert _source_of_status_rows(core)[-1] == "radio"
+    with core.store.read() as session:
+        data = json.loads(session.execute(
+            select(AuditEvent.data).where(AuditEvent.action == "unit.status")
+            .order_by(AuditEvent.seq.desc())).scalars().first() or "{}")
+    assert data["source"] == {"kind": "radio", "user": "tester",
+                              "detail": f"P-101 (ISSI {issi})"}
+    # the SDS the workstation sent is the system's; its delivery report is the radio's
+    wait(link, lambda: any("delivered" in e.text for e in core.incidents.get(inc.number).log))
+    sds = [e for e in core.incidents.get(inc.number).log if e.kind == "radio"]
+    assert {(e.source.kind if e.source else None) for e in sds} == {"system", "radio"}
+    assert core.verify_audit().ok
+
+
+def test_what_the_simulator_sends_is_the_simulators(sqlite_core: Meldkamer) -> None:
+    core = sqlite_core
+    issi = core.units.get("P-101").issi
+    assert issi is not None
+    sim = RadioSimulator(None, [(issi, *KRALENDIJK)], interval=None).start()
+    assert sim.pty_path is not None
+    cfg = load_configs([{"name": "sim", "url": sim.pty_path, "simulator": True}])[0]
+    link = RadioLink(core, [cfg]).start()
+    try:
+        poll(lambda: link.gateways["sim"].ready)
+        inc = core.incidents.create(caller_number="+599 717 1234", lat=KRALENDIJK[0],
+                                    lon=KRALENDIJK[1], classification="BZ.INB.WON")
+        core.dispatch.dispatch(inc.number, ["P-101"])
+        sim.inject_status(issi, core.ref.radio.value_of(core.ref.statuses["en_route"].radio))
+        wait(link, lambda: core.units.get("P-101").status == "en_route")
+        status = next(e for e in core.incidents.get(inc.number).log if e.kind == "status")
+        assert status.source is not None
+        assert (status.source.kind, status.source.detail) == ("simulator",
+                                                              f"P-101 (ISSI {issi})")
+        assert _source_of_status_rows(core)[-1] == "simulator"
+    finally:
+        link.stop()
+        sim.stop()
+
+
 def test_unknown_issi_and_bad_settings() -> None:
     with pytest.raises(InvalidInput):
         load_configs([{"url": "loop://", "protocol": "morse"}])
@@ -112,7 +175,10 @@ def test_unknown_issi_and_bad_settings() -> None:
         load_configs([{"url": "/dev/ttyUSB1", "protocol": "nmea"}])
     assert load_configs([]) == []
     cfg = load_configs([{"url": "/dev/ttyUSB0"}])[0]
-    assert (cfg.name, cfg.protocol, cfg.baud) == ("/dev/ttyUSB0", "pei", 115200)
+    assert (cfg.name, cfg.protocol, cfg.baud, cfg.simulator) == ("/dev/ttyUSB0", "pei",
+                                                                 115200, False)
+    with pytest.raises(InvalidInput, match="simulator"):
+        load_configs([{"url": "/dev/ttyUSB0", "simulator": "yes"}])
 
 
 def test_radio_from_an_unknown_issi_is_counted(radio: tuple) -> None:

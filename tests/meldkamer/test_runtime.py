@@ -13,8 +13,8 @@ import pytest
 from meldkamer.core import Meldkamer
 from meldkamer.domain.reference import Reference
 from meldkamer.domain.status_machine import timer_state
-from meldkamer.events import DomainEvent, IncidentChanged, UnitTimerChanged
-from meldkamer.runtime import Runtime, UnitTimers
+from meldkamer.events import AttentionChanged, DomainEvent, IncidentChanged, UnitTimerChanged
+from meldkamer.runtime import AttentionWatch, Runtime, UnitTimers
 from tests.fixtures import open_core
 
 
@@ -61,6 +61,38 @@ def test_unit_timers_publish_flag_escalation_and_clearing(sqlite_core: Meldkamer
     core.units.set_status("P-101", "en_route")
     assert [(e.callsign, e.state) for e in timers.check()] == [("P-101", "ok")]
     assert [e for e in seen if isinstance(e, UnitTimerChanged)] != []
+
+
+def test_attention_watch_publishes_when_a_flag_rises_or_goes(sqlite_core: Meldkamer) -> None:
+    core = sqlite_core
+    clock = Clock(core.clock())
+    core.clock = clock  # type: ignore[method-assign]
+    seen: list[DomainEvent] = []
+    core.bus.subscribe(seen.append)
+    inc = core.incidents.create(caller_number="112", lat=12.15, lon=-68.27,
+                                classification="GZ.ACU.REA")
+    watch = AttentionWatch(core)
+    assert watch.check() == []  # the starting point is not news
+    clock.now += timedelta(seconds=59)
+    assert watch.check() == []
+    clock.now += timedelta(seconds=2)
+    risen = watch.check()
+    assert [(e.number, e.codes) for e in risen] == [(inc.number, ("unattended",))]
+    assert not risen[0].shared  # every workstation computes it from the store
+    assert watch.check() == []  # said once
+    # the watch logged it, as the system, with its own audit event and change
+    line = core.incidents.get(inc.number).log[-1]
+    assert line.kind == "attention" and line.source is not None
+    assert line.source.kind == "system"
+    assert any(isinstance(e, IncidentChanged) and e.action == "attention" for e in seen)
+    core.attention.acknowledge(inc.number)
+    assert [(e.number, e.codes) for e in watch.check()] == [(inc.number, ())]
+    clock.now += timedelta(seconds=5)
+    core.dispatch.dispatch(inc.number, ["A-101"])
+    assert watch.check() == []
+    clock.now += timedelta(minutes=3, seconds=1)  # dispatched for longer than its timer
+    assert [(e.number, e.codes) for e in watch.check()] == [(inc.number, ("overdue",))]
+    assert [e for e in seen if isinstance(e, AttentionChanged)] != []
 
 
 def test_runtime_schedules_its_jobs_and_stops_in_order(sqlite_url: str,

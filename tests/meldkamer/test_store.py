@@ -109,6 +109,59 @@ def test_migrations_from_empty_match_the_models(empty_url: str) -> None:
         store.dispose()
 
 
+def test_upgrade_from_0007_keeps_old_log_lines_and_audit_events(empty_url: str,
+                                                                ref: Reference) -> None:
+    """0008 adds the log's source columns and the attention columns to a database in use."""
+    from meldkamer import names
+    from meldkamer.services import audit
+    from meldkamer.store.migrations import run_upgrade
+
+    store = Store(empty_url, upgrade=False)
+    try:
+        run_upgrade(store.engine, "0007")
+        assert store.revision() == "0007"
+        at = datetime(2026, 11, 30, 22, 0, tzinfo=UTC)
+        naive = at.replace(tzinfo=None) if store.dialect == "sqlite" else at
+        with store.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO incident (id, number, island, year, state, location_state, "
+                "address, priority, created_at, updated_at, created_by, version) VALUES "
+                "(1, 'BON-2026-000003', 'BO', 2026, 'open', 'unknown', '', 1, :at, :at, "
+                "'oud', 1)"), {"at": naive})
+            conn.execute(text(
+                "INSERT INTO log_entry (incident_id, at, \"user\", kind, text) VALUES "
+                "(1, :at, 'oud', 'status', 'P-101: Vrij (mobiel), vrijgegeven')"),
+                {"at": naive})
+        with Session(store.engine) as session, session.begin():  # an event of 0007's day
+            head, row = audit.link(audit.read_head(session), at=at, user="oud",
+                                   action="unit.status", entity="unit", key="P-101",
+                                   data={"source": "radio"})
+            audit.insert_events(session, [row])
+            audit.store_head(session, head)
+        assert store.upgrade() is True
+        assert store.revision() == HEAD_REVISION == "0008"
+        with store.engine.connect() as conn:
+            row = conn.execute(text("SELECT source_kind, source_detail FROM log_entry")).one()
+            assert tuple(row) == (None, None)  # not recorded then: not guessed now
+            assert conn.execute(text(
+                "SELECT unattended_ack_at, overdue_ack_at, attention_noted FROM incident")
+            ).one() == (None, None, "")
+        from sqlalchemy.exc import DBAPIError
+
+        with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as conn:
+            conn.execute(text("UPDATE log_entry SET source_kind = 'radio'"))  # append-only
+        core = Meldkamer(store, ref, user="nieuw")
+        old = core.incidents.get("BON-2026-000003")
+        assert old.log[0].source is None and names.log_source(old.log[0]) == "oud"
+        assert old.attention == ("unattended",)  # priority 1, no unit: long past 60 s
+        core.incidents.add_note(old.number, "na de upgrade")
+        new = core.incidents.get(old.number).log[-1]
+        assert new.source is not None and (new.source.kind, new.user) == ("operator", "nieuw")
+        assert core.verify_audit().ok
+    finally:
+        store.dispose()
+
+
 def test_store_without_upgrade_leaves_an_empty_database_empty(empty_url: str) -> None:
     store = Store(empty_url, upgrade=False)
     try:

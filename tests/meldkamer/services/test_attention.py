@@ -1,0 +1,174 @@
+"""Attention on real databases: the flags in views and lists, acknowledging, logging once."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from meldkamer.core import Meldkamer
+from meldkamer.domain.reference import Reference
+from meldkamer.errors import Refused
+from meldkamer.store.models import AuditEvent, Incident
+from tests.fixtures import open_core
+
+KRALENDIJK = (12.1500, -68.2667)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(core: Meldkamer) -> Clock:
+    c = Clock(core.clock())
+    core.clock = c  # type: ignore[method-assign]
+    return c
+
+
+def diving(core: Meldkamer) -> str:
+    """A priority 1 diving accident, as in the issue (BON-000003)."""
+    inc = core.incidents.create(caller_number="+599 717 1234", lat=KRALENDIJK[0],
+                                lon=KRALENDIJK[1], classification="WZ.DUI.ZEE")
+    assert inc.priority == 1
+    return inc.number
+
+
+def attention_of(core: Meldkamer, number: str) -> tuple[str, ...]:
+    return core.incidents.get(number).attention
+
+
+def test_a_priority_one_without_a_unit_is_flagged_after_sixty_seconds(
+        core: Meldkamer, clock: Clock) -> None:
+    number = diving(core)
+    clock.advance(seconds=59)
+    assert attention_of(core, number) == ()
+    assert core.attention.flagged() == {}
+    clock.advance(seconds=1)
+    assert attention_of(core, number) == ("unattended",)
+    listed = core.incidents.list_incidents(active=True)
+    assert [(v.number, v.attention) for v in listed] == [(number, ("unattended",))]
+    assert json.loads(json.dumps(listed[0].to_dict()))["attention"] == ["unattended"]
+    assert core.attention.flagged() == {number: ("unattended",)}
+
+
+def test_the_last_unit_cleared_while_open_flags_it(core: Meldkamer, clock: Clock) -> None:
+    number = diving(core)
+    core.dispatch.dispatch(number, ["A-101"])
+    clock.advance(minutes=1)
+    core.units.set_status("A-101", "en_route")
+    clock.advance(minutes=15)
+    assert attention_of(core, number) == ()  # long past 60 s, but a unit is on its way
+    core.units.set_status("A-101", "available_mobile")  # the radio cleared it
+    assert attention_of(core, number) == ("unattended",)
+
+
+def test_a_unit_past_its_status_timer_flags_overdue(core: Meldkamer, clock: Clock) -> None:
+    number = diving(core)
+    core.dispatch.dispatch(number, ["A-101"])
+    limit = core.ref.statuses["dispatched"].timer_minutes
+    clock.advance(minutes=limit, seconds=1)
+    assert attention_of(core, number) == ("overdue",)
+    core.units.set_status("A-101", "en_route")
+    assert attention_of(core, number) == ()
+
+
+def test_acknowledging_is_logged_and_audited_and_quiet_until_it_arises_again(
+        core: Meldkamer, clock: Clock) -> None:
+    number = diving(core)
+    with pytest.raises(Refused, match="no attention flag"):
+        core.attention.acknowledge(number)
+    clock.advance(seconds=61)
+    version = core.incidents.get(number).version
+    view = core.attention.acknowledge(number)
+    assert view.attention == ()
+    shown = core.incidents.get(number)
+    assert shown.attention == () and shown.version == version  # not an edit: no conflict
+    line = shown.log[-1]
+    assert (line.kind, line.template, line.source and line.source.kind) == (
+        "attention", "Attention acknowledged: {flags}", "operator")
+    assert line.user == "tester"
+    with core.store.read() as s:
+        event = s.execute(select(AuditEvent).order_by(AuditEvent.seq.desc())).scalars().first()
+        assert event is not None
+        assert (event.action, event.entity_key) == ("incident.acknowledge", number)
+        data = json.loads(event.data)
+        assert data["codes"] == ["unattended"] and data["source"]["kind"] == "operator"
+    with pytest.raises(Refused, match="no attention flag"):
+        core.attention.acknowledge(number)  # nothing up now
+    clock.advance(minutes=10)
+    assert attention_of(core, number) == ()  # still the same condition: stays quiet
+    core.dispatch.dispatch(number, ["A-101"])
+    clock.advance(minutes=1)
+    core.units.set_status("A-101", "available_mobile")  # a later clear: rises again
+    assert attention_of(core, number) == ("unattended",)
+    assert core.verify_audit().ok
+
+
+def test_a_raised_flag_is_logged_once_as_the_system_by_however_many_watch(
+        core: Meldkamer, clock: Clock, db_url: str, ref: Reference) -> None:
+    other = open_core(db_url, ref, user="tweede")
+    other.clock = clock  # type: ignore[method-assign]
+    try:
+        number = diving(core)
+        clock.advance(seconds=61)
+        assert core.attention.note(number) == ("unattended",)
+        assert other.attention.note(number) == ("unattended",)
+        assert core.attention.note(number) == ("unattended",)
+        lines = [e for e in core.incidents.get(number).log if e.kind == "attention"]
+        assert len(lines) == 1
+        assert lines[0].template == "Attention: no unit assigned {limit} after the call"
+        assert lines[0].fields == {"limit": "60 s"}
+        assert lines[0].source is not None
+        assert (lines[0].source.kind, lines[0].source.detail) == ("system", "attention")
+        # acknowledged: remembered, not logged; the next rise is logged again
+        core.attention.acknowledge(number)
+        assert other.attention.note(number) == ()
+        clock.advance(seconds=30)
+        core.dispatch.dispatch(number, ["A-101"])
+        clock.advance(seconds=30)
+        core.units.set_status("A-101", "available_mobile")
+        assert other.attention.note(number) == ("unattended",)
+        lines = [e for e in core.incidents.get(number).log if e.kind == "attention"]
+        assert [e.template for e in lines] == [
+            "Attention: no unit assigned {limit} after the call",
+            "Attention acknowledged: {flags}",
+            "Attention: the last unit was cleared and the incident is still open"]
+        assert lines[-1].source is not None and lines[-1].source.user == "tweede"
+    finally:
+        other.close()
+
+
+def test_a_closed_incident_has_no_flags(core: Meldkamer, clock: Clock) -> None:
+    number = diving(core)
+    clock.advance(minutes=5)
+    core.incidents.close(number, "HANDLED")
+    assert attention_of(core, number) == ()
+    with pytest.raises(Refused, match="closed"):
+        core.attention.acknowledge(number)
+    assert core.attention.watch() == []
+
+
+def test_acknowledging_is_no_version_bump_nor_a_conflict(core: Meldkamer,
+                                                        clock: Clock) -> None:
+    number = diving(core)
+    before = core.incidents.get(number)
+    clock.advance(seconds=61)
+    core.attention.acknowledge(number)
+    # an operator's change based on the read before the acknowledgement still applies
+    core.incidents.locate(number, address="Kaya Grandi 12",
+                          expected_version=before.version)
+    with core.store.read() as s:
+        inc = s.execute(select(Incident).where(Incident.number == number)).scalar_one()
+        assert inc.unattended_ack_at is not None and inc.overdue_ack_at is None
