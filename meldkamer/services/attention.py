@@ -147,8 +147,8 @@ class AttentionService:
             tx.session.execute(update(Incident).where(Incident.id == inc.id).values(**values))
             for column, value in values.items():
                 set_committed_value(inc, column, value)
-            tx.log(inc, "attention", "Attention acknowledged: {flags}",
-                   flags=Names(Text(ATTENTION[c]) for c in flags.codes))
+            shown = Names(Text(ATTENTION[c]) for c in flags.codes)
+            tx.log(inc, "attention", "Attention acknowledged: {flags}", flags=shown)
             seq = tx.audit("incident.acknowledge", "incident", inc.number,
                            codes=list(flags.codes))
             tx.publish(IncidentChanged(seq=seq, number=inc.number, action="acknowledge"))

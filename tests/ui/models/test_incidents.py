@@ -184,3 +184,53 @@ def test_a_burst_of_changes_shares_one_query(qtbot: QtBot,
             model.refresh(number)
     assert sorted(n for n, _ in changed.args[0]) == sorted(numbers)
     assert len(source.queries) == queries + 1
+
+
+@pytest.fixture
+def forgotten(sqlite_url: str, ref: Reference) -> Iterator[tuple[Meldkamer, str]]:
+    """A reanimation without a unit for five minutes, and three fresh burglaries."""
+    from datetime import timedelta
+
+    for core in allowed_steps(demo_core(sqlite_url, ref)):
+        with db_allowed():
+            real, before = core.clock, core.clock() - timedelta(minutes=5)
+            core.clock = lambda: before  # type: ignore[method-assign]  # noqa: B023
+            number = core.incidents.create(caller_number="911", lat=12.15, lon=-68.27,
+                                           classification="GZ.ACU.REA").number
+            core.clock = real  # type: ignore[method-assign]
+            for i in range(3):
+                core.incidents.create(caller_number=f"91{i + 2}", lat=12.15, lon=-68.27,
+                                      classification="BZ.INB.WON")
+        yield core, number
+
+
+def test_a_flagged_row_is_painted_whole_and_its_colours_stay_in_it(
+        qtbot: QtBot, forgotten: tuple[Meldkamer, str]) -> None:
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QTableView
+
+    from ui import theme
+
+    core, number = forgotten
+    ops = Operations()
+    model = IncidentTableModel(core.ref, ops, core.incidents)
+    view = QTableView()
+    view.setModel(model)
+    qtbot.addWidget(view)
+    view.resize(900, 300)
+    view.show()
+    with qtbot.waitSignal(model.refreshed, timeout=10_000):
+        model.reload(reset=True)
+    qtbot.waitUntil(lambda: all(model.is_fetched(r) for r in range(4)), timeout=5000)
+    assert model.incident_at(0).number == number  # type: ignore[union-attr]
+    image = view.viewport().grab().toImage()
+
+    def colour(row: int, col: int) -> QColor:
+        rect = view.visualRect(model.index(row, col))
+        return QColor(image.pixel(rect.right() - 2, rect.center().y()))
+
+    amber = QColor(theme.ATTENTION["unattended"])
+    assert all(colour(0, col) == amber for col in range(8))
+    assert all(colour(row, col) != amber for row in (1, 2, 3) for col in range(8))
+    assert model.index(1, 3).data(Qt.ItemDataRole.ForegroundRole) is None
+    ops.wait()
