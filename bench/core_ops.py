@@ -52,11 +52,17 @@ def _ops(core: Meldkamer, label: str) -> list[Row]:
         core.incidents.close(number, "HANDLED")
     list_ms = timed(lambda: core.incidents.list_incidents(active=True), REPEAT)
     assert len(core.incidents.list_incidents(active=True)) == ACTIVE
+    # Their units were cleared: every active incident is flagged, the list's worst case.
+    assert len(core.attention.flagged()) == ACTIVE
+    ids_ms = timed(lambda: core.incidents.active_ids(), REPEAT)
+    watch_ms = timed(core.attention.watch, REPEAT)
     return [
         Row(f"create incident ({label})", "median", median(create_ms), 5),
         Row(f"dispatch a unit ({label})", "median", median(dispatch_ms), 5),
         Row(f"change unit status ({label})", "median", median(status_ms), 5),
         Row(f"list {ACTIVE} active incidents ({label})", "median", median(list_ms), 10),
+        Row(f"active ids, flagged first ({label})", "median", median(ids_ms), 5),
+        Row(f"attention of {ACTIVE} active incidents ({label})", "median", median(watch_ms), 5),
     ]
 
 

@@ -67,6 +67,9 @@ LOG_KINDS = {
     "attention": N_("Attention"),
 }
 ATTENTION = {"unattended": N_("no unit"), "overdue": N_("unit overdue")}
+# The workstation's own jobs, as a system source's detail names them.
+SYSTEM_JOBS = {"attention": N_("attention watch"), "unit-timers": N_("status timers"),
+               "SDS": N_("dispatch SDS")}
 SOURCE_KINDS = {
     "radio": N_("radio {detail}"),
     "simulator": N_("simulator {detail}"),
@@ -109,7 +112,10 @@ def source(src: Source | None, user: str = "") -> str:
     """
     if src is None or src.kind == "operator":
         return src.user if src is not None else user
-    return tr(SOURCE_KINDS.get(src.kind, "{detail}"), detail=src.detail or src.kind).strip()
+    detail = src.detail or src.kind
+    if src.kind == "system" and detail in SYSTEM_JOBS:
+        detail = tr(SYSTEM_JOBS[detail])
+    return tr(SOURCE_KINDS.get(src.kind, "{detail}"), detail=detail).strip()
 
 
 def log_source(entry: LogView) -> str:

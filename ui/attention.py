@@ -38,6 +38,7 @@ class AttentionControls(QObject):
         if beside is not None:
             row.addWidget(beside)
         bar.setCornerWidget(corner, Qt.Corner.TopRightCorner)
+        self.corner = corner
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(BADGE_MS)
@@ -51,6 +52,13 @@ class AttentionControls(QObject):
 
     def _show(self, flagged: dict[str, tuple[str, ...]]) -> None:
         self.badge.show_count(len(flagged), tuple(sorted(flagged)))
+        self._fit()
+
+    def _fit(self) -> None:
+        """Give the corner the badge's new width (the menu bar lays corners out only when
+        one is set, shown or hidden; a longer text would be clipped)."""
+        if self.corner.sizeHint().width() > self.corner.width():
+            self.window.menuBar().setCornerWidget(self.corner, Qt.Corner.TopRightCorner)
 
     def _due(self) -> None:
         if not self._timer.isActive():
@@ -86,3 +94,4 @@ class AttentionControls(QObject):
 
     def retranslate(self) -> None:
         self.badge.retranslate()
+        self._fit()

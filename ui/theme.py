@@ -23,7 +23,7 @@ DARK = {
 # Incidents with an attention flag (meldkamer.domain.attention): the whole row in a colour
 # no priority uses, with dark text, so it is seen from across the room in either theme.
 # The first code of the incident's flags picks the colour.
-ATTENTION = {"unattended": "#ffca28", "overdue": "#ff8a65"}
+ATTENTION = {"unattended": "#ffca28", "overdue": "#ff80ab"}
 ATTENTION_TEXT = "#111111"
 ATTENTION_HEADER = "#ffb300"  # the attention line in the detail header, on either theme
 

@@ -24,13 +24,12 @@ class AttentionBadge(QLabel):
         self.setText(tr("{count} attention", count=count))
         self.setToolTip(", ".join(numbers) if numbers
                         else tr("No incident needs attention"))
-        if count:
-            self.setStyleSheet(f"#attention_badge {{ background: {theme.ATTENTION['unattended']};"
-                               f" color: {theme.ATTENTION_TEXT}; font-weight: bold; "
-                               "border-radius: 8px; padding: 1px 10px; }")
-        else:
-            self.setStyleSheet("#attention_badge { color: palette(placeholder-text); "
-                               "padding: 1px 10px; }")
+        # The same font and padding either way: only the colours change, so the size
+        # follows the text alone.
+        look = (f"background: {theme.ATTENTION['unattended']}; color: {theme.ATTENTION_TEXT};"
+                if count else "color: palette(placeholder-text);")
+        self.setStyleSheet(f"#attention_badge {{ {look} font-weight: bold; "
+                           "border-radius: 8px; padding: 1px 10px; }")
 
     def retranslate(self) -> None:
         self.show_count(self.count, self.numbers)

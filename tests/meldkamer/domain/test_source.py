@@ -40,10 +40,11 @@ def test_the_reader_sees_the_radio_never_the_login_for_what_a_radio_sent() -> No
     assert names.log_source(radio) == "radio P-101 (ISSI 2111001)"
     assert "jan" not in names.log_source(radio)
     assert names.log_source(mine) == names.log_source(old) == "jan"
-    assert names.source(Source.system("jan", "attention")) == "system (attention)"
+    assert names.source(Source.system("jan", "attention")) == "system (attention watch)"
+    assert names.source(Source.system("jan", "backup")) == "system (backup)"
     assert names.source(Source.scenario("jan", "demo")) == "scenario demo"
     set_language("nl")
     assert names.log_source(radio) == "radio P-101 (ISSI 2111001)"
-    assert names.source(Source.system("jan", "attention")) == "systeem (attention)"
+    assert names.source(Source.system("jan", "attention")) == "systeem (aandachtsbewaking)"
     assert names.source(Source.radio("jan", "P-101", 1, simulated=True)) == \
         "simulator P-101 (ISSI 1)"
