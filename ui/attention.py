@@ -27,7 +27,6 @@ class AttentionControls(QObject):
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
-        self.window = window
         self.badge = AttentionBadge()
         bar = window.menuBar()
         beside = bar.cornerWidget(Qt.Corner.TopRightCorner)  # the training banner, if any
@@ -45,6 +44,12 @@ class AttentionControls(QObject):
         self._timer.timeout.connect(self.reload)
         window.bridge.subscribe(AttentionChanged, self._attention_changed)
         window.bridge.subscribe(IncidentChanged, self._incident_changed)
+
+    @property
+    def window(self) -> MainWindow:
+        """The window this belongs to: its Qt parent, never a reference of our own (a
+        window destroyed without closing must be freed, as it was before)."""
+        return self.parent()  # type: ignore[return-value]
 
     def reload(self) -> None:
         """Count the flagged incidents again (off the GUI thread)."""

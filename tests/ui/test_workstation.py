@@ -311,8 +311,10 @@ def test_training_database_is_unmistakable(qtbot: QtBot, tmp_path: Path, ref: Re
         assert core.training
         win = open_window(qtbot, core, tmp_path)
         assert win.windowTitle().startswith("[TRAINING]")
-        banner = win.menuBar().cornerWidget(Qt.Corner.TopRightCorner)
-        assert banner is not None and "TRAINING" in banner.text()
+        corner = win.menuBar().cornerWidget(Qt.Corner.TopRightCorner)
+        banner = win.training_banner  # in the corner, beside the attention badge
+        assert corner is not None and corner.isAncestorOf(banner) and banner.isVisible()
+        assert "TRAINING" in banner.text() and corner.isAncestorOf(win.attention.badge)
     finally:
         core.close()
 
