@@ -1,9 +1,10 @@
 """Attention services: which open incidents are flagged, acknowledging, logging a raised flag.
 
 The flags themselves are computed by ``meldkamer.domain.attention`` from stored times and
-the core's clock. ``open_attention`` reads what that needs for every open incident in two
-queries that touch only open incidents (the state index), so years of closed incidents do
-not slow the active list, its order or the runtime's watch.
+the core's clock. ``AttentionService.read`` reads what that needs in two queries over the open
+incidents that may be flagged (the state index, then a superset of the domain's rule in
+SQL), so neither years of closed incidents nor hundreds of open ones slow the active
+list, its order or the runtime's watch.
 
 The rule for acknowledging: an operator acknowledges the flags an incident shows now; the
 time is stored per code, and each flag stays quiet until its condition arises again
@@ -16,22 +17,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import BindParameter, and_, bindparam, exists, false, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from meldkamer.domain import attention
 from meldkamer.domain.attention import Attention, Raised, UnitOnIncident
+from meldkamer.domain.reference import Reference
 from meldkamer.domain.views import IncidentView
 from meldkamer.errors import Refused
 from meldkamer.events import IncidentChanged
 from meldkamer.i18n import Names, Text
 from meldkamer.names import ATTENTION
 from meldkamer.services.common import assess, incident_view, load_incident, normalise_number
-from meldkamer.store.models import Assignment, Incident, Unit
+from meldkamer.store.models import Assignment, Incident, Unit, UTCDateTime
 
 if TYPE_CHECKING:
     from meldkamer.core import Meldkamer, Tx
@@ -58,38 +60,58 @@ def _codes(text: str) -> tuple[str, ...]:
     return tuple(c for c in text.split(",") if c)
 
 
-def open_attention(session: Session, core: Meldkamer, now: datetime) -> list[Watched]:
-    """Every open incident's attention at ``now``, oldest first (two indexed queries)."""
-    incs = session.execute(
-        select(Incident.id, Incident.number, Incident.priority, Incident.urgency,
-               Incident.created_at, Incident.unattended_ack_at, Incident.overdue_ack_at,
-               Incident.attention_noted)
-        .where(Incident.state == "open").order_by(Incident.id)
-    ).all()
-    if not incs:
-        return []
-    units: dict[int, list[UnitOnIncident]] = defaultdict(list)
-    for row in session.execute(
-        select(Assignment.incident_id, Unit.callsign, Assignment.dispatched_at,
-               Assignment.cleared_at, Unit.status, Unit.status_since)
-        .join(Unit, Unit.id == Assignment.unit_id)
-        .join(Incident, Incident.id == Assignment.incident_id)
-        .where(Incident.state == "open")
-    ):
-        units[row.incident_id].append(UnitOnIncident(row.callsign, row.dispatched_at,
-                                                     row.cleared_at, row.status,
-                                                     row.status_since))
-    ref = core.ref
-    return [Watched(r.id, r.number, r.priority, attention.assess(
-        ref, state="open", priority=r.priority, urgency=r.urgency, created_at=r.created_at,
-        units=units.get(r.id, ()),
-        acknowledged={"unattended": r.unattended_ack_at, "overdue": r.overdue_ack_at},
-        now=now), _codes(r.attention_noted or "")) for r in incs]
+class _Queries:
+    """The two statements ``AttentionService.read`` runs, built once per core.
 
+    The candidate condition is a superset of the domain's rule, in SQL: an active list of
+    hundreds with a few flagged reads a few, not all; ``attention.assess`` decides on
+    those alone. Every cut-off time is a bound parameter, so the statements are built
+    (and compiled) once and run with the times of each call.
+    """
 
-def flagged_ids(session: Session, core: Meldkamer, now: datetime) -> list[int]:
-    """Ids of the open incidents with a flag up (for the list's order)."""
-    return [w.id for w in open_attention(session, core, now) if w.codes]
+    def __init__(self, ref: Reference) -> None:
+        self.cuts: dict[str, timedelta] = {}
+
+        def cut(name: str, delta: timedelta) -> BindParameter[datetime]:
+            self.cuts[name] = delta
+            return bindparam(name, type_=UTCDateTime())
+
+        active = exists().where(Assignment.incident_id == Incident.id,
+                                Assignment.cleared_at.is_(None))
+        had_one = exists().where(Assignment.incident_id == Incident.id)
+        waited = [and_(Incident.priority == p.level, Incident.created_at
+                       <= cut(f"p{p.level}", timedelta(seconds=p.unattended_s)))
+                  for p in ref.priorities.values() if p.unattended_s > 0]
+        for n, u in enumerate(ref.urgencies.values()):
+            own = u.unattended_s
+            if own is None:
+                by_prio = ref.priorities.get(u.priority)
+                own = by_prio.unattended_s if by_prio is not None else 0
+            if own > 0:
+                waited.append(and_(Incident.urgency == u.code, Incident.created_at
+                                   <= cut(f"u{n}", timedelta(seconds=own))))
+        # ``<=`` where the domain tests ``>``: never fewer than it could flag.
+        timers = [and_(Unit.status == st.code, Unit.status_since
+                       <= cut(f"s{n}", timedelta(minutes=st.timer_minutes)))
+                  for n, st in enumerate(ref.statuses.values()) if st.timer_minutes > 0]
+        late = exists().where(Assignment.incident_id == Incident.id,
+                              Assignment.cleared_at.is_(None), Assignment.unit_id == Unit.id,
+                              or_(false(), *timers))
+        candidate = or_(and_(~active, or_(had_one, *waited)), late,
+                        Incident.attention_noted != "")  # the watch clears what it noted
+        self.incidents = (
+            select(Incident.id, Incident.number, Incident.priority, Incident.urgency,
+                   Incident.created_at, Incident.unattended_ack_at, Incident.overdue_ack_at,
+                   Incident.attention_noted)
+            .where(Incident.state == "open", candidate).order_by(Incident.id))
+        self.units = (
+            select(Assignment.incident_id, Unit.callsign, Assignment.dispatched_at,
+                   Assignment.cleared_at, Unit.status, Unit.status_since)
+            .join(Unit, Unit.id == Assignment.unit_id)
+            .where(Assignment.incident_id.in_(bindparam("ids", expanding=True))))
+
+    def params(self, now: datetime) -> dict[str, datetime]:
+        return {name: now - delta for name, delta in self.cuts.items()}
 
 
 def _duration(seconds: float) -> str:
@@ -117,11 +139,36 @@ class AttentionService:
 
     def __init__(self, core: Meldkamer) -> None:
         self.core = core
+        self._queries = _Queries(core.ref)
+
+    def read(self, session: Session, now: datetime) -> list[Watched]:
+        """The attention at ``now`` of the open incidents that may have a flag up or had
+        one noted, oldest first (two indexed queries over those alone)."""
+        q = self._queries
+        incs = session.execute(q.incidents, q.params(now)).all()
+        if not incs:
+            return []
+        units: dict[int, list[UnitOnIncident]] = defaultdict(list)
+        for row in session.execute(q.units, {"ids": [r.id for r in incs]}):
+            units[row.incident_id].append(UnitOnIncident(row.callsign, row.dispatched_at,
+                                                         row.cleared_at, row.status,
+                                                         row.status_since))
+        ref = self.core.ref
+        return [Watched(r.id, r.number, r.priority, attention.assess(
+            ref, state="open", priority=r.priority, urgency=r.urgency,
+            created_at=r.created_at, units=units.get(r.id, ()),
+            acknowledged={"unattended": r.unattended_ack_at, "overdue": r.overdue_ack_at},
+            now=now), _codes(r.attention_noted or "")) for r in incs]
+
+    def flagged_ids(self, session: Session, now: datetime) -> list[int]:
+        """Ids of the open incidents with a flag up (for the list's order)."""
+        return [w.id for w in self.read(session, now) if w.codes]
 
     def watch(self) -> list[Watched]:
-        """Every open incident's attention now (the runtime's watch reads this)."""
+        """The open incidents' attention now (the runtime's watch reads this); those that
+        cannot have a flag up are left out."""
         with self.core.store.read() as session:
-            return open_attention(session, self.core, self.core.clock())
+            return self.read(session, self.core.clock())
 
     def flagged(self) -> dict[str, tuple[str, ...]]:
         """The open incidents with a flag up: number -> codes (the header's badge)."""

@@ -511,9 +511,7 @@ class IncidentService:
 
     def _attention_first(self, session: Session) -> list[ColumnElement[Any]]:
         """An ORDER BY term that puts the flagged incidents first (none when none is)."""
-        from meldkamer.services.attention import flagged_ids
-
-        flagged = flagged_ids(session, self.core, self.core.clock())
+        flagged = self.core.attention.flagged_ids(session, self.core.clock())
         return [case((Incident.id.in_(flagged), 0), else_=1).asc()] if flagged else []
 
     def active_count(self) -> int:

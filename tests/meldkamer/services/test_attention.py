@@ -63,6 +63,25 @@ def test_a_priority_one_without_a_unit_is_flagged_after_sixty_seconds(
     assert core.attention.flagged() == {number: ("unattended",)}
 
 
+def test_each_priority_and_urgency_waits_its_own_time(core: Meldkamer, clock: Clock) -> None:
+    burglary = core.incidents.create(caller_number="911", lat=KRALENDIJK[0],
+                                     lon=KRALENDIJK[1], classification="BZ.INB.WON")
+    assert burglary.priority == 2
+    lowered = diving(core)  # A1, then lowered to priority 2: still watched like an A1
+    core.incidents.change_priority(lowered, 2, "duikschool meldt: stabiel")
+    routine = core.incidents.create(caller_number="913", lat=KRALENDIJK[0],
+                                    lon=KRALENDIJK[1], classification="OO.OVL.GEL")
+    assert routine.priority == 3
+    clock.advance(seconds=60)
+    assert core.attention.flagged() == {lowered: ("unattended",)}
+    clock.advance(minutes=4)
+    assert set(core.attention.flagged()) == {lowered, burglary.number}
+    first = core.incidents.summaries(core.incidents.active_ids()[:2])
+    assert {v.number for v in first} == {lowered, burglary.number}  # flagged first
+    clock.advance(days=1)
+    assert routine.number not in core.attention.flagged()
+
+
 def test_the_last_unit_cleared_while_open_flags_it(core: Meldkamer, clock: Clock) -> None:
     number = diving(core)
     core.dispatch.dispatch(number, ["A-101"])
