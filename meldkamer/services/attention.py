@@ -1,10 +1,10 @@
 """Attention services: which open incidents are flagged, acknowledging, logging a raised flag.
 
 The flags themselves are computed by ``meldkamer.domain.attention`` from stored times and
-the core's clock. ``AttentionService.read`` reads what that needs in two queries over the open
-incidents that may be flagged (the state index, then a superset of the domain's rule in
-SQL), so neither years of closed incidents nor hundreds of open ones slow the active
-list, its order or the runtime's watch.
+the core's clock. ``AttentionService.read`` reads what that needs in two queries over the
+open incidents that may be flagged (the state index, then a superset of the domain's
+rule in SQL), so neither years of closed incidents nor hundreds of open ones slow the
+active list, its order or the runtime's watch.
 
 The rule for acknowledging: an operator acknowledges the flags an incident shows now; the
 time is stored per code, and each flag stays quiet until its condition arises again
