@@ -1,8 +1,9 @@
 """The offline map page: folium builds it, every asset comes from installed packages.
 
 Leaflet's JavaScript, CSS and images come from XStatic-Leaflet and are copied beside the
-page with the live-layer API (static/meldkamer-map.js); folium's CDN defaults (jQuery,
-Bootstrap, Font Awesome, awesome-markers) are dropped. Tiles come only from a local
+page with the live-layer API (static/meldkamer-map.js) and Leaflet.markercluster, which
+is shipped in static/ (see its README there); folium's CDN defaults (jQuery, Bootstrap,
+Font Awesome, awesome-markers) are dropped. Places carry their names as labels. Tiles come only from a local
 source (a custom URL scheme or a file URL). The page never references the network.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from html import escape
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
@@ -22,15 +24,21 @@ from folium.template import Template
 from maps import islands
 from maps.tiles import TileStore
 
-ASSET_FILES = ("leaflet.js", "leaflet.css", "meldkamer-map.js", "meldkamer-map.css")
+OWN_ASSETS = ("leaflet.markercluster.js", "MarkerCluster.css", "meldkamer-map.js",
+              "meldkamer-map.css")
+"""Copied from maps/static (the cluster plugin before the script that uses it)."""
+ASSET_FILES = ("leaflet.js", "leaflet.css", *OWN_ASSETS)
 LEAFLET_IMAGES = ("layers.png", "layers-2x.png", "marker-icon.png", "marker-icon-2x.png",
                   "marker-shadow.png")
+MAX_ZOOM = 19
 LAYERS = ("islands", "roads", "places", "stations", "tiles", "units", "incidents")
 
 DISCIPLINE_STYLE: dict[str, tuple[str, str]] = {
     "police": ("P", "#1a237e"), "fire": ("B", "#c62828"), "ambulance": ("A", "#f9a825"),
     "kmar": ("M", "#37474f"), "coastguard": ("K", "#0277bd"),
 }
+MAJOR_KINDS = frozenset({"neighbourhood", "airport", "harbour", "hospital"})
+"""Places whose names show from a middle zoom (towns always, the rest close in)."""
 KIND_NL: dict[str, str] = {
     "town": "plaats", "neighbourhood": "wijk", "hospital": "ziekenhuis", "harbour": "haven",
     "airport": "vliegveld", "beach": "strand", "park": "park", "dive_site": "duikstek",
@@ -82,7 +90,7 @@ def copy_assets(dest: Path) -> Path:
     for name in LEAFLET_IMAGES:
         shutil.copyfile(src / "images" / name, dest / "images" / name)
     static = resources.files("maps").joinpath("static")
-    for name in ("meldkamer-map.js", "meldkamer-map.css"):
+    for name in OWN_ASSETS:
         (dest / name).write_bytes(static.joinpath(name).read_bytes())
     return dest
 
@@ -106,14 +114,29 @@ def _tiles_config(tiles: Mapping[str, Any] | str | Path | None) -> dict[str, Any
     return cfg
 
 
+def label_tier(kind: str) -> str:
+    """When a place's name shows: towns always, then the larger places, the rest closest."""
+    if kind == "town":
+        return "town"
+    return "major" if kind in MAJOR_KINDS else "minor"
+
+
 def _places_layer(places: Iterable[Mapping[str, Any]]) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name="places")
     for p in places:
         kind = str(p.get("kind", ""))
-        label = f"{p['name']} ({KIND_NL.get(kind, kind)})" if kind else str(p["name"])
-        folium.CircleMarker([float(p["lat"]), float(p["lon"])], radius=4, weight=1,
-                            color="#333333", fill=True, fill_color="#ffffff",
-                            fill_opacity=0.9, tooltip=label).add_to(group)
+        name = str(p["name"])
+        label = f"{name} ({KIND_NL.get(kind, kind)})" if kind else name
+        where = [float(p["lat"]), float(p["lon"])]
+        folium.CircleMarker(where, radius=4, weight=1, color="#333333", fill=True,
+                            fill_color="#ffffff", fill_opacity=0.9,
+                            tooltip=label).add_to(group)
+        # The name beside the dot; under the units, never in the way of a click.
+        icon = folium.DivIcon(
+            html=f'<div class="mk-place-label mk-tier-{label_tier(kind)}">{escape(name)}</div>',
+            class_name="mk-place-label-icon", icon_size=None)
+        folium.Marker(where, icon=icon, interactive=False, keyboard=False,
+                      z_index_offset=-1000).add_to(group)
     return group
 
 
@@ -136,6 +159,7 @@ def config(island: str | None, tiles: Mapping[str, Any] | str | Path | None) -> 
         "islands": {code: {"bbox": list(isl.bbox), "centre": list(isl.centre)}
                     for code, isl in islands.islands().items()},
         "tiles": _tiles_config(tiles),
+        "maxZoom": MAX_ZOOM,
     }
 
 
@@ -151,11 +175,11 @@ def build(*, island: str | None = None, places: Iterable[Mapping[str, Any]] = ()
     cfg = config(island, tiles)
     centre = islands.centre(cfg["island"])
     m = _OfflineMap(location=list(centre), zoom_start=12, tiles=None, control_scale=True,
-                    attribution_control=False, min_zoom=6, max_zoom=19,
+                    attribution_control=False, min_zoom=6, max_zoom=MAX_ZOOM,
                     font_size="12px")
-    for name in ("leaflet.css", "meldkamer-map.css"):
+    for name in ("leaflet.css", "MarkerCluster.css", "meldkamer-map.css"):
         m.add_css_link(name, f"{assets}/{name}")
-    for name in ("leaflet.js", "meldkamer-map.js"):
+    for name in ("leaflet.js", "leaflet.markercluster.js", "meldkamer-map.js"):
         m.add_js_link(name, f"{assets}/{name}")
     outline = folium.GeoJson(
         islands.outlines(), name="islands", interactive=False,

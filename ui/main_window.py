@@ -1,12 +1,15 @@
 """The workstation's main window: docks the operator arranges, restored at the next start.
 
 Global keys: F2 new call, F3 active incidents, F4 unit board, F6 status command line,
-F8 incident detail, Ctrl++ / Ctrl+- font size. Each dock adds its own keys.
+F8 incident detail, F12 close the selected incident, Ctrl++ / Ctrl+- font size, Ctrl+Q
+quit. Each dock adds its own keys; F1 lists them all, read from the actions themselves.
 """
 
 from __future__ import annotations
 
 import contextlib
+import weakref
+from html import escape
 from typing import Any
 
 from meldkamer import names
@@ -27,6 +30,7 @@ from meldkamer.settings import FONT_SCALE, LANGUAGE, THEME, Settings
 from ui import theme
 from ui.attention import AttentionControls
 from ui.bridge import EventBridge
+from ui.dialogs.confirm import confirm
 from ui.docks.detail import DetailDock
 from ui.docks.incidents import IncidentsDock
 from ui.docks.intake import IntakeDock
@@ -42,10 +46,12 @@ from ui.qt import (
     QActionGroup,
     QApplication,
     QByteArray,
+    QDockWidget,
     QKeySequence,
     QLabel,
     QMainWindow,
     QSettings,
+    QShortcut,
     QStatusBar,
     Qt,
     QTimer,
@@ -54,6 +60,15 @@ from ui.qt import (
     Signal,
 )
 from ui.widgets.alarm_banner import AlarmBanner
+
+LAYOUT_VERSION = 2
+"""The dock arrangement's version: a saved one of another version is not restored."""
+INCIDENT_ROWS = 11
+"""Rows of the incident list at the first start (at least ten show whole)."""
+MIN_INCIDENT_ROWS = 10
+"""Larger text (Ctrl++) grows the incident list back to this many rows."""
+CALL_ZOOM = 14
+"""How close the map comes to the location of the call being taken."""
 
 
 class MainWindow(QMainWindow):
@@ -122,6 +137,10 @@ class MainWindow(QMainWindow):
         self.units.modelReset.connect(self._units_to_map)
         self.units.dataChanged.connect(self._unit_rows_to_map)
         self.incidents.incidents_changed.connect(self._changed_incidents_to_map)
+        self._call_shown: tuple[float, float] | None = None
+        # Held weakly: the call (a plain object) must not keep a closed window alive.
+        follow = weakref.WeakMethod(self._call_changed)
+        self.intake_dock.session.subscribe(lambda parts: (m := follow()) and m(parts))
         self._actions()
         self._pending = 2
         self._units_due: set[str] = set()
@@ -190,6 +209,9 @@ class MainWindow(QMainWindow):
 
     def _actions(self) -> None:
         bar = self.menuBar()
+        file_menu = self._menu(bar, N_("&File"))
+        self.quit_action = self.add_action(file_menu, N_("Quit"), "Ctrl+Q", self.quit)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         call = self._menu(bar, N_("&Call"))
         self.add_action(call, N_("New call"), "F2", self.intake_dock.start_call)
         self.add_action(call, N_("Active incidents"), "F3",
@@ -201,6 +223,7 @@ class MainWindow(QMainWindow):
                                             self.status_board_dock.command))
         self.add_action(call, N_("Incident detail"), "F8",
                         lambda: self._focus(self.detail_dock, self.detail_dock.note))
+        call.addAction(self.detail_dock.close_action)  # the dock's own, active everywhere
         self.add_action(call, N_("Acknowledge emergency"), "F11",
                         lambda: self.alarm_banner._acknowledge())
         self.add_action(call, N_("Acknowledge attention"), "F7",
@@ -240,22 +263,59 @@ class MainWindow(QMainWindow):
         return menu
 
     def shortcut_list(self) -> list[tuple[str, str]]:
-        """Every shortcut of the window and its docks, for the F1 overview."""
-        keys = [(a.shortcut().toString(), a.text()) for a in self.actions()
-                if not a.shortcut().isEmpty()]
-        keys += [(sc.key().toString(), sc.whatsThis().rsplit(" (", 1)[0])
-                 for sc in self.intake_dock.shortcuts]
-        keys += [("1-9, Enter", tr("Dispatch from the proposal list")),
-                 ("Ctrl+N", tr("Note")), ("Ctrl+P", tr("Priority")),
-                 ("F12", tr("Close")), ("Ctrl+D", tr("Dispatch another unit"))]
-        return keys
+        """Every key of the window and its docks, once each, for the F1 overview.
+
+        Read from the actions and shortcuts that exist (and the key help of widgets that
+        handle keys themselves), so the list cannot drift from what the keys do. A key that
+        acts in one dock only names that dock; one key with several meanings lists them all.
+        """
+        found: dict[str, dict[str, list[str]]] = {}  # keys -> what they do -> where
+
+        def add(keys: str, text: str, where: str) -> None:
+            text = text.replace("&", "").strip()
+            if keys and text:
+                places = found.setdefault(keys, {}).setdefault(text, [])
+                if where and where not in places:
+                    places.append(where)
+
+        for action in self.findChildren(QAction):
+            for seq in action.shortcuts():
+                add(seq.toString(QKeySequence.SequenceFormat.NativeText), action.text(), "")
+        for sc in self.findChildren(QShortcut):
+            where = "" if sc.context() in (Qt.ShortcutContext.WindowShortcut,
+                                           Qt.ShortcutContext.ApplicationShortcut) \
+                else _dock_title(sc.parent())
+            text, _, tail = sc.whatsThis().rpartition(" (")
+            if not (text and tail.endswith(")") and QKeySequence(tail[:-1]) == sc.key()):
+                text = sc.whatsThis()  # the intake's tips carry their key: said once, here
+            add(sc.key().toString(QKeySequence.SequenceFormat.NativeText), text, where)
+        for widget in self.findChildren(QWidget):
+            helper = getattr(widget, "shortcut_help", None)
+            if callable(helper):
+                for keys, text in helper():
+                    add(keys, text, _dock_title(widget))
+
+        def meaning(text: str, places: list[str]) -> str:
+            return tr("{action} ({where})", action=text, where=", ".join(places)) \
+                if places else text
+
+        return [(keys, "; ".join(meaning(t, p) for t, p in found[keys].items()))
+                for keys in sorted(found, key=_key_order)]
 
     def show_keys(self) -> None:
         from ui.qt import QMessageBox
 
-        rows = "".join(f"<tr><td><b>{k}</b></td><td>{t}</td></tr>"
+        rows = "".join(f"<tr><td><b>{escape(k)}</b>&nbsp;&nbsp;</td><td>{escape(t)}</td></tr>"
                        for k, t in self.shortcut_list())
         QMessageBox.information(self, tr("Keyboard shortcuts"), f"<table>{rows}</table>")
+
+    def quit(self) -> None:
+        """File > Quit (Ctrl+Q): close the workstation after asking (No is the default)."""
+        if confirm(self, tr("Quit"), tr("Quit the workstation? Calls, incidents and unit "
+                                        "statuses are no longer shown here until it is "
+                                        "started again."),
+                   tr("Quit"), tr("Keep working")):
+            self.close()
 
     def _training_banner(self) -> None:
         banner = QLabel(self)
@@ -284,6 +344,17 @@ class MainWindow(QMainWindow):
         scale = round(min(2.0, max(0.8, self.prefs.get(FONT_SCALE) + step)), 1)
         self.prefs.set(FONT_SCALE, scale)
         theme.apply_font(QApplication.instance(), scale)  # type: ignore[arg-type]
+        QTimer.singleShot(0, self._keep_incident_rows)  # once the docks have the new font
+
+    def visible_incident_rows(self) -> int:
+        """How many rows of the incident list show whole."""
+        view = self.incidents_dock.view
+        return view.viewport().height() // max(1, view.verticalHeader().defaultSectionSize())
+
+    def _keep_incident_rows(self) -> None:
+        """Larger text must not push the incident list below ten rows."""
+        if self.visible_incident_rows() < MIN_INCIDENT_ROWS:
+            self.fit_incident_rows()
 
     def set_theme(self, name: str) -> None:
         self.prefs.set(THEME, name)
@@ -365,18 +436,41 @@ class MainWindow(QMainWindow):
         dock.clicked.connect(self._map_clicked)
         dock.incident_clicked.connect(self.incidents_dock.select)
         self.map_dock = dock
-        self.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, dock)
-        self.splitDockWidget(dock, self.incidents_dock, Qt.Orientation.Vertical)
+        # The map above the unit board: the resources side of the screen. The middle
+        # column keeps its height for the incident list and the detail.
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.splitDockWidget(dock, self.status_board_dock, Qt.Orientation.Vertical)
+        self.tabifyDockWidget(self.status_board_dock, self.technician_dock)
+        self.status_board_dock.raise_()
         self._windows_menu.addAction(dock.toggleViewAction())
-        if self.settings is not None and isinstance(self._saved_state, QByteArray):
-            self.restoreState(self._saved_state)
+        if self.settings is not None and isinstance(self._saved_state, QByteArray) \
+                and self.restoreState(self._saved_state, LAYOUT_VERSION):
             self.alarm_bar.setVisible(bool(self.alarm_banner.alarms))  # state may hide it
         else:
             QTimer.singleShot(0, self._default_sizes)
         self._units_to_map()
         self._incidents_to_map()
+        self._call_shown = None
+        self._call_changed(frozenset())  # a call restored before the map was there
         self.map_added.emit()
         return dock
+
+    def _call_changed(self, _parts: frozenset[Any]) -> None:
+        """The call being taken changed: the map shows its location, on its island."""
+        if self.map_dock is None:
+            return
+        loc = self.intake_dock.session.form.location
+        where = (loc.lat, loc.lon) if loc is not None else None
+        if where == self._call_shown:
+            return
+        self._call_shown = where
+        if loc is None:
+            self.map_dock.set_pin(None)
+            return
+        if loc.island in self.map_dock.island_buttons and loc.island != self.map_dock.island:
+            self.map_dock.show_island(loc.island)  # a Saba call shows Saba
+        self.map_dock.reveal(loc.lat, loc.lon, CALL_ZOOM)
+        self.map_dock.set_pin(loc.lat, loc.lon)
 
     def _map_clicked(self, lat: float, lon: float) -> None:
         """A click on the map sets the location of the call being taken."""
@@ -520,8 +614,9 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
-            self._saved_state = state
-            self._sized = self.restoreState(state)
+            self._sized = self.restoreState(state, LAYOUT_VERSION)
+            if self._sized:  # an arrangement of an older version is not brought back
+                self._saved_state = state
             self.alarm_bar.hide()  # shown again by the alarms themselves, never by old state
 
     def showEvent(self, event: Any) -> None:
@@ -535,24 +630,51 @@ class MainWindow(QMainWindow):
             self.loaded.connect(lambda: QTimer.singleShot(0, self.add_map))
 
     def _default_sizes(self) -> None:
+        """First start: intake, incidents and detail, map and units side by side.
+
+        The incident list gets the height of ``INCIDENT_ROWS`` rows (at the current font);
+        the detail below it takes the rest. On the right the map sits above the units.
+        """
         width = self.width()
         self.resizeDocks([self.intake_dock, self.status_board_dock],
-                         [int(width * 0.28), int(width * 0.30)], Qt.Orientation.Horizontal)
+                         [int(width * 0.23), int(width * 0.27)], Qt.Orientation.Horizontal)
+        self.fit_incident_rows()
         if self.map_dock is not None:
-            h = self.height()
-            self.resizeDocks([self.map_dock, self.incidents_dock, self.detail_dock],
-                             [int(h * 0.46), int(h * 0.22), int(h * 0.32)],
+            column = self.map_dock.height() + self.status_board_dock.height()
+            self.resizeDocks([self.map_dock, self.status_board_dock],
+                             [int(column * 0.45), column - int(column * 0.45)],
                              Qt.Orientation.Vertical)
-        else:
-            self.resizeDocks([self.incidents_dock, self.detail_dock],
-                             [int(self.height() * 0.45), int(self.height() * 0.55)],
-                             Qt.Orientation.Vertical)
+
+    def fit_incident_rows(self, rows: int | None = None) -> None:
+        """Give the incident list the height of ``rows`` rows; the detail gives it up."""
+        view = self.incidents_dock.view
+        rows = INCIDENT_ROWS if rows is None else rows
+        column = self.incidents_dock.height() + self.detail_dock.height()
+        around = self.incidents_dock.height() - view.viewport().height()
+        wanted = around + rows * view.verticalHeader().defaultSectionSize() + 2
+        wanted = min(wanted, column - self.detail_dock.minimumSizeHint().height())
+        self.resizeDocks([self.incidents_dock, self.detail_dock], [wanted, column - wanted],
+                         Qt.Orientation.Vertical)
 
     def closeEvent(self, event: Any) -> None:
         if not self.intake_dock.is_empty():
             self.intake_dock.save_draft()  # kept for the next start, never lost
         if self.settings is not None:
             self.settings.setValue("window/geometry", self.saveGeometry())
-            self.settings.setValue("window/state", self.saveState())
+            self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         self.bridge.close()
         super().closeEvent(event)
+
+
+def _dock_title(widget: Any) -> str:
+    """The title of the dock a widget sits in ('' outside any dock)."""
+    while widget is not None and not isinstance(widget, QDockWidget):
+        widget = widget.parent()
+    return str(widget.windowTitle()) if widget is not None else ""
+
+
+def _key_order(keys: str) -> tuple[int, int, str]:
+    """F1 to F12 in their order first, then the combinations, alphabetically."""
+    if keys.startswith("F") and keys[1:].isdigit():
+        return 0, int(keys[1:]), keys
+    return 1, 0, keys

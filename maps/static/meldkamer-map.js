@@ -4,6 +4,11 @@
  * small JSON messages, through QWebChannel (object "mapBridge") when the page runs
  * inside the workstation, or by calling these functions directly. Nothing here loads
  * anything from the network.
+ *
+ * Unit markers that would overlap are grouped by Leaflet.markercluster (shipped beside
+ * the page): a few show as a stack of their labels, more as a badge with their number,
+ * coloured by the most urgent status in it. Place names are labels whose detail follows
+ * the zoom (towns always, neighbourhoods closer in, the rest closest).
  */
 (function () {
   'use strict';
@@ -14,6 +19,12 @@
     at_destination: '#5e35b1', out_of_service: '#757575'
   };
   var PRIORITY_COLOURS = {1: '#d32f2f', 2: '#f57c00', 3: '#1976d2'};
+  /* Which status a cluster's colour shows: the most urgent one in it. */
+  var STATUS_RANK = {on_scene: 7, en_route: 6, dispatched: 5, transporting: 4,
+                     at_destination: 3, available_mobile: 2, available_station: 1};
+  var STACK_MAX = 4;  /* clusters up to this size show their labels stacked */
+  var CLUSTER_RADIUS = 36;  /* pixels: markers closer than this are grouped */
+  var LABEL_ZOOMS = {town: 0, major: 13, minor: 15};  /* place labels from this zoom */
 
   var api = {};
   var map = null;
@@ -24,6 +35,7 @@
   var pin = null;
   var bridge = null;
   var readySent = false;
+  var userMoved = false;  /* the operator panned or zoomed: a resize keeps their view */
 
   function esc(text) {
     return String(text === undefined || text === null ? '' : text)
@@ -38,9 +50,12 @@
     document.dispatchEvent(new CustomEvent('meldkamer', {detail: message}));
   }
 
+  function unitColour(u) {
+    return u.colour || STATUS_COLOURS[u.status] || '#455a64';
+  }
+
   function unitIcon(u) {
-    var colour = u.colour || STATUS_COLOURS[u.status] || '#455a64';
-    var html = '<div class="mk-unit" style="background:' + esc(colour) + '">' +
+    var html = '<div class="mk-unit" style="background:' + esc(unitColour(u)) + '">' +
       esc(u.label || u.callsign) + '</div>';
     return L.divIcon({html: html, className: 'mk-unit-icon', iconSize: null,
                       iconAnchor: [0, 0]});
@@ -50,36 +65,83 @@
     return [u.colour || '', u.status || '', u.label || u.callsign].join('|');
   }
 
-  function upsertUnit(u) {
+  function clusterIcon(cluster) {
+    var children = cluster.getAllChildMarkers();
+    var shown = children.map(function (m) { return m.options.mk; });
+    shown.sort(function (a, b) { return a.label < b.label ? -1 : (a.label > b.label ? 1 : 0); });
+    var names = shown.map(function (u) { return u.label; }).join(', ');
+    if (shown.length <= STACK_MAX) {
+      var rows = shown.map(function (u) {
+        return '<div class="mk-unit" style="background:' + esc(u.colour) + '">' +
+          esc(u.label) + '</div>';
+      }).join('');
+      return L.divIcon({html: '<div class="mk-stack" title="' + esc(names) + '">' + rows +
+                              '</div>',
+                        className: 'mk-cluster-icon', iconSize: null, iconAnchor: [0, 0]});
+    }
+    var top = shown[0];
+    shown.forEach(function (u) { if ((STATUS_RANK[u.status] || 0) > (STATUS_RANK[top.status] || 0)) { top = u; } });
+    return L.divIcon({html: '<div class="mk-cluster" style="border-color:' + esc(top.colour) +
+                            '" title="' + esc(names) + '">' + shown.length + '</div>',
+                      className: 'mk-cluster-icon', iconSize: null, iconAnchor: [0, 0]});
+  }
+
+  function unitGroup() {
+    if (!L.markerClusterGroup) { return L.layerGroup(); }  /* the plugin is shipped; still */
+    return L.markerClusterGroup({
+      maxClusterRadius: CLUSTER_RADIUS, iconCreateFunction: clusterIcon,
+      spiderfyOnMaxZoom: true, showCoverageOnHover: false, zoomToBoundsOnClick: true,
+      animate: false, animateAddingMarkers: false, removeOutsideVisibleBounds: true
+    });
+  }
+
+  function refreshClusters(markers) {
+    if (markers.length && layers.units.refreshClusters) { layers.units.refreshClusters(markers); }
+  }
+
+  /* Add or change one unit. Returns 'moved' or 'changed' for a marker the caller must
+   * re-cluster or whose cluster must be redrawn (done for many at once in setUnits). */
+  function applyUnit(u, batch) {
     var id = String(u.callsign);
     var entry = units[id];
     var key = unitKey(u);
+    var mk = {label: String(u.label || u.callsign), colour: unitColour(u), status: u.status};
     if (!entry) {
       var marker = L.marker([u.lat, u.lon], {icon: unitIcon(u), title: u.title || id,
-                                             keyboard: false, riseOnHover: true});
-      marker.addTo(layers.units);
+                                             keyboard: false, riseOnHover: true, mk: mk});
       units[id] = {marker: marker, key: key, lat: u.lat, lon: u.lon};
+      if (batch) { batch.added.push(marker); } else { layers.units.addLayer(marker); }
       return;
     }
+    var marker2 = entry.marker;
     if (entry.lat !== u.lat || entry.lon !== u.lon) {
-      entry.marker.setLatLng([u.lat, u.lon]);
       entry.lat = u.lat;
       entry.lon = u.lon;
+      if (batch) {
+        batch.moved.push([marker2, [u.lat, u.lon]]);
+      } else {
+        marker2.setLatLng([u.lat, u.lon]);  /* the cluster group re-clusters a moved marker */
+      }
     }
     if (entry.key !== key) {
+      marker2.options.mk = mk;
+      marker2.options.title = u.title || id;
       /* Change the label in place: rebuilding the icon's DOM costs ten times as much. */
-      var el = entry.marker.getElement();
+      var el = marker2.getElement();
       var label = el && el.firstChild;
-      entry.marker.options.icon = unitIcon(u);
-      if (label) {
-        label.style.background = u.colour || STATUS_COLOURS[u.status] || '#455a64';
-        label.textContent = u.label || u.callsign;
+      marker2.options.icon = unitIcon(u);
+      if (label && el.parentNode) {
+        label.style.background = mk.colour;
+        label.textContent = mk.label;
       } else {
-        entry.marker.setIcon(entry.marker.options.icon);
+        marker2.setIcon(marker2.options.icon);
       }
       entry.key = key;
+      if (batch) { batch.changed.push(marker2); } else { refreshClusters([marker2]); }
     }
   }
+
+  function upsertUnit(u) { applyUnit(u, null); }
 
   function removeUnit(callsign) {
     var entry = units[String(callsign)];
@@ -130,11 +192,48 @@
 
   api.setUnits = function (list) {
     var seen = {};
+    var batch = {added: [], moved: [], changed: []};
     for (var i = 0; i < list.length; i++) {
-      upsertUnit(list[i]);
+      applyUnit(list[i], batch);
       seen[String(list[i].callsign)] = true;
     }
     Object.keys(units).forEach(function (id) { if (!seen[id]) { removeUnit(id); } });
+    /* Many markers at once: out of the clusters, moved, and back in one pass each. */
+    var moved = batch.moved.map(function (m) { return m[0]; });
+    var clustered = Boolean(layers.units.addLayers);
+    if (clustered && moved.length) { layers.units.removeLayers(moved); }
+    batch.moved.forEach(function (m) { m[0].setLatLng(m[1]); });
+    if (clustered) {
+      if (batch.added.length || moved.length) { layers.units.addLayers(batch.added.concat(moved)); }
+    } else {
+      batch.added.forEach(function (m) { layers.units.addLayer(m); });
+    }
+    var inPlace = batch.changed.filter(function (m) { return moved.indexOf(m) < 0; });
+    refreshClusters(inPlace);
+  };
+  api.clusters = function () {
+    /* The groups shown at the current zoom: how many units each holds, in its centre. */
+    var out = [];
+    var shown = layers.units._featureGroup;
+    if (!shown) { return out; }
+    shown.eachLayer(function (layer) {
+      if (layer.getChildCount) {
+        var ll = layer.getLatLng();
+        out.push({count: layer.getChildCount(), lat: ll.lat, lon: ll.lng,
+                  units: layer.getAllChildMarkers().map(function (m) { return m.options.mk.label; })
+                    .sort()});
+      }
+    });
+    return out;
+  };
+  api.placeLabels = function () {
+    /* The place names on screen now (their layer shown, their zoom reached). */
+    var out = [];
+    var nodes = document.querySelectorAll('.mk-place-label');
+    for (var i = 0; i < nodes.length; i++) {
+      if (nodes[i].offsetParent !== null) { out.push(nodes[i].textContent); }
+    }
+    return out;
   };
   api.upsertUnit = upsertUnit;
   api.removeUnit = removeUnit;
@@ -151,6 +250,16 @@
 
   api.centreOn = function (lat, lon, zoom) {
     map.setView([lat, lon], zoom || Math.max(map.getZoom(), 15), {animate: false});
+    userMoved = true;  /* a point was asked for: a resize keeps it in the middle */
+  };
+  api.reveal = function (lat, lon, zoom) {
+    /* Bring a point into view at street level at least; a point already well in view
+     * (a click) leaves the map where the operator has it. */
+    var wanted = zoom || 15;
+    var inner = map.getBounds().pad(-0.15);
+    if (map.getZoom() >= wanted && inner.contains([lat, lon])) { return false; }
+    api.centreOn(lat, lon, Math.max(wanted, map.getZoom()));
+    return true;
   };
   api.showIsland = function (code) {
     var island = config.islands[code];
@@ -158,6 +267,7 @@
     var b = island.bbox;  /* south, west, north, east */
     map.fitBounds([[b[0], b[1]], [b[2], b[3]]], {padding: [8, 8], animate: false});
     config.island = code;
+    userMoved = false;
     return true;
   };
   api.setLayerVisible = function (name, visible) {
@@ -219,6 +329,7 @@
       incident: function () { upsertIncident(msg.incident); },
       remove_incident: function () { removeIncident(msg.number); },
       centre: function () { api.centreOn(msg.lat, msg.lon, msg.zoom); },
+      reveal: function () { api.reveal(msg.lat, msg.lon, msg.zoom); },
       island: function () { api.showIsland(msg.code); },
       layer: function () { api.setLayerVisible(msg.name, msg.visible); },
       roads: function () { api.setRoads(msg.geojson); },
@@ -267,11 +378,24 @@
     }
   }
 
+  function placeLabelZoom() {
+    /* Which place labels show: a class per tier on the map, the stylesheet does the rest. */
+    var zoom = map.getZoom();
+    var container = map.getContainer();
+    Object.keys(LABEL_ZOOMS).forEach(function (tier) {
+      L.DomUtil[zoom >= LABEL_ZOOMS[tier] ? 'addClass' : 'removeClass'](container,
+                                                                         'mk-show-' + tier);
+    });
+  }
+
   api.init = function (leafletMap, namedLayers, cfg) {
     map = leafletMap;
     config = cfg;
     layers = namedLayers;
-    layers.units = L.layerGroup().addTo(map);
+    /* The tile layer (if any) carries folium's zoom limits; the map and its clusters
+     * need their own. */
+    map.setMaxZoom(cfg.maxZoom || 19);
+    layers.units = unitGroup().addTo(map);
     layers.incidents = L.featureGroup().addTo(map);
     api.setTiles(cfg.tiles);
     if (layers.islands) { layers.islands.bringToBack(); }
@@ -282,9 +406,18 @@
       post({event: 'click', lat: lat, lon: lon});
     });
     map.on('resize', function (e) {
-      /* Built while hidden (0x0): frame the island once the view has a real size. */
-      if (e.oldSize.x === 0 || e.oldSize.y === 0) { api.showIsland(config.island); }
+      /* Built while hidden or resized with the docks: frame the island again, unless the
+       * operator has moved the map or a point was shown (then the centre stays). */
+      if (e.oldSize.x === 0 || e.oldSize.y === 0 || !userMoved) {
+        api.showIsland(config.island);
+      }
     });
+    var container = map.getContainer();
+    ['mousedown', 'wheel', 'keydown', 'touchstart'].forEach(function (name) {
+      container.addEventListener(name, function () { userMoved = true; }, {passive: true});
+    });
+    map.on('zoomend', placeLabelZoom);
+    placeLabelZoom();
     api.showIsland(cfg.island || 'BO');
     if (!connectBridge()) { sendReady(); }
   };

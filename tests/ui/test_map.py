@@ -39,8 +39,9 @@ UNITS = [{"callsign": "P-101", "lat": 12.152, "lon": -68.2755, "status": "availa
 INCIDENT = {"number": "BON-2026-000042", "lat": 12.16, "lon": -68.27, "priority": 1,
             "title": "Inbraak woning"}
 TIMEOUT = 20_000
+# P-101's label, alone or in a stack of grouped units.
 LABEL = ("(e => [e.textContent, getComputedStyle(e).backgroundColor])"
-         "(document.querySelector('.mk-unit'))")
+         "([...document.querySelectorAll('.mk-unit')].find(e => e.textContent === 'P-101'))")
 
 
 class Recorder(QWebEngineUrlRequestInterceptor):
@@ -178,7 +179,7 @@ def test_island_buttons_and_layer_switches(qtbot: QtBot, dock: MapDock) -> None:
 
     assert js(qtbot, dock, "meldkamerMap.isLayerVisible('units')") is True
     with qtbot.waitSignal(dock.applied, timeout=TIMEOUT):
-        qtbot.mouseClick(dock.toggles["units"], Qt.MouseButton.LeftButton)
+        dock.toggles["units"].trigger()  # the Layers menu's entry
     assert js(qtbot, dock, "meldkamerMap.isLayerVisible('units')") is False
     applied(qtbot, dock, lambda: dock.set_layer_visible("places", False))
     assert not dock.toggles["places"].isChecked()

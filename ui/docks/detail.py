@@ -2,7 +2,8 @@
 
 Ctrl+N writes a note, Ctrl+P changes the priority (with a reason), Ctrl+D dispatches
 another unit, Delete in the unit list withdraws one dispatched by mistake (with a
-reason), F12 closes the incident with a disposition code. Closing is refused while
+reason); F12, from anywhere in the window, closes the selected incident with a
+disposition code. Closing is refused while
 units are still assigned, and the reason is shown here.
 """
 
@@ -21,6 +22,7 @@ from ui.i18n import Texts
 from ui.ops import Operations
 from ui.qt import (
     QAbstractItemView,
+    QAction,
     QComboBox,
     QDockWidget,
     QFormLayout,
@@ -37,6 +39,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.widgets.columns import ColumnFitter, two_lines
 from ui.widgets.typeahead import TypeAhead
 
 TIME_COLUMNS = ("dispatched", "en_route", "on_scene", "transporting", "at_destination")
@@ -63,9 +66,10 @@ class DetailDock(QDockWidget):
         self.header.setWordWrap(True)
         layout.addWidget(self.header)
         self.units = QTableWidget(0, 2 + len(TIME_COLUMNS) + 1, objectName="detail_units")
-        self._unit_headers()
         self.units.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.units.verticalHeader().setVisible(False)
+        self.unit_columns = ColumnFitter(self.units, header_elide=False)
+        self._unit_headers()
         self.units.setMaximumHeight(150)
         layout.addWidget(self.units)
         self.log = QPlainTextEdit(objectName="detail_log")
@@ -103,21 +107,41 @@ class DetailDock(QDockWidget):
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
         self.setWidget(body)
-        for keys, slot in (("Ctrl+N", self.note.setFocus), ("Ctrl+P", self.priority.setFocus),
-                           ("F12", self._focus_close), ("Ctrl+D", self.dispatch_more)):
+        self.shortcuts: list[QShortcut] = []
+        for keys, slot, tip in (("Ctrl+N", self.note.setFocus, N_("Note")),
+                                ("Ctrl+P", self.priority.setFocus, N_("Priority")),
+                                ("Ctrl+D", self.dispatch_more, N_("Dispatch another unit"))):
             sc = QShortcut(QKeySequence(keys), self)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(slot)
+            self.texts.bind(sc.setWhatsThis, tip)
+            self.shortcuts.append(sc)
         withdraw = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.units)
         withdraw.setContext(Qt.ShortcutContext.WidgetShortcut)
         withdraw.activated.connect(self.withdraw_selected)
+        self.texts.bind(withdraw.setWhatsThis, N_("Withdraw a unit dispatched by mistake"))
+        # F12 closes the selected incident from anywhere in the window, not only here.
+        self.close_action = QAction(self)
+        self.close_action.setObjectName("close_incident")
+        self.close_action.setShortcut(QKeySequence("F12"))
+        self.close_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.texts.bind(self.close_action.setText, N_("Close incident"))
+        self.close_action.triggered.connect(self.start_closing)
+        self.addAction(self.close_action)
+        self._close_when_shown = False
         self.show_incident(None)
 
     def _unit_headers(self) -> None:
         ref = self.core.ref
-        self.units.setHorizontalHeaderLabels(
-            [tr("Unit"), tr("Status")] + [names.status(ref, s) for s in TIME_COLUMNS]
-            + [tr("Cleared")])
+        labels = ([tr("Unit"), tr("Status")] + [names.status(ref, s) for s in TIME_COLUMNS]
+                  + [tr("Cleared")])
+        # The status names are long above short times: two lines, whole in the tooltip.
+        self.units.setHorizontalHeaderLabels([two_lines(text) for text in labels])
+        for col, text in enumerate(labels):
+            item = self.units.horizontalHeaderItem(col)
+            if item is not None:
+                item.setToolTip(text)
+        self.unit_columns.schedule()
 
     def retranslate(self) -> None:
         """Show everything again in the current language."""
@@ -141,11 +165,24 @@ class DetailDock(QDockWidget):
     def _focus_close(self) -> None:
         self.disposition.setFocus()
 
+    def start_closing(self) -> None:
+        """F12: the disposition field of the selected incident, wherever the focus was."""
+        if self._wanted is None:
+            self.message.emit(tr("Select an incident first (F3)"))
+            return
+        self.show()
+        self.raise_()
+        if self.incident is not None and self.incident.number == self._wanted:
+            self._focus_close()
+        else:
+            self._close_when_shown = True  # still on its way: the field takes the focus then
+
     # -- showing -----------------------------------------------------------------------
 
     def load(self, number: str | None) -> None:
         """Fetch and show an incident (off the GUI thread)."""
         self._wanted = number or None
+        self._close_when_shown = False
         if not number:
             self.show_incident(None)
             return
@@ -173,6 +210,10 @@ class DetailDock(QDockWidget):
         enabled = inc is not None and inc.state == "open"
         for w in (self.note, self.disposition, self.priority, self.priority_reason):
             w.setEnabled(enabled)
+        if self._close_when_shown and inc is not None and inc.number == self._wanted:
+            self._close_when_shown = False
+            if enabled:
+                self._focus_close()
         if inc is None:
             self.header.setText(tr("No incident selected"))
             self.units.setRowCount(0)

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from meldkamer.domain.reference import Reference
 from meldkamer.i18n import tr
-from ui.models.incidents import PAGE, IncidentTableModel
+from ui.models.incidents import COLUMNS, PAGE, IncidentTableModel
 from ui.qt import (
     QAbstractItemView,
     QDockWidget,
     QHBoxLayout,
-    QHeaderView,
     QItemSelectionModel,
     QLabel,
     Qt,
@@ -22,7 +21,10 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.widgets.columns import ColumnFitter
 from ui.widgets.filter_bar import FilterBar
+
+ELASTIC = ("Classification", "Location", "Units", "Disciplines")
 
 
 class IncidentsDock(QDockWidget):
@@ -55,10 +57,9 @@ class IncidentsDock(QDockWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.verticalHeader().setVisible(False)
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.view.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((140, 55, 250, 50, 220, 130, 60, 80)):
-            self.view.setColumnWidth(col, width)
+        # Free text gives up width first (elided in the middle, whole in the tooltip).
+        self.columns = ColumnFitter(self.view, elastic=[COLUMNS.index(c) for c in ELASTIC],
+                                    samples={0: "BON-2026-000000"})
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         layout.addWidget(self.view)
         self.setWidget(body)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from meldkamer.core import Meldkamer
 from meldkamer.domain.views import UnitView
 from meldkamer.i18n import tr
-from ui.models.units import UnitBoardModel
+from ui.models.units import COLUMNS, UnitBoardModel
 from ui.ops import Operations
 from ui.qt import (
     QAbstractItemView,
@@ -23,6 +23,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.widgets.columns import ColumnFitter
 from ui.widgets.filter_bar import FilterBar, PlaceFilter
 
 
@@ -57,11 +58,11 @@ class StatusBoardDock(QDockWidget):
         self.view.setModel(self.proxy)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.verticalHeader().setVisible(False)
-        self.view.horizontalHeader().setStretchLastSection(True)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._menu)
-        for col, width in enumerate((80, 50, 70, 180, 80)):
-            self.view.setColumnWidth(col, width)
+        self.columns = ColumnFitter(self.view, elastic=[COLUMNS.index("Status"),
+                                                        COLUMNS.index("Incident")],
+                                    samples={5: "BON-2026-000000"})
         layout.addWidget(self.view, 1)
         self.setWidget(body)
 

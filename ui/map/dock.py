@@ -24,7 +24,6 @@ from ui.map.bridge import MapBridge
 from ui.map.guard import TILE_URL, LocalOnlyGuard, tile_handler
 from ui.map.webengine import (
     QButtonGroup,
-    QCheckBox,
     QHBoxLayout,
     QToolButton,
     QUrl,
@@ -36,7 +35,7 @@ from ui.map.webengine import (
     schemes_registered,
 )
 from ui.ops import Operations
-from ui.qt import QDockWidget, Qt, QVBoxLayout, QWidget, Signal
+from ui.qt import QAction, QDockWidget, QMenu, Qt, QVBoxLayout, QWidget, Signal
 
 _log = logging.getLogger(__name__)
 
@@ -227,14 +226,22 @@ class MapDock(QDockWidget):
             self.island_buttons[code] = button
         self._island_group = group
         row.addSpacing(12)
-        self.toggles: dict[str, QCheckBox] = {}
+        # The layers in a menu: the map can sit in a narrow column beside the units.
+        self.layers_button = QToolButton(parent)
+        self.layers_button.setObjectName("map_layers")
+        self.layers_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.layers_menu = QMenu(self.layers_button)
+        self.layers_button.setMenu(self.layers_menu)
+        self.toggles: dict[str, QAction] = {}
         for name, label in LAYER_TOGGLES:
-            box = QCheckBox(tr(label), parent)
-            box.setChecked(True)
-            box.setObjectName(f"map_layer_{name}")
-            box.toggled.connect(lambda on, n=name: self.set_layer_visible(n, on))
-            row.addWidget(box)
-            self.toggles[name] = box
+            action = self.layers_menu.addAction(tr(label))
+            action.setCheckable(True)
+            action.setChecked(True)
+            action.setObjectName(f"map_layer_{name}")
+            action.toggled.connect(lambda on, n=name: self.set_layer_visible(n, on))
+            self.toggles[name] = action
+        self._layers_text()
+        row.addWidget(self.layers_button)
         row.addStretch(1)
         return row
 
@@ -246,6 +253,12 @@ class MapDock(QDockWidget):
             button.setToolTip(tr("Show {island}", island=names.get(code, code)))
         for name, label in LAYER_TOGGLES:
             self.toggles[name].setText(tr(label))
+        self._layers_text()
+
+    def _layers_text(self) -> None:
+        self.layers_button.setText(tr("Layers"))
+        self.layers_button.setToolTip(tr("Show or hide units, incidents, places, stations, "
+                                         "roads and the map image"))
 
     # -- page life cycle ------------------------------------------------------------------
 
@@ -332,6 +345,11 @@ class MapDock(QDockWidget):
     def centre_on(self, lat: float, lon: float, zoom: int | None = None) -> int:
         """Centre the map on a point (an incident), zooming in to at least street level."""
         return self._send({"op": "centre", "lat": lat, "lon": lon, "zoom": zoom}, keep=True)
+
+    def reveal(self, lat: float, lon: float, zoom: int = 15) -> int:
+        """Bring a point into view at ``zoom`` at least (the location of a call); a point
+        already well in view leaves the map as the operator has it."""
+        return self._send({"op": "reveal", "lat": lat, "lon": lon, "zoom": zoom}, keep=True)
 
     def show_island(self, code: str) -> int:
         """Frame one island: BO, SE or SA."""

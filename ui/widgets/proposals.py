@@ -149,6 +149,10 @@ class ProposalTable(QTableWidget):
                 names.divert_candidate(ref, d) for d in slot.divert))
         return ("!", tr("none"), "", cap, "", why)
 
+    def shortcut_help(self) -> list[tuple[str, str]]:
+        """The keys this list handles itself, for the F1 overview."""
+        return [("1-9, Enter", tr("Dispatch from the proposal list"))]
+
     def callsigns(self) -> list[str]:
         """The proposed units by rank (the number keys dispatch them)."""
         return [p.callsign for p in self.proposals.proposals] if self.proposals else []
