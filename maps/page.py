@@ -1,9 +1,9 @@
 """The offline map page: folium builds it, every asset comes from installed packages.
 
 Leaflet's JavaScript, CSS and images come from XStatic-Leaflet and are copied beside the
-page with the live-layer API (static/meldkamer-map.js) and Leaflet.markercluster, which
-is shipped in static/ (see its README there); folium's CDN defaults (jQuery, Bootstrap,
-Font Awesome, awesome-markers) are dropped. Places carry their names as labels. Tiles come only from a local
+page with the live-layer API (static/meldkamer-map.js, which also keeps unit labels
+from piling up); folium's CDN defaults (jQuery, Bootstrap, Font Awesome,
+awesome-markers) are dropped. Places carry their names as labels. Tiles come only from a local
 source (a custom URL scheme or a file URL). The page never references the network.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from html import escape
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
@@ -24,10 +23,7 @@ from folium.template import Template
 from maps import islands
 from maps.tiles import TileStore
 
-OWN_ASSETS = ("leaflet.markercluster.js", "MarkerCluster.css", "meldkamer-map.js",
-              "meldkamer-map.css")
-"""Copied from maps/static (the cluster plugin before the script that uses it)."""
-ASSET_FILES = ("leaflet.js", "leaflet.css", *OWN_ASSETS)
+ASSET_FILES = ("leaflet.js", "leaflet.css", "meldkamer-map.js", "meldkamer-map.css")
 LEAFLET_IMAGES = ("layers.png", "layers-2x.png", "marker-icon.png", "marker-icon-2x.png",
                   "marker-shadow.png")
 MAX_ZOOM = 19
@@ -90,7 +86,7 @@ def copy_assets(dest: Path) -> Path:
     for name in LEAFLET_IMAGES:
         shutil.copyfile(src / "images" / name, dest / "images" / name)
     static = resources.files("maps").joinpath("static")
-    for name in OWN_ASSETS:
+    for name in ("meldkamer-map.js", "meldkamer-map.css"):
         (dest / name).write_bytes(static.joinpath(name).read_bytes())
     return dest
 
@@ -125,19 +121,18 @@ def _places_layer(places: Iterable[Mapping[str, Any]]) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name="places")
     for p in places:
         kind = str(p.get("kind", ""))
-        name = str(p["name"])
-        label = f"{name} ({KIND_NL.get(kind, kind)})" if kind else name
-        where = [float(p["lat"]), float(p["lon"])]
-        folium.CircleMarker(where, radius=4, weight=1, color="#333333", fill=True,
-                            fill_color="#ffffff", fill_opacity=0.9,
-                            tooltip=label).add_to(group)
-        # The name beside the dot; under the units, never in the way of a click.
-        icon = folium.DivIcon(
-            html=f'<div class="mk-place-label mk-tier-{label_tier(kind)}">{escape(name)}</div>',
-            class_name="mk-place-label-icon", icon_size=None)
-        folium.Marker(where, icon=icon, interactive=False, keyboard=False,
-                      z_index_offset=-1000).add_to(group)
+        label = f"{p['name']} ({KIND_NL.get(kind, kind)})" if kind else str(p["name"])
+        folium.CircleMarker([float(p["lat"]), float(p["lon"])], radius=4, weight=1,
+                            color="#333333", fill=True, fill_color="#ffffff",
+                            fill_opacity=0.9, tooltip=label).add_to(group)
     return group
+
+
+def place_labels(places: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The names the page writes beside the places (one list: the page makes the labels,
+    far less script than a folium marker each)."""
+    return [{"name": str(p["name"]), "lat": float(p["lat"]), "lon": float(p["lon"]),
+             "tier": label_tier(str(p.get("kind", "")))} for p in places]
 
 
 def _stations_layer(stations: Iterable[Mapping[str, Any]]) -> folium.FeatureGroup:
@@ -147,14 +142,16 @@ def _stations_layer(stations: Iterable[Mapping[str, Any]]) -> folium.FeatureGrou
         icon = folium.DivIcon(
             html=f'<div class="mk-station" style="background:{colour}">{letter}</div>',
             class_name="mk-station-icon", icon_size=None)
-        folium.Marker([float(s["lat"]), float(s["lon"])], icon=icon,
-                      tooltip=str(s.get("name", s.get("code", "")))).add_to(group)
+        folium.Marker([float(s["lat"]), float(s["lon"])], icon=icon, z_index_offset=-500,
+                      tooltip=str(s.get("name", s.get("code", "")))).add_to(group)  # under units
     return group
 
 
-def config(island: str | None, tiles: Mapping[str, Any] | str | Path | None) -> dict[str, Any]:
+def config(island: str | None, tiles: Mapping[str, Any] | str | Path | None,
+           places: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
     """The page configuration handed to meldkamerMap.init."""
     return {
+        "labels": place_labels(places),
         "island": island or next(iter(islands.islands())),
         "islands": {code: {"bbox": list(isl.bbox), "centre": list(isl.centre)}
                     for code, isl in islands.islands().items()},
@@ -172,14 +169,15 @@ def build(*, island: str | None = None, places: Iterable[Mapping[str, Any]] = ()
         # A programmer's error in this standalone library (callers validate what people
         # type through the core's reference data); the value and the choices ride along.
         raise ValueError("unknown island code", island, tuple(islands.islands()))
-    cfg = config(island, tiles)
+    places = list(places)
+    cfg = config(island, tiles, places)
     centre = islands.centre(cfg["island"])
     m = _OfflineMap(location=list(centre), zoom_start=12, tiles=None, control_scale=True,
                     attribution_control=False, min_zoom=6, max_zoom=MAX_ZOOM,
                     font_size="12px")
-    for name in ("leaflet.css", "MarkerCluster.css", "meldkamer-map.css"):
+    for name in ("leaflet.css", "meldkamer-map.css"):
         m.add_css_link(name, f"{assets}/{name}")
-    for name in ("leaflet.js", "leaflet.markercluster.js", "meldkamer-map.js"):
+    for name in ("leaflet.js", "meldkamer-map.js"):
         m.add_js_link(name, f"{assets}/{name}")
     outline = folium.GeoJson(
         islands.outlines(), name="islands", interactive=False,

@@ -47,6 +47,7 @@ from ui.qt import (
     QApplication,
     QByteArray,
     QDockWidget,
+    QEvent,
     QKeySequence,
     QLabel,
     QMainWindow,
@@ -78,6 +79,9 @@ class MainWindow(QMainWindow):
     """The first load of incidents and units has reached the views."""
     map_added = Signal()
     """The map dock has been built (it loads its page on its own)."""
+    arranged = Signal()
+    """The docks have their sizes: the first start's, or the incident list's again after
+    a change of text size."""
 
     def __init__(self, core: Meldkamer, ops: Operations, settings: QSettings | None = None,
                  prefs: Settings | None = None, journal: DraftJournal | None = None, *,
@@ -353,8 +357,12 @@ class MainWindow(QMainWindow):
 
     def _keep_incident_rows(self) -> None:
         """Larger text must not push the incident list below ten rows."""
+        # The headers and bars grow with the font through posted layout requests: measure
+        # once they have been laid out.
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         if self.visible_incident_rows() < MIN_INCIDENT_ROWS:
             self.fit_incident_rows()
+        self.arranged.emit()
 
     def set_theme(self, name: str) -> None:
         self.prefs.set(THEME, name)
@@ -644,6 +652,7 @@ class MainWindow(QMainWindow):
             self.resizeDocks([self.map_dock, self.status_board_dock],
                              [int(column * 0.45), column - int(column * 0.45)],
                              Qt.Orientation.Vertical)
+        self.arranged.emit()
 
     def fit_incident_rows(self, rows: int | None = None) -> None:
         """Give the incident list the height of ``rows`` rows; the detail gives it up."""
@@ -655,6 +664,7 @@ class MainWindow(QMainWindow):
         wanted = min(wanted, column - self.detail_dock.minimumSizeHint().height())
         self.resizeDocks([self.incidents_dock, self.detail_dock], [wanted, column - wanted],
                          Qt.Orientation.Vertical)
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)  # in place now
 
     def closeEvent(self, event: Any) -> None:
         if not self.intake_dock.is_empty():

@@ -112,3 +112,14 @@ def test_tiles_must_be_a_template_folder_or_mbtiles(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="tile folder"):
         page.render(tmp_path / "x.html", tiles=tmp_path / "nothing-here")
 
+
+
+def test_places_come_with_their_names_by_zoom_tier(shipped_places: list[dict[str, Any]]) -> None:
+    labels = page.config("BO", None, shipped_places)["labels"]
+    assert len(labels) == len(shipped_places)  # the caller's names, every one
+    tiers = {label["name"]: label["tier"] for label in labels}
+    assert tiers["Kralendijk"] == "town"
+    assert tiers["Dorp Nikiboko"] == "major"  # a neighbourhood, from a middle zoom
+    assert set(tiers.values()) == {"town", "major", "minor"}
+    html = page.build(island="BO", places=shipped_places)
+    assert '"labels": [' in html and "Kralendijk" in html

@@ -226,3 +226,70 @@ def test_bridge_ignores_garbage(qtbot: QtBot) -> None:
         bridge.receive('{"event": "click", "lat": 12.15, "lon": -68.27}')
     assert click.args == [12.15, -68.27]
 
+
+
+STATION = (12.1525, -68.2757)  # every unit at the station has exactly its coordinates
+CROWD = [{"callsign": f"P-1{n:02d}", "lat": STATION[0], "lon": STATION[1],
+          "status": "available_station"} for n in range(1, 7)]
+CROWD += [{"callsign": "A-101", "lat": 12.1530, "lon": -68.2750, "status": "on_scene"},
+          {"callsign": "K-101", "lat": 12.30, "lon": -68.40, "status": "en_route"}]
+# The unit labels on screen (shown, and inside the map), with their boxes.
+BOXES = ("[...document.querySelectorAll('.mk-unit')].filter(e => e.offsetParent !== null)"
+         ".map(e => { const r = e.getBoundingClientRect(); "
+         "return [e.textContent, r.left, r.top, r.right, r.bottom]; })"
+         ".filter(b => b[3] > 0 && b[4] > 0 && b[1] < innerWidth && b[2] < innerHeight)")
+
+
+def overlapping(boxes: list[list[Any]]) -> list[tuple[str, str]]:
+    return [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]]
+
+
+def test_units_in_one_place_are_grouped_never_piled(qtbot: QtBot, dock: MapDock) -> None:
+    size = "meldkamerMap.map().getSize()"
+    qtbot.waitUntil(lambda: js(qtbot, dock, size)["y"] > 500, timeout=TIMEOUT)  # laid out
+    applied(qtbot, dock, lambda: dock.set_units(CROWD))
+    applied(qtbot, dock, lambda: dock.show_island("BO"))  # the whole island: zoom 11 or so
+    assert js(qtbot, dock, "meldkamerMap.map().getZoom()") == 11
+    groups = js(qtbot, dock, "meldkamerMap.clusters()")
+    assert [(g["kind"], g["count"], g["units"]) for g in groups] == [
+        ("badge", 7, ["A-101", *(u["callsign"] for u in CROWD[:6])])]
+    assert abs(groups[0]["lat"] - STATION[0]) < 1e-3
+    shown = js(qtbot, dock, BOXES)
+    assert [b[0] for b in shown] == ["K-101"]  # the rest are in the badge
+    assert js(qtbot, dock, "document.querySelector('.mk-cluster').textContent") == "7"
+    # Closer in, the same units stand in a stack: every label readable, none on another.
+    applied(qtbot, dock, lambda: dock.centre_on(*STATION, 17))
+    groups = js(qtbot, dock, "meldkamerMap.clusters()")
+    assert [(g["kind"], g["count"]) for g in groups] == [("stack", 6)]  # A-101 stands apart
+    shown = js(qtbot, dock, BOXES)
+    assert sorted(b[0] for b in shown) == sorted(u["callsign"] for u in CROWD[:7])
+    assert overlapping(shown) == []
+    assert js(qtbot, dock, "meldkamerMap.position('units', 'P-103')") == list(STATION)
+    # A unit leaving the station leaves the group at once.
+    applied(qtbot, dock, lambda: dock.upsert_unit({**CROWD[0], "lat": 12.1600}))
+    assert [g["count"] for g in js(qtbot, dock, "meldkamerMap.clusters()")] == [5]
+
+
+def test_places_are_named_more_of_them_closer_in(qtbot: QtBot, tmp_path: Path) -> None:
+    places = [*PLACES,
+              {"name": "Dorp Nikiboko", "kind": "neighbourhood", "island": "BO",
+               "lat": 12.14444, "lon": -68.26121},
+              {"name": "Te Amo Beach", "kind": "beach", "island": "BO", "lat": 12.1399,
+               "lon": -68.2822}]
+    dock = MapDock(None, places, STATIONS, cache_dir=tmp_path / "cache")
+    dock.resize(800, 600)
+    with qtbot.waitSignal(dock.ready, timeout=TIMEOUT):
+        dock.show()
+    try:
+        labels = "meldkamerMap.placeLabels().sort()"
+        assert js(qtbot, dock, labels) == ["Kralendijk", "The Bottom"]  # towns: always
+        applied(qtbot, dock, lambda: dock.centre_on(12.145, -68.27, 13))
+        assert js(qtbot, dock, labels) == ["Dorp Nikiboko", "Kralendijk", "The Bottom"]
+        applied(qtbot, dock, lambda: dock.centre_on(12.145, -68.27, 15))
+        assert js(qtbot, dock, labels) == ["Dorp Nikiboko", "Kralendijk", "Te Amo Beach",
+                                           "The Bottom"]
+        applied(qtbot, dock, lambda: dock.set_layer_visible("places", False))
+        assert js(qtbot, dock, labels) == []  # the Places switch takes the names along
+    finally:
+        close_dock(dock)

@@ -129,3 +129,45 @@ def test_technician_panel_shows_gateways_and_runs_a_loopback(
     finally:
         link.stop()
         sim.stop()
+
+
+def test_the_map_follows_the_location_of_the_call(qtbot: QtBot, core: Meldkamer,
+                                                 tmp_path: Path) -> None:
+    win = window(qtbot, core, tmp_path, with_map=True)
+    qtbot.waitUntil(lambda: win.map_dock is not None, timeout=10_000)
+    if not win.map_dock.is_ready:
+        with qtbot.waitSignal(win.map_dock.ready, timeout=30_000):
+            pass
+    qtbot.waitUntil(lambda: win.intake_dock.location_search is not None, timeout=10_000)
+    centre = "(c => [c.lat, c.lng])(meldkamerMap.map().getCenter())"
+    assert win.map_dock.island == "BO"
+    kb = Keyboard(qtbot)
+    kb.press(Qt.Key.Key_F2)
+    kb.press(Qt.Key.Key_Tab)
+    kb.press(Qt.Key.Key_Tab)
+    kb.type("windwardside")  # a call from Saba, typed as the operator hears it
+    qtbot.waitUntil(lambda: win.intake_dock.location_edit.results.count() > 0, timeout=10_000)
+    kb.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.intake_dock.location is not None, timeout=10_000)
+    loc = win.intake_dock.location
+    assert loc is not None and loc.island == "SA"
+    qtbot.waitUntil(lambda: js(qtbot, win, "meldkamerMap.pinPosition()") == [loc.lat, loc.lon],
+                    timeout=10_000)
+    assert win.map_dock.island == "SA" and win.map_dock.island_buttons["SA"].isChecked()
+    lat, lon = js(qtbot, win, centre)
+    assert abs(lat - loc.lat) < 1e-6 and abs(lon - loc.lon) < 1e-6  # panned to it
+    assert js(qtbot, win, "meldkamerMap.map().getZoom()") >= 14
+    # Typing another place moves the map along, back to Bonaire.
+    assert kb.focus() is win.intake_dock.class_edit  # the form went on to the class
+    kb.press(Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)  # back, the text selected
+    kb.type("dorp rincon")
+    qtbot.waitUntil(lambda: win.intake_dock.location_edit.results.count() > 0, timeout=10_000)
+    kb.press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.intake_dock.location is not None
+                    and win.intake_dock.location.island == "BO", timeout=10_000)
+    loc = win.intake_dock.location
+    qtbot.waitUntil(lambda: js(qtbot, win, "meldkamerMap.pinPosition()") == [loc.lat, loc.lon],
+                    timeout=10_000)
+    lat, lon = js(qtbot, win, centre)
+    assert win.map_dock.island == "BO"
+    assert abs(lat - loc.lat) < 1e-6 and abs(lon - loc.lon) < 1e-6

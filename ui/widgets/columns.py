@@ -5,8 +5,9 @@ A :class:`ColumnFitter` sizes a table view's columns to their header and the row
 whenever the rows, the language, the font (Ctrl++) or the width change. When the columns
 do not fit, the *elastic* ones (free text: classification, location) give up width
 and their text is elided in the middle; the :class:`ElideDelegate` then gives a cut cell
-a tooltip with the whole text, and a cut header has its title as its tooltip. Rows follow the font's height, so
-a larger text never clips a row either. A column the operator drags keeps their width.
+a tooltip with the whole text, and a cut header has its title as its tooltip. Rows
+follow the font's height, so a larger text never clips a row either. A column the
+operator drags keeps that width.
 """
 
 from __future__ import annotations
