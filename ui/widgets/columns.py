@@ -1,10 +1,10 @@
 """Table columns as wide as what they show; where space runs out, elided with a tooltip.
 
 A :class:`ColumnFitter` sizes a table view's columns to their header and the rows in view
-(Qt's ``sizeHintForColumn`` reads only those, so a lazy model is not fetched whole), again
-whenever the rows, the language, the font (Ctrl++) or the width change. When the columns
-do not fit, the *elastic* ones (free text: classification, location) give up width
-and their text is elided in the middle; the :class:`ElideDelegate` then gives a cut cell
+(only those: a lazy model is never fetched whole for it), again whenever the rows, the
+scroll position, the language, the font (Ctrl++) or the width change. When the columns
+do not fit, the *elastic* ones (free text: classification, location) give up width and
+their text is elided in the middle; the :class:`ElideDelegate` then gives a cut cell
 a tooltip with the whole text, and a cut header has its title as its tooltip. Rows
 follow the font's height, so a larger text never clips a row either. A column the
 operator drags keeps that width.
@@ -108,6 +108,7 @@ class ColumnFitter(QObject):
         header.setTextElideMode(Qt.TextElideMode.ElideMiddle if header_elide
                                 else Qt.TextElideMode.ElideNone)
         header.sectionResized.connect(self._resized)
+        view.verticalScrollBar().valueChanged.connect(self.schedule)  # other rows in view
         self.dragged: dict[int, int] = {}  # columns the operator sized: their widths
         self._fitting = False
         self._timer = QTimer(self)
@@ -149,6 +150,8 @@ class ColumnFitter(QObject):
                 and watched is self.view:
             self._rows()
             self.schedule()
+        elif kind == QEvent.Type.Show and watched is self.view:
+            self.schedule()
         return False
 
     def _resized(self, column: int, _old: int, new: int) -> None:
@@ -167,14 +170,35 @@ class ColumnFitter(QObject):
         """The width that shows the column's header and every row in view whole."""
         view = self.view
         header = view.horizontalHeader()
-        width = max(header.sectionSizeFromContents(column).width(),
-                    view.sizeHintForColumn(column))
+        width = max(header.sectionSizeFromContents(column).width(), self._rows_width(column))
         sample = self.samples.get(column)
         if sample:
             margin = 2 * (view.style().pixelMetric(
                 QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1) + 1
             width = max(width, view.fontMetrics().horizontalAdvance(sample) + margin)
         return width
+
+    def rows_in_view(self) -> range:
+        """The rows the view shows now (worked out from the row height while the header
+        has not laid its sections out yet)."""
+        view = self.view
+        count = view.model().rowCount()
+        height = view.viewport().height()
+        first = max(0, view.rowAt(0))
+        last = view.rowAt(height - 1)
+        if last < 0:
+            step = max(1, view.verticalHeader().defaultSectionSize())
+            last = first + height // step
+        return range(first, min(count - 1, last) + 1)
+
+    def _rows_width(self, column: int) -> int:
+        # Not Qt's sizeHintForColumn: it also reads rows out of view (pages of a lazy
+        # model nobody looks at), whatever resizeContentsPrecision says.
+        view = self.view
+        model = view.model()
+        grid = 1 if view.showGrid() else 0
+        return max((view.sizeHintForIndex(model.index(row, column)).width() + grid
+                    for row in self.rows_in_view()), default=0)
 
     def least(self, column: int) -> int:
         """How narrow an elastic column may become: a few characters (or its header, when
@@ -190,8 +214,8 @@ class ColumnFitter(QObject):
         view = self.view
         self._watch(view.model())
         model = view.model()
-        if model is None:
-            return
+        if model is None or not view.isVisible():
+            return  # a hidden table would be measured over all its rows; fitted when shown
         header = view.horizontalHeader()
         columns = [c for c in range(model.columnCount()) if not view.isColumnHidden(c)]
         if not columns:
