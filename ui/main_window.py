@@ -68,7 +68,7 @@ INCIDENT_ROWS = 11
 """Rows of the incident list at the first start (at least ten show whole)."""
 MIN_INCIDENT_ROWS = 10
 """Larger text (Ctrl++) grows the incident list back to this many rows."""
-CALL_ZOOM = 14
+CALL_ZOOM = 13
 """How close the map comes to the location of the call being taken."""
 
 
@@ -142,6 +142,7 @@ class MainWindow(QMainWindow):
         self.units.dataChanged.connect(self._unit_rows_to_map)
         self.incidents.incidents_changed.connect(self._changed_incidents_to_map)
         self._call_shown: tuple[float, float] | None = None
+        self._clicked = False  # the next location of the call comes from a map click
         # Held weakly: the call (a plain object) must not keep a closed window alive.
         follow = weakref.WeakMethod(self._call_changed)
         self.intake_dock.session.subscribe(lambda parts: (m := follow()) and m(parts))
@@ -472,17 +473,20 @@ class MainWindow(QMainWindow):
         if where == self._call_shown:
             return
         self._call_shown = where
+        clicked, self._clicked = self._clicked, False
         if loc is None:
             self.map_dock.set_pin(None)
             return
         if loc.island in self.map_dock.island_buttons and loc.island != self.map_dock.island:
             self.map_dock.show_island(loc.island)  # a Saba call shows Saba
-        self.map_dock.reveal(loc.lat, loc.lon, CALL_ZOOM)
+        # A typed place comes to the middle; a click's is in view already: the map stays.
+        self.map_dock.reveal(loc.lat, loc.lon, CALL_ZOOM, centre=not clicked)
         self.map_dock.set_pin(loc.lat, loc.lon)
 
     def _map_clicked(self, lat: float, lon: float) -> None:
         """A click on the map sets the location of the call being taken."""
         assert self.map_dock is not None
+        self._clicked = True
         if self.intake_dock.locate_at(lat, lon):
             self.map_dock.set_pin(lat, lon)
 

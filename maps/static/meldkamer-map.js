@@ -320,12 +320,12 @@
     map.setView([lat, lon], zoom || Math.max(map.getZoom(), 15), {animate: false});
     userMoved = true;  /* a point was asked for: a resize keeps it in the middle */
   };
-  api.reveal = function (lat, lon, zoom) {
-    /* Bring a point into view at street level at least; a point already well in view
-     * (a click) leaves the map where the operator has it. */
+  api.reveal = function (lat, lon, zoom, centre) {
+    /* Bring a point to the middle, at this zoom at least (closer stays closer); without
+     * ``centre`` a point already well in view (a click) leaves the map as it is. */
     var wanted = zoom || 15;
     var inner = map.getBounds().pad(-0.15);
-    if (map.getZoom() >= wanted && inner.contains([lat, lon])) { return false; }
+    if (!centre && map.getZoom() >= wanted && inner.contains([lat, lon])) { return false; }
     api.centreOn(lat, lon, Math.max(wanted, map.getZoom()));
     return true;
   };
@@ -368,9 +368,10 @@
   api.setPin = function (lat, lon) {
     if (pin) { map.removeLayer(pin); pin = null; }
     if (lat === null || lat === undefined) { return; }
-    pin = L.circleMarker([lat, lon], {radius: 6, color: '#000', weight: 2,
-                                      fillColor: '#ffeb3b', fillOpacity: 1,
-                                      interactive: false}).addTo(map);
+    /* A ring above the markers: the call's place shows even under a station's units. */
+    pin = L.circleMarker([lat, lon], {radius: 13, color: '#ffeb3b', weight: 4, opacity: 1,
+                                      fill: false, interactive: false, pane: 'mkPin'})
+      .addTo(map);
   };
   api.count = function (name) {
     if (name === 'units') { return Object.keys(units).length; }
@@ -402,7 +403,7 @@
       incident: function () { upsertIncident(msg.incident); },
       remove_incident: function () { removeIncident(msg.number); },
       centre: function () { api.centreOn(msg.lat, msg.lon, msg.zoom); },
-      reveal: function () { api.reveal(msg.lat, msg.lon, msg.zoom); },
+      reveal: function () { api.reveal(msg.lat, msg.lon, msg.zoom, msg.centre); },
       island: function () { api.showIsland(msg.code); },
       layer: function () { api.setLayerVisible(msg.name, msg.visible); },
       roads: function () { api.setRoads(msg.geojson); },
@@ -478,6 +479,8 @@
     map = leafletMap;
     config = cfg;
     layers = namedLayers;
+    map.createPane('mkPin').style.zIndex = 640;  /* over the markers, under tooltips */
+    map.getPane('mkPin').style.pointerEvents = 'none';
     /* The tile layer (if any) carries folium's zoom limits; the map needs its own. */
     map.setMaxZoom(cfg.maxZoom || 19);
     if (layers.places) { addPlaceLabels(cfg.labels); }

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 import ui.map.webengine  # noqa: F401  (QtWebEngine before the QApplication)
 from hardware.simulator import RadioSimulator
+from maps.geo import fast_distance_m
 from meldkamer.core import Meldkamer
 from meldkamer.domain.reference import Reference
 from meldkamer.drafts import DraftJournal
@@ -155,8 +156,8 @@ def test_the_map_follows_the_location_of_the_call(qtbot: QtBot, core: Meldkamer,
                     timeout=10_000)
     assert win.map_dock.island == "SA" and win.map_dock.island_buttons["SA"].isChecked()
     lat, lon = js(qtbot, win, centre)
-    assert abs(lat - loc.lat) < 1e-6 and abs(lon - loc.lon) < 1e-6  # panned to it
-    assert js(qtbot, win, "meldkamerMap.map().getZoom()") >= 14
+    assert fast_distance_m(lat, lon, loc.lat, loc.lon) < 20  # panned to it (to a pixel)
+    assert js(qtbot, win, "meldkamerMap.map().getZoom()") >= 13
     # Typing another place moves the map along, back to Bonaire.
     assert kb.focus() is win.intake_dock.class_edit  # the form went on to the class
     kb.press(Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)  # back, the text selected
@@ -170,4 +171,4 @@ def test_the_map_follows_the_location_of_the_call(qtbot: QtBot, core: Meldkamer,
                     timeout=10_000)
     lat, lon = js(qtbot, win, centre)
     assert win.map_dock.island == "BO"
-    assert abs(lat - loc.lat) < 1e-6 and abs(lon - loc.lon) < 1e-6
+    assert fast_distance_m(lat, lon, loc.lat, loc.lon) < 20

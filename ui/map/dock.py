@@ -346,10 +346,11 @@ class MapDock(QDockWidget):
         """Centre the map on a point (an incident), zooming in to at least street level."""
         return self._send({"op": "centre", "lat": lat, "lon": lon, "zoom": zoom}, keep=True)
 
-    def reveal(self, lat: float, lon: float, zoom: int = 15) -> int:
-        """Bring a point into view at ``zoom`` at least (the location of a call); a point
-        already well in view leaves the map as the operator has it."""
-        return self._send({"op": "reveal", "lat": lat, "lon": lon, "zoom": zoom}, keep=True)
+    def reveal(self, lat: float, lon: float, zoom: int = 15, centre: bool = True) -> int:
+        """Put a point (the location of a call) in the middle, at ``zoom`` at least; with
+        ``centre`` False a point already well in view (a click) leaves the map as it is."""
+        return self._send({"op": "reveal", "lat": lat, "lon": lon, "zoom": zoom,
+                           "centre": centre}, keep=True)
 
     def show_island(self, code: str) -> int:
         """Frame one island: BO, SE or SA."""

@@ -20,6 +20,10 @@ class QuestionPanel(QWidget):
         self.ref = ref  # the answers' names (reference data); without it, the codes
         self.form = QFormLayout(self)
         self.form.setContentsMargins(0, 0, 0, 0)
+        # Each question on a line of its own (wrapped if need be), its answer below it:
+        # the intake column stays narrow and every question reads whole. (Qt sizes a
+        # wrapped label by its height only on a row of its own.)
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         self._fields: list[tuple[Question, QComboBox | QLineEdit]] = []
         self.questions: tuple[Question, ...] = ()
         self._quiet = False
@@ -56,7 +60,9 @@ class QuestionPanel(QWidget):
                 field = QLineEdit()
                 field.textChanged.connect(lambda text, q=q: self._emit(q.id, text))
             field.setObjectName(f"question_{q.id}")
-            self.form.addRow(q.texts.get(lang) or q.texts["nl"], field)
+            label = QLabel(q.texts.get(lang) or q.texts["nl"])
+            label.setWordWrap(True)  # a long question never widens the intake column
+            self.form.addRow(label, field)
             self._fields.append((q, field))
         if not questions:
             self.empty = QLabel(tr("No questions for this class"))
