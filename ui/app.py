@@ -135,7 +135,10 @@ def launch(args: argparse.Namespace) -> int:
     if screenshot or getattr(args, "exit_when_loaded", False):
         QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, too_slow)
     _quit_on_signals(app)
-    window.show()
+    if screenshot or window.geometry_restored:
+        window.show()
+    else:  # first start at a control-room screen: the whole screen, not a 1600x900 window
+        window.showMaximized()
     try:
         app.exec()
     finally:

@@ -619,12 +619,13 @@ class MainWindow(QMainWindow):
         self.resize(1600, 900)
         self._sized = False
         self._saved_state: Any = None
+        self.geometry_restored = False
         if self.settings is None:
             return
         geometry = self.settings.value("window/geometry")
         state = self.settings.value("window/state")
         if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
+            self.geometry_restored = self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
             self._sized = self.restoreState(state, LAYOUT_VERSION)
             if self._sized:  # an arrangement of an older version is not brought back

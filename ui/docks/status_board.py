@@ -60,8 +60,9 @@ class StatusBoardDock(QDockWidget):
         self.view.verticalHeader().setVisible(False)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._menu)
-        self.columns = ColumnFitter(self.view, elastic=[COLUMNS.index("Status"),
-                                                        COLUMNS.index("Incident")],
+        # An elided incident number ("BO…04") is of no use: where space runs out the
+        # board scrolls sideways rather than cut it; only the status name gives up width.
+        self.columns = ColumnFitter(self.view, elastic=[COLUMNS.index("Status")],
                                     samples={5: "BON-2026-000000"})
         layout.addWidget(self.view, 1)
         self.setWidget(body)
