@@ -138,6 +138,9 @@ def launch(args: argparse.Namespace) -> int:
     if screenshot or window.geometry_restored:
         window.show()
     else:  # first start at a control-room screen: the whole screen, not a 1600x900 window
+        screen = window.screen() or app.primaryScreen()
+        if screen is not None:  # a screen without a window manager does not maximize
+            window.setGeometry(screen.availableGeometry())
         window.showMaximized()
     try:
         app.exec()
