@@ -41,7 +41,7 @@ MEASURES = {
     "bytes_sent": N_("Bytes sent"), "bytes_received": N_("Bytes received"),
     "bytes_lost": N_("Bytes lost"), "bytes_extra": N_("Extra bytes"),
     "bit_errors": N_("Bit errors"), "bits_compared": N_("Bits compared"),
-    "ber": N_("Bit error rate"), "ber_upper_95": N_("Bit error rate, 95% upper bound"),
+    "ber": N_("Bit error rate"), "ber_upper_95": N_("Bit error rate, upper bound (95%)"),
     "confidence": N_("Confidence"), "throughput_bps": N_("Throughput (bit/s)"),
     "ceiling_bps": N_("Line rate (bit/s)"), "ceiling_enforced": N_("Line rate enforced"),
     "throughput_note": N_("About the throughput"), "latency_ms": N_("Latency (ms)"),
