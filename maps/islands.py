@@ -22,6 +22,8 @@ from typing import Any
 from maps.geo import M_PER_DEG_LAT, point_segment_m
 
 DEFAULT_MARGIN_M = 3_000.0
+TERRITORIAL_SEA_M = 22_224.0
+"""Twelve nautical miles: how far off its coast a point still lies in an island's waters."""
 
 BBox = tuple[float, float, float, float]  # south, west, north, east
 
@@ -161,6 +163,28 @@ def island_near(lat: float, lon: float, margin_m: float = DEFAULT_MARGIN_M) -> s
         if m.near_box(lat, lon, margin_m):
             return m.island
     return None
+
+
+def waters_of(lat: float, lon: float, reach_m: float = TERRITORIAL_SEA_M) -> str | None:
+    """The island whose waters a point lies in: the nearest within ``reach_m`` of its box.
+
+    Wider than ``island_near``: a boat is sent to a vessel well off the coast, but only
+    from the island nearest to it (Saba and Sint Eustatius lie some 30 km apart).
+    """
+    best: tuple[float, str] | None = None
+    for m in landmasses():
+        metres = _box_distance_m(m.bbox, lat, lon)
+        if metres <= reach_m and (best is None or metres < best[0]):
+            best = (metres, m.island)
+    return best[1] if best is not None else None
+
+
+def _box_distance_m(box: BBox, lat: float, lon: float) -> float:
+    south, west, north, east = box
+    dlat = max(south - lat, 0.0, lat - north) * M_PER_DEG_LAT
+    dlon = (max(west - lon, 0.0, lon - east) * M_PER_DEG_LAT
+            * max(0.2, math.cos(math.radians(lat))))
+    return math.hypot(dlat, dlon)
 
 
 def bbox(code: str) -> BBox:

@@ -6,7 +6,8 @@ reversed graph, for one unit or for many. Without road data, or when a
 point is far from any road or on another part of the network, the answer is the
 straight-line distance times a detour factor at an average speed, with
 ``routed=False`` and ``method="estimate"``. Units are never sent across the sea: points
-on different islands (or on Bonaire and Klein Bonaire, by road) give None.
+on different islands (or on Bonaire and Klein Bonaire, by road) give None. A boat reaches
+any point in its own island's waters (12 nautical miles), such as a vessel off the coast.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import TypeVar
 
 from maps.geo import GridIndex, fast_distance_m
 from maps.graph import ChainGraph
-from maps.islands import island_near, landmass_near
+from maps.islands import island_near, landmass_near, waters_of
 
 K = TypeVar("K")
 INF = math.inf
@@ -44,6 +45,7 @@ class Profile:
     detour: float = 1.4
     offroad_kmh: float = 15.0  # from a point to the nearest road node
     max_kmh: float = 130.0
+    at_sea: bool = False  # a boat: anywhere in its island's waters, never to another island
 
     def kmh(self, cls: str) -> float:
         return min(self.max_kmh, BASE_KMH.get(cls, 30.0) * self.road_factor)
@@ -54,7 +56,7 @@ PROFILES: dict[str, Profile] = {
     "motorcycle": Profile("motorcycle", 1.1, 45.0),
     "ambulance": Profile("ambulance", 1.2, 45.0),
     "fire_engine": Profile("fire_engine", 0.9, 35.0),
-    "boat": Profile("boat", 0.0, 35.0, detour=1.2),
+    "boat": Profile("boat", 0.0, 35.0, detour=1.2, at_sea=True),
     "none": Profile("none", 0.0, 5.0, detour=1.3),
 }
 
@@ -170,6 +172,9 @@ class Router:
     def same_land(p: Profile, from_lat: float, from_lon: float, to_lat: float,
                   to_lon: float) -> bool:
         """Whether this profile may travel between the points at all (never overseas)."""
+        if p.at_sea:
+            here = waters_of(from_lat, from_lon)
+            return here is not None and here == waters_of(to_lat, to_lon)
         a, b = island_near(from_lat, from_lon), island_near(to_lat, to_lon)
         if a is None or b is None or a != b:
             return False

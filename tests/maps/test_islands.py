@@ -51,6 +51,15 @@ def test_island_near_accepts_the_coast_but_not_the_open_sea() -> None:
     assert islands.island_near(17.3, -62.0) is None
 
 
+def test_waters_reach_twelve_miles_out_to_the_nearest_island_only() -> None:
+    assert islands.waters_of(12.15, -68.2667) == "BO"  # on land
+    assert islands.waters_of(12.30, -68.50) == "BO"  # 9 km off Washington-Slagbaai
+    assert islands.island_near(12.30, -68.50) is None  # beyond the coast's margin
+    assert islands.waters_of(12.60, -68.90) is None  # the open sea
+    assert islands.waters_of(17.58, -63.17) == "SA"  # between Saba and Statia, nearer Saba
+    assert islands.waters_of(17.53, -63.02) == "SE"
+
+
 def test_boxes_and_centres() -> None:
     for code in ("BO", "SE", "SA"):
         south, west, north, east = islands.bbox(code)

@@ -55,6 +55,19 @@ def test_points_on_two_islands_give_none(router: Router) -> None:
     assert boat is not None and not boat.routed
 
 
+def test_a_boat_reaches_a_vessel_off_its_own_island_only(router: Router) -> None:
+    off_bonaire = (12.30, -68.50)  # the sinking vessel of issue 9, 9 km off the coast
+    boat = travel(router, *GRANDI[1], *off_bonaire, "boat")
+    assert boat is not None and not boat.routed and boat.method == "estimate"
+    metres = fast_distance_m(*GRANDI[1], *off_bonaire) * PROFILES["boat"].detour
+    assert boat.seconds == pytest.approx(metres / (35 / 3.6), abs=1)
+    assert travel(router, *GRANDI[1], *off_bonaire, "ambulance") is None  # no road at sea
+    assert travel(router, *GRANDI[1], 12.60, -68.90, "boat") is None  # the open sea
+    between = (17.58, -63.17)  # between Saba and Statia, nearer to Saba
+    assert travel(router, *SABA, *between, "boat") is not None
+    assert travel(router, 17.4830, -62.9864, *between, "boat") is None  # from Statia
+
+
 def test_without_road_data_it_is_a_labelled_estimate(tmp_path: Path) -> None:
     router = Router.from_db(tmp_path / "nothing")
     route = travel(router, *GRANDI[1], *KORTU_END)
