@@ -173,6 +173,14 @@ def travel(p: Proposal | DivertCandidate) -> str:
     return f"{'' if p.routed else '~'}{p.travel_s / 60:.0f} min ({how}) · {dist}"
 
 
+def travel_minutes(p: Proposal | DivertCandidate) -> str:
+    """'~12 min · 29.6 km' ('~': estimated, not by road), or that no travel time is known."""
+    dist = _distance(p.distance_m)
+    if p.travel_s is None:
+        return f"{tr('travel time unknown')} · {dist}"
+    return f"{'' if p.routed else '~'}{p.travel_s / 60:.0f} min · {dist}"
+
+
 def proposal_reason(ref: Reference, p: Proposal) -> str:
     """Why a unit is proposed, in the current language."""
     cap = capability(ref, p.capability)

@@ -3,6 +3,8 @@
 Global keys: F2 new call, F3 active incidents, F4 unit board, F6 status command line,
 F8 incident detail, F12 close the selected incident, Ctrl++ / Ctrl+- font size, Ctrl+Q
 quit. Each dock adds its own keys; F1 lists them all, read from the actions themselves.
+F5 in the incident list or the detail dispatches the rest of the selected incident's
+turnout (at intake, F5 is the call's own).
 """
 
 from __future__ import annotations
@@ -131,6 +133,7 @@ class MainWindow(QMainWindow):
         self.bridge.subscribe(RosterChanged, self._roster_changed)
         self.bridge.subscribe(AlarmChanged, self._alarm_changed)
         self.bridge.subscribe(UnitTimerChanged, self._timer_changed)
+        self.detail_dock.follow(self.bridge)
         self.attention = AttentionControls(self)
         self.ops.failed.connect(self.notify)
         for dock in (self.intake_dock, self.detail_dock, self.status_board_dock):
@@ -229,6 +232,10 @@ class MainWindow(QMainWindow):
         self.add_action(call, N_("Incident detail"), "F8",
                         lambda: self._focus(self.detail_dock, self.detail_dock.note))
         call.addAction(self.detail_dock.close_action)  # the dock's own, active everywhere
+        # The detail dock's own F5 (the selected incident's turnout): from the menu, and in
+        # the incident list as in the detail; the intake's F5 stays the call's.
+        call.addAction(self.detail_dock.turnout_action)
+        self.incidents_dock.addAction(self.detail_dock.turnout_action)
         self.add_action(call, N_("Acknowledge emergency"), "F11",
                         lambda: self.alarm_banner._acknowledge())
         self.add_action(call, N_("Acknowledge attention"), "F7",
@@ -283,13 +290,17 @@ class MainWindow(QMainWindow):
                 if where and where not in places:
                     places.append(where)
 
+        window_wide = (Qt.ShortcutContext.WindowShortcut, Qt.ShortcutContext.ApplicationShortcut)
         for action in self.findChildren(QAction):
+            # An action whose key works in some docks only (the detail's F5) names them.
+            places = [] if action.shortcutContext() in window_wide else [
+                t for o in action.associatedObjects() if (t := _dock_title(o))]
             for seq in action.shortcuts():
-                add(seq.toString(QKeySequence.SequenceFormat.NativeText), action.text(), "")
+                for where in places or [""]:
+                    add(seq.toString(QKeySequence.SequenceFormat.NativeText), action.text(),
+                        where)
         for sc in self.findChildren(QShortcut):
-            where = "" if sc.context() in (Qt.ShortcutContext.WindowShortcut,
-                                           Qt.ShortcutContext.ApplicationShortcut) \
-                else _dock_title(sc.parent())
+            where = "" if sc.context() in window_wide else _dock_title(sc.parent())
             text, _, tail = sc.whatsThis().rpartition(" (")
             if not (text and tail.endswith(")") and QKeySequence(tail[:-1]) == sc.key()):
                 text = sc.whatsThis()  # the intake's tips carry their key: said once, here

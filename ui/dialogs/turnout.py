@@ -28,8 +28,9 @@ class TurnoutChoice(enum.IntEnum):
 
 def questions(ref: Reference, ps: ProposalSet,
               diverts: Mapping[str, Sequence[str]]) -> list[tuple[str, str]]:
-    """Per gap: "Boat: no unit available; divert K-101 from BON-...?" and its priority and
-    travel time when a unit would be diverted to it, else why it stays unfilled."""
+    """Per gap: "Boat: no unit available; divert K-101 from BON-...?" and, beneath it, the
+    incident's priority, the travel time in minutes and the distance ("priority 2 · ~61
+    min · 29.6 km") when a unit would be diverted to it; else why it stays unfilled."""
     left = {cap: list(units) for cap, units in diverts.items()}
     lines = []
     for slot in ps.gaps:
@@ -48,7 +49,7 @@ def questions(ref: Reference, ps: ProposalSet,
             ask = tr("{capability}: no unit available; divert {callsign}?", capability=cap,
                      callsign=found.callsign)
             detail = names.status(ref, found.status)
-        lines.append((ask, f"{detail} · {names.travel(found)}"))
+        lines.append((ask, f"{detail} · {names.travel_minutes(found)}"))
     return lines
 
 
@@ -65,7 +66,9 @@ class TurnoutGapDialog(QDialog):
                  diverts: Mapping[str, Sequence[str]]) -> None:
         super().__init__(parent)
         self.setObjectName("turnout_confirm")
-        self.setWindowTitle(tr("Turnout incomplete"))
+        # An incident that exists already is named: the operator may have moved on to another.
+        self.setWindowTitle(tr("Turnout of {number} incomplete", number=ps.number)
+                            if ps.number else tr("Turnout incomplete"))
         self.setModal(True)
         self.diverts = {cap: tuple(units) for cap, units in diverts.items()}
         layout = QVBoxLayout(self)
@@ -74,7 +77,8 @@ class TurnoutGapDialog(QDialog):
                               "font-weight: bold; font-size: 120%; padding: 6px;")
         layout.addWidget(heading)
         self.setMinimumWidth(620)
-        self.lines = []
+        self.lines: list[QLabel] = []
+        self.details: list[QLabel] = []  # beneath a question: priority, minutes, distance
         for text, detail in questions(ref, ps, self.diverts):
             line = QLabel(text)
             line.setWordWrap(True)
@@ -86,6 +90,7 @@ class TurnoutGapDialog(QDialog):
                 more = QLabel(detail)
                 more.setStyleSheet("margin-left: 16px;")
                 layout.addWidget(more)
+                self.details.append(more)
         rest = ", ".join(ps.to_dispatch) or tr("no unit")
         self.rest_label = QLabel(tr("Sending the rest dispatches: {units}", units=rest))
         self.rest_label.setWordWrap(True)

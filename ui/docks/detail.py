@@ -3,8 +3,9 @@
 Ctrl+N writes a note, Ctrl+P changes the priority (with a reason), Ctrl+D dispatches
 another unit, Delete in the unit list withdraws one dispatched by mistake (with a
 reason); F12, from anywhere in the window, closes the selected incident with a
-disposition code. Closing is refused while
-units are still assigned, and the reason is shown here.
+disposition code. Closing is refused while units are still assigned, and the reason is
+shown here. Below the units, the incident's turnout slot by slot
+(``ui.docks.detail_turnout``): F5 dispatches what is not on it yet.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from typing import Any
 
 from meldkamer import names
 from meldkamer.core import Meldkamer
-from meldkamer.domain.views import IncidentView, local
+from meldkamer.domain.views import IncidentView, ProposalSet, local
 from meldkamer.errors import NotFound
 from meldkamer.i18n import N_, tr
 from ui import theme
+from ui.bridge import EventBridge
 from ui.dialogs.reason import ask_reason, ask_unit
+from ui.docks.detail_turnout import IncidentTurnout
 from ui.i18n import Texts
 from ui.ops import Operations
 from ui.qt import (
@@ -72,6 +75,8 @@ class DetailDock(QDockWidget):
         self._unit_headers()
         self.units.setMaximumHeight(150)
         layout.addWidget(self.units)
+        self.turnout = IncidentTurnout(core, ops, body)
+        layout.addWidget(self.turnout)
         self.log = QPlainTextEdit(objectName="detail_log")
         self.log.setReadOnly(True)
         layout.addWidget(self.log, 1)
@@ -129,7 +134,24 @@ class DetailDock(QDockWidget):
         self.close_action.triggered.connect(self.start_closing)
         self.addAction(self.close_action)
         self._close_when_shown = False
+        # F5 here (and wherever the window adds it: the menu, the incident list) dispatches
+        # the rest of the selected incident's turnout; at intake F5 is the call's own.
+        self.turnout_action = QAction(self)
+        self.turnout_action.setObjectName("send_turnout")
+        self.turnout_action.setShortcut(QKeySequence("F5"))
+        self.turnout_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.texts.bind(self.turnout_action.setText,
+                        N_("Dispatch the rest of the incident's turnout"))
+        self.turnout_action.triggered.connect(self.send_turnout)
+        self.addAction(self.turnout_action)
+        self.turnout.message.connect(self.message)
+        self.turnout.failed.connect(self.error.setText)
+        self.turnout.dispatched.connect(self.reload_if_shown)
         self.show_incident(None)
+
+    def follow(self, bridge: EventBridge) -> None:
+        """Keep the turnout current as units and the incidents they are on change."""
+        self.turnout.follow(bridge)
 
     def _unit_headers(self) -> None:
         ref = self.core.ref
@@ -152,6 +174,7 @@ class DetailDock(QDockWidget):
                                       .name())
         self.disposition.refresh_if_open()
         self.show_incident(self.incident, keep_error=True)
+        self.turnout.retranslate()
 
     def _search_dispositions(self, text: str) -> list[tuple[str, Any]]:
         words = text.lower().split()
@@ -180,22 +203,25 @@ class DetailDock(QDockWidget):
     # -- showing -----------------------------------------------------------------------
 
     def load(self, number: str | None) -> None:
-        """Fetch and show an incident (off the GUI thread)."""
+        """Fetch and show an incident and, while it is open, its turnout (off the GUI thread)."""
         self._wanted = number or None
         self._close_when_shown = False
         if not number:
             self.show_incident(None)
+            self.turnout.show_turnout(None, None)
             return
 
-        def fetch() -> IncidentView | None:
+        def fetch() -> tuple[IncidentView | None, ProposalSet | None]:
             try:
-                return self.core.incidents.get(number)
+                inc = self.core.incidents.get(number)
+                return inc, self.core.dispatch.propose(number) if inc.state == "open" else None
             except NotFound:
-                return None
+                return None, None
 
-        def show(inc: IncidentView | None) -> None:
+        def show(found: tuple[IncidentView | None, ProposalSet | None]) -> None:
             if number == self._wanted:  # a slower, older answer never replaces the newer
-                self.show_incident(inc)
+                self.show_incident(found[0])
+                self.turnout.show_turnout(number if found[1] else None, found[1])
 
         self.ops.run(fetch, show)
 
@@ -277,6 +303,17 @@ class DetailDock(QDockWidget):
     def close_incident(self, code: str) -> None:
         self.disposition.clear_value()
         self._run(lambda n: self.core.incidents.close(n, code), tr("Incident closed"))
+
+    def send_turnout(self) -> None:
+        """F5: dispatch the rest of the selected incident's turnout, asking once about a gap."""
+        number = self._wanted
+        if number is None:
+            self.message.emit(tr("Select an incident first (F3)"))
+            return
+        if self.turnout.busy:
+            return
+        self.error.clear()
+        self.turnout.send(number)
 
     def dispatch_more(self) -> None:
         if self.incident is None:

@@ -1,0 +1,215 @@
+"""The turnout of an incident that already exists: its slots, and F5 to dispatch the rest.
+
+Part of the incident detail dock. Each slot of the class's turnout shows the unit on it,
+the nearest available unit proposed for it, or, in red, that no available unit fills it
+and which committed units could be diverted. When the last unit has been cleared while
+the incident is still open (``unattended``), F5 sends the turnout again; an unfilled slot
+is asked about once (divert / send the rest / cancel), as at intake.
+
+Proposals are computed on the operations worker, never on the GUI thread; a unit's or
+another incident's change asks for a fresh one, and changes that arrive while one is
+being computed are answered by one more, not one each (radio statuses come in bursts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from meldkamer import names
+from meldkamer.core import Meldkamer
+from meldkamer.domain.views import ProposalSet, TurnoutResult
+from meldkamer.errors import NotFound
+from meldkamer.events import IncidentChanged, UnitChanged
+from meldkamer.i18n import N_, tr
+from ui.bridge import EventBridge
+from ui.dialogs.turnout import TurnoutChoice, TurnoutGapDialog
+from ui.i18n import Texts
+from ui.ops import Operations
+from ui.qt import QLabel, QVBoxLayout, QWidget, Signal
+from ui.widgets.proposals import GapBanner, ProposalTable
+
+
+class IncidentTurnout(QWidget):
+    """The turnout slots of the incident shown in the detail dock, and sending them."""
+
+    message = Signal(str)
+    """Something the operator should read in the status bar."""
+    failed = Signal(str)
+    """A dispatch was refused or failed: why, for the dock's error line."""
+    dispatched = Signal(str)
+    """Units were dispatched to this incident (its number): the dock shows it again."""
+
+    def __init__(self, core: Meldkamer, ops: Operations, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.core, self.ops = core, ops
+        self.texts = Texts()
+        self.number: str | None = None
+        self.proposals: ProposalSet | None = None
+        self.dialog: TurnoutGapDialog | None = None
+        self._sending: str | None = None  # the incident whose F5 has not finished yet
+        self._computing = False
+        self._stale = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.title = QLabel(objectName="detail_turnout_title")
+        self.title.setStyleSheet("font-weight: bold;")
+        self.texts.bind(self.title.setText, N_("Turnout (F5 dispatches the rest)"))
+        self.gaps = GapBanner(core.ref)
+        self.table = ProposalTable(core.ref)
+        self.table.setObjectName("detail_turnout")
+        self.table.setMaximumHeight(140)
+        self.table.extra_tip = " · F5"
+        self.table.retranslate()
+        self.table.dispatch_requested.connect(self.dispatch_units)
+        for widget in (self.title, self.gaps, self.table):
+            layout.addWidget(widget)
+        self.show_turnout(None, None)
+
+    def retranslate(self) -> None:
+        self.texts.apply()
+        self.table.retranslate()
+        self.gaps.show_gaps(self.proposals)
+
+    def follow(self, bridge: EventBridge) -> None:
+        """Refresh on units' changes and on changes of the incidents units could come from.
+
+        The shown incident's own changes reload the whole dock (``DetailDock.load``).
+        """
+        bridge.subscribe(UnitChanged, self._unit_changed)
+        bridge.subscribe(IncidentChanged, self._incident_changed)
+
+    # -- showing -----------------------------------------------------------------------
+
+    def show_turnout(self, number: str | None, ps: ProposalSet | None) -> None:
+        """Show ``ps`` for incident ``number``; None: the incident has no turnout to send
+        (none selected, or closed)."""
+        self.number = number
+        self.proposals = ps if number is not None else None
+        self.table.show_proposals(self.proposals)
+        self.gaps.show_gaps(self.proposals)
+        self.setVisible(self.proposals is not None)
+
+    def refresh(self) -> None:
+        """A fresh proposal for the shown incident, off the GUI thread."""
+        number = self.number
+        if number is None or self.proposals is None:
+            return
+        if self._computing:
+            self._stale = True  # one more once this one is back, however many came in
+            return
+        self._computing = True
+
+        def work() -> ProposalSet | None:
+            try:
+                return self.core.dispatch.propose(number)
+            except NotFound:
+                return None
+
+        def done(ps: ProposalSet | None) -> None:
+            self._computing = False
+            if number == self.number and self.proposals is not None:
+                self.show_turnout(number, ps)
+            if self._stale:
+                self._stale = False
+                self.refresh()
+
+        def failed(exc: Exception) -> None:
+            self._computing = self._stale = False
+            self.failed.emit(str(exc))
+
+        self.ops.run(work, done, failed)
+
+    def _unit_changed(self, _event: UnitChanged) -> None:
+        self.refresh()
+
+    def _incident_changed(self, event: IncidentChanged) -> None:
+        ps = self.proposals
+        if ps is None or event.number == self.number:
+            return
+        if any(d.incident == event.number for slot in ps.slots for d in slot.divert):
+            self.refresh()  # a divert candidate's incident: its priority may have changed
+
+    # -- dispatching -------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """F5 has been pressed and its turnout is not dispatched (or cancelled) yet."""
+        return self._sending is not None
+
+    def send(self, number: str) -> None:
+        """F5: dispatch every slot not yet filled; with an unfilled slot, ask once first.
+
+        The proposal is worked out afresh on the worker; a complete turnout is dispatched
+        in the same operation. Refusals (no class, closed, nothing left to send) come back
+        through ``failed`` in the core's words.
+        """
+        if self._sending is not None:
+            return  # asked once: a second F5 while it is on its way does nothing
+        self._sending = number
+        core = self.core
+
+        def work() -> ProposalSet | TurnoutResult:
+            ps = core.dispatch.propose(number)
+            if ps.gaps and core.incidents.get(number).state == "open":
+                return ps
+            return core.dispatch.dispatch_turnout(number)  # or its refusal, in its words
+
+        def done(found: ProposalSet | TurnoutResult) -> None:
+            if isinstance(found, TurnoutResult):
+                self._dispatched(number, found)
+                return
+            if number == self.number:
+                self.show_turnout(number, found)
+            self._ask(number, found)
+
+        self.ops.run(work, done, self._refused)
+
+    def _ask(self, number: str, ps: ProposalSet) -> None:
+        diverts = ps.suggested_diverts()
+        dialog = TurnoutGapDialog(self, self.core.ref, ps, diverts)
+        dialog.finished.connect(lambda code: self._answered(number, code, diverts))
+        self.dialog = dialog
+        dialog.open()
+
+    def _answered(self, number: str, code: int, diverts: dict[str, tuple[str, ...]]) -> None:
+        dialog, self.dialog = self.dialog, None
+        if dialog is not None:
+            dialog.deleteLater()
+        if code == TurnoutChoice.CANCEL:
+            self._sending = None
+            self.message.emit(tr("Nothing dispatched to {number}", number=number))
+            return
+        chosen = diverts if code == TurnoutChoice.DIVERT else {}
+        self.ops.run(lambda: self.core.dispatch.dispatch_turnout(number, partial=True,
+                                                                 divert=chosen),
+                     lambda done: self._dispatched(number, done), self._refused)
+
+    def _dispatched(self, number: str, done: TurnoutResult) -> None:
+        self._sending = None
+        parts = [tr("Turnout dispatched to {number}: {units}", number=number,
+                    units=", ".join(done.dispatched) or "-")]
+        if done.diverted:
+            parts.append(tr("diverted: {units}", units=", ".join(done.diverted)))
+        if done.unfilled:
+            parts.append(tr("left unfilled: {needs}", needs=names.capabilities(
+                self.core.ref, (s.capability for s in done.unfilled))))
+        self.message.emit("; ".join(parts))
+        self.dispatched.emit(number)
+
+    def _refused(self, exc: Exception) -> None:
+        self._sending = None
+        self.failed.emit(str(exc))
+
+    def dispatch_units(self, callsigns: Sequence[str]) -> None:
+        """Enter or 1-9 in the list: dispatch those units alone (extra units, one by one)."""
+        number = self.number
+        if number is None or not callsigns:
+            return
+        units = list(callsigns)
+        self.ops.run(lambda: self.core.dispatch.dispatch(number, units),
+                     lambda _: self._units_dispatched(number, units),
+                     lambda exc: self.failed.emit(str(exc)))
+
+    def _units_dispatched(self, number: str, units: list[str]) -> None:
+        self.message.emit(tr("{callsign} dispatched", callsign=", ".join(units)))
+        self.dispatched.emit(number)
