@@ -177,7 +177,8 @@ def travel_minutes(p: Proposal | DivertCandidate) -> str:
     """'~12 min · 29.6 km' ('~': estimated, not by road), or that no travel time is known."""
     dist = _distance(p.distance_m)
     if p.travel_s is None:
-        return f"{tr('travel time unknown')} · {dist}"
+        unknown = tr("travel time unknown")
+        return f"{unknown} · {dist}"
     return f"{'' if p.routed else '~'}{p.travel_s / 60:.0f} min · {dist}"
 
 

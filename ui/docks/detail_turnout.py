@@ -191,7 +191,7 @@ class IncidentTurnout(QWidget):
         if done.diverted:
             parts.append(tr("diverted: {units}", units=", ".join(done.diverted)))
         if done.unfilled:
-            parts.append(tr("left unfilled: {needs}", needs=names.capabilities(
+            parts.append(tr("left unfilled: {gaps}", gaps=names.capabilities(
                 self.core.ref, (s.capability for s in done.unfilled))))
         self.message.emit("; ".join(parts))
         self.dispatched.emit(number)
