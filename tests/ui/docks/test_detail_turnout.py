@@ -57,7 +57,8 @@ def dock(qtbot: QtBot, core: Meldkamer) -> Iterator[DetailDock]:
         bridge.close()
 
 
-def cleared(core: Meldkamer, classification: str, lat: float, lon: float) -> tuple[str, tuple[str, ...]]:
+def cleared(core: Meldkamer, classification: str, lat: float,
+            lon: float) -> tuple[str, tuple[str, ...]]:
     """An incident whose turnout went out and whose units the radio then all cleared."""
     with db_allowed():
         number = core.incidents.create(caller_number="112", lat=lat, lon=lon,

@@ -5,6 +5,7 @@ Before its location search is built, the first keystroke shows "loading" and nev
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -299,6 +300,8 @@ def test_f5_on_a_sinking_vessel_asks_first(
     assert QApplication.activeModalWidget() is dialog
     assert [q.text() for q in dialog.lines] == [
         f"Boat: no unit available; divert K-101 from {other}?"]
+    # the boat's time at sea in minutes, beside the distance (as in the detail dock)
+    assert re.fullmatch(r"priority 2 · ~\d+ min · 29\.6 km", dialog.details[0].text())
     kb.press(Key.Key_F5)  # asked once: a second F5 does not ask again
     assert intake.turnout_dialog is dialog
     if answer == "divert":
