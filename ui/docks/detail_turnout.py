@@ -26,7 +26,8 @@ from ui.dialogs.turnout import TurnoutChoice, TurnoutGapDialog
 from ui.i18n import Texts
 from ui.ops import Operations
 from ui.qt import QLabel, QVBoxLayout, QWidget, Signal
-from ui.widgets.proposals import GapBanner, ProposalTable
+from ui.widgets.columns import ColumnFitter
+from ui.widgets.proposals import COLUMNS, GapBanner, ProposalTable
 
 
 class IncidentTurnout(QWidget):
@@ -61,6 +62,8 @@ class IncidentTurnout(QWidget):
         self.table.extra_tip = " · F5"
         self.table.retranslate()
         self.table.dispatch_requested.connect(self.dispatch_units)
+        # As the dock's other tables: whole columns, the free text elided with a tooltip.
+        self.columns = ColumnFitter(self.table, elastic=[COLUMNS.index(N_("Why"))])
         for widget in (self.title, self.gaps, self.table):
             layout.addWidget(widget)
         self.show_turnout(None, None)

@@ -220,7 +220,10 @@ class ColumnFitter(QObject):
         columns = [c for c in range(model.columnCount()) if not view.isColumnHidden(c)]
         if not columns:
             return
-        want = {c: self.dragged.get(c) or self.wanted(c) for c in columns}
+        # Never below the header's minimum: Qt would widen such a column (a one-character
+        # "#") behind the fit's back, and the last column would run past the edge.
+        minimum = header.minimumSectionSize()
+        want = {c: max(minimum, self.dragged.get(c) or self.wanted(c)) for c in columns}
         room = view.viewport().width()
         self._width = room
         widths = dict(want)

@@ -71,6 +71,24 @@ def test_narrow_view_elides_free_text_in_the_middle_with_the_whole_text_as_toolt
     assert total <= view.viewport().width()  # no horizontal scrolling for it
 
 
+def test_a_column_narrower_than_the_header_allows_still_fits(qtbot: QtBot) -> None:
+    model = QStandardItemModel(0, 2)
+    model.setHorizontalHeaderLabels(["#", "Why"])
+    model.appendRow([QStandardItem("!"), QStandardItem("Boat: no unit available; " * 6)])
+    view = QTableView()
+    view.setModel(model)
+    fitter = ColumnFitter(view, elastic=[1])
+    qtbot.addWidget(view)
+    view.resize(300, 120)
+    view.show()
+    qtbot.waitUntil(lambda: view.viewport().width() > 0 and not fitter._timer.isActive())
+    fitter.fit()
+    header = view.horizontalHeader()
+    assert fitter.wanted(0) < header.minimumSectionSize()  # one character: below Qt's least
+    assert view.columnWidth(0) == header.minimumSectionSize()
+    assert view.columnWidth(0) + view.columnWidth(1) <= view.viewport().width()
+
+
 def test_larger_text_widens_columns_and_rows(qtbot: QtBot,
                                              table: tuple[QTableView, ColumnFitter]) -> None:
     view, fitter = table
