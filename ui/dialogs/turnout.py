@@ -14,7 +14,7 @@ from meldkamer import names
 from meldkamer.domain.reference import Reference
 from meldkamer.domain.views import ProposalSet
 from meldkamer.i18n import tr
-from ui.qt import QDialog, QHBoxLayout, QLabel, QPushButton, Qt, QVBoxLayout, QWidget
+from ui.qt import QApplication, QDialog, QHBoxLayout, QLabel, QPushButton, Qt, QVBoxLayout, QWidget
 from ui.widgets.proposals import GAP_BACKGROUND, GAP_TEXT
 
 
@@ -70,6 +70,10 @@ class TurnoutGapDialog(QDialog):
         self.setWindowTitle(tr("Turnout of {number} incomplete", number=ps.number)
                             if ps.number else tr("Turnout incomplete"))
         self.setModal(True)
+        # Where the keyboard was: it goes back there once answered (without a window
+        # manager nothing would give it back, and the next F5 would go nowhere).
+        self._return_to = QApplication.focusWidget()
+        self.finished.connect(self._give_focus_back)
         self.diverts = {cap: tuple(units) for cap, units in diverts.items()}
         layout = QVBoxLayout(self)
         heading = QLabel(tr("Not every slot of the turnout can be filled"))
@@ -116,6 +120,18 @@ class TurnoutGapDialog(QDialog):
         hint.setStyleSheet("color: #8a9099;")
         layout.addWidget(hint)
         self.rest_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _give_focus_back(self, _code: int) -> None:
+        back = self._return_to
+        try:
+            if back is None or not back.isVisible() or not back.isEnabled():
+                back = self.parentWidget()
+            if back is None:
+                return
+            back.window().activateWindow()  # no window manager does it for us
+            back.setFocus(Qt.FocusReason.PopupFocusReason)
+        except RuntimeError:  # the widget was destroyed meanwhile
+            pass
 
     def reject(self) -> None:
         """Escape or the window's close button: cancel."""

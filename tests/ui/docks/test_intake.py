@@ -317,6 +317,17 @@ def test_f5_on_a_sinking_vessel_asks_first(
             assert [i.number for i in core.incidents.list_incidents(active=True)] == [other]
             assert core.units.get("K-101").incident == other
         assert intake.session.form.classification == "WZ.VAA.NOO"  # the call stays
+        # the keyboard is back in the call: F5 asks again, and Enter now sends the rest
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is not None
+                        and intake.isAncestorOf(QApplication.focusWidget()), timeout=2000)
+        kb.press(Key.Key_F5)
+        again = intake.turnout_dialog
+        assert again is not None and again is not dialog
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is again.rest_button, timeout=5000)
+        kb.press(Key.Key_Return)
+        inc = the_incident(win, core, qtbot)
+        assert [e.text for e in inc.log if e.text.startswith("Turnout incomplete")] == [
+            f"Turnout incomplete: Boat: no unit available; K-101 busy on {other}"]
         return
     inc = the_incident(win, core, qtbot)
     callsigns = [a.callsign for a in inc.assignments]
