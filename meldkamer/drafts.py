@@ -34,10 +34,11 @@ def _digest(text: str, length: int) -> str:
 
 
 def safe_name(name: str, *, fallback: str = "user", limit: int = 40) -> str:
-    """``name`` as one harmless path component: letters, digits, ``_`` and ``-`` only (no
-    dots, so never ``..`` nor a hidden file); a name that had to change gets a hash of
-    the original, so two names never share a folder."""
-    slug = _UNSAFE.sub("_", name).strip("_")[:limit] or fallback
+    """``name`` as one harmless path component: lower-case letters, digits, ``_`` and
+    ``-`` only (no dots, so never ``..`` nor a hidden file); a name that had to change,
+    capitals included, gets a hash of the original, so two names never share a folder,
+    also where the file system ignores case ("Jan" and "jan" on Windows or macOS)."""
+    slug = _UNSAFE.sub("_", name.casefold()).strip("_")[:limit] or fallback
     if slug != name or slug.upper() in _RESERVED:
         slug = f"{slug}-{_digest(name, 10)}"
     return slug
@@ -45,7 +46,9 @@ def safe_name(name: str, *, fallback: str = "user", limit: int = 40) -> str:
 
 def database_key(url: str) -> str:
     """A file name for the database at ``url``: a readable hint plus a hash of the URL
-    without its password (a new password is still the same database)."""
+    without its password (a new password is still the same database). A SQLite file is
+    named by its absolute path, however it was typed: ``sqlite:///live.db`` in two
+    folders is two databases."""
     from sqlalchemy.engine import make_url
 
     from meldkamer.store.db import normalise_url
@@ -56,10 +59,15 @@ def database_key(url: str) -> str:
         return safe_name(url[-24:], fallback="database") + "-" + _digest(url, 16)
     parsed = parsed.set(query={k: v for k, v in parsed.query.items()
                                if k.lower() != "password"})._replace(password=None)
-    hint = Path(parsed.database or "").stem if parsed.get_backend_name() == "sqlite" else (
-        parsed.database or parsed.host or "")
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            parsed = parsed.set(database=str(Path(parsed.database).expanduser().resolve()))
+        hint = Path(parsed.database or "").stem
+    else:
+        hint = parsed.database or parsed.host or ""
     canonical = parsed.render_as_string(hide_password=False)
-    return f"{safe_name(hint, fallback='database', limit=24)}-{_digest(canonical, 16)}"
+    # The digest tells databases apart: the hint only has to be readable.
+    return f"{safe_name(hint.casefold(), fallback='database', limit=24)}-{_digest(canonical, 16)}"
 
 
 class DraftJournal:

@@ -87,6 +87,27 @@ def test_names_that_had_to_change_never_share_a_folder() -> None:
     assert database_key("live.sqlite3") == database_key("live.sqlite3")
 
 
+def test_a_relative_sqlite_url_names_the_file_it_opens(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    monkeypatch.chdir(one)
+    here = database_key("sqlite:///live.db")
+    assert here == database_key(str(one / "live.db")) == database_key("live.db")
+    assert here == database_key(f"sqlite:///{one / 'live.db'}")
+    monkeypatch.chdir(two)
+    assert database_key("sqlite:///live.db") != here  # another folder's live.db
+    assert database_key("sqlite:///live.db").startswith("live-")
+
+
+def test_user_names_differing_in_case_never_share_a_folder(tmp_path: Path) -> None:
+    paths = [DraftJournal.for_database("live.sqlite3", user, root=tmp_path).path
+             for user in ("jan", "Jan", "JAN", "jAn")]
+    assert len({str(p.parent.name).casefold() for p in paths if p is not None}) == 4
+    assert safe_name("jan") == "jan" and safe_name("Jan").startswith("jan-")
+
+
 def test_no_journal_keeps_nothing(tmp_path: Path) -> None:
     nothing = DraftJournal(None)
     nothing.save(CALL)
