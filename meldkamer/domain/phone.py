@@ -62,6 +62,11 @@ class CallerNumber:
         return self.state == KNOWN
 
     @property
+    def short(self) -> bool:
+        """A service or short number as the network presents it ("911"), not E.164."""
+        return self.known and not self.number.startswith("+")
+
+    @property
     def stored(self) -> str:
         """As ``Call.caller_number`` holds it."""
         return self.number if self.known else self.state
@@ -77,8 +82,10 @@ class CallerNumber:
 
     def lookup_keys(self) -> tuple[str, ...]:
         """Every stored form this number may have: E.164 and, for rows written before
-        normalisation, the international form they were typed in. Empty without one."""
-        if not self.known:
+        normalisation, the international form they were typed in. Empty without one, and
+        for a short number (112, 911): the network presents it for many different callers
+        (a call passed on by another centre), so it never names one caller."""
+        if not self.known or self.short:
             return ()
         shown = format_number(self.number)
         return (self.number,) if shown == self.number else (self.number, shown)

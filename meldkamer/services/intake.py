@@ -67,12 +67,13 @@ class IntakeService:
     def caller_history(self, number: str, *, limit: int = 10) -> CallerHistory:
         """Earlier incidents of this number, its flags, and whether it calls often.
 
-        A withheld or unknown number has no history: such calls are many different people.
+        A withheld, unknown or short number (112) has no history: such calls are many
+        different people.
         """
         caller = validate.caller(number)
         keys = caller.lookup_keys()
         if not keys:
-            return CallerHistory("", (), 0, False, (), number_state=caller.state,
+            return CallerHistory(caller.number, (), 0, False, (), number_state=caller.state,
                                  shown=caller.shown())
         since = self.core.clock() - timedelta(days=30)
         with self.core.store.read() as session:
@@ -125,7 +126,7 @@ class IntakeService:
         keys: tuple[str, ...] = ()
         if caller_number:
             try:
-                keys = validate.caller(caller_number).lookup_keys()  # none when withheld
+                keys = validate.caller(caller_number).lookup_keys()  # none: withheld, 112
             except InvalidInput:
                 keys = ()
         for inc in active:
@@ -152,6 +153,9 @@ class IntakeService:
         caller = validate.caller(number)
         if not caller.known:
             raise InvalidInput("a withheld or unknown number cannot be flagged")
+        if caller.short:
+            raise InvalidInput("{number} is a short number many callers share: it cannot be "
+                               "flagged", number=caller.number)
         num = caller.number
         if kind not in FLAG_KINDS:
             raise InvalidInput("flag kind must be one of {kinds}", kinds=", ".join(FLAG_KINDS))

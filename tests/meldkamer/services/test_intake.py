@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import insert, select
 
 from meldkamer.core import Meldkamer
+from meldkamer.errors import InvalidInput
 from meldkamer.store.models import Call
 
 RINCON = (12.2376, -68.3306)
@@ -61,6 +63,18 @@ def test_a_withheld_number_is_never_the_same_caller(core: Meldkamer) -> None:
     assert core.intake.duplicates(caller_number="") == []
     same = core.intake.duplicates(caller_number="+599 717 5555")
     assert [d.basis for d in same] == ["same_caller"]
+
+
+def test_a_short_number_is_never_one_caller(core: Meldkamer) -> None:
+    for _ in range(4):  # calls passed on by another centre, all presented as 112
+        core.incidents.create(caller_number="112", classification="BZ.INB.WON")
+    history = core.intake.caller_history("112")
+    assert history.incidents == () and history.calls_30_days == 0
+    assert not history.repeat_caller and history.number == "112" and history.shown == "112"
+    assert core.intake.duplicates(caller_number="112") == []
+    with pytest.raises(InvalidInput):
+        core.intake.flag_caller("112", "risk", "x")
+    assert core.intake.caller_history("112").flags == ()
 
 
 def test_the_log_names_the_caller_in_each_readers_language(core: Meldkamer) -> None:
