@@ -245,9 +245,7 @@ def duplicate_reason(d: DuplicateCandidate, minutes: int = 30) -> str:
 
 def caller(call: CallView) -> str:
     """A call's number as people read it: "+599 717 1234", or why there is none."""
-    if call.number_state in phone.STATE_NAMES:
-        return tr(phone.STATE_NAMES[call.number_state])
-    return phone.format_number(call.caller_number)
+    return phone.CallerNumber(call.caller_number, call.number_state).shown()
 
 
 # -- log lines ------------------------------------------------------------------------
