@@ -47,7 +47,6 @@ class Watched:
 
     id: int
     number: str
-    priority: int
     attention: Attention
     noted: tuple[str, ...]
 
@@ -154,7 +153,7 @@ class AttentionService:
                                                          row.cleared_at, row.status,
                                                          row.status_since))
         ref = self.core.ref
-        return [Watched(r.id, r.number, r.priority, attention.assess(
+        return [Watched(r.id, r.number, attention.assess(
             ref, state="open", priority=r.priority, urgency=r.urgency,
             created_at=r.created_at, units=units.get(r.id, ()),
             acknowledged={"unattended": r.unattended_ack_at, "overdue": r.overdue_ack_at},
