@@ -27,6 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from meldkamer.domain import attention
 from meldkamer.domain.attention import Attention, Raised, UnitOnIncident
 from meldkamer.domain.reference import Reference
+from meldkamer.domain.status_machine import ESCALATE_FACTOR
 from meldkamer.domain.views import IncidentView
 from meldkamer.errors import Refused
 from meldkamer.events import IncidentChanged
@@ -127,7 +128,7 @@ def _log_raised(tx: Tx, inc: Incident, r: Raised) -> None:
         tx.log(inc, "attention", "Attention: the last unit was cleared and the incident is "
                "still open")
     else:
-        factor = 1.5 if r.reason == attention.UNIT_ESCALATED else 1.0
+        factor = ESCALATE_FACTOR if r.reason == attention.UNIT_ESCALATED else 1.0
         tx.log(inc, "attention", "Attention: {callsign} has been {status} for more than "
                "{limit}", callsign=r.callsign, status=tx.core.ref.statuses[r.status],
                limit=_duration(r.seconds * factor))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from meldkamer.core import Meldkamer
 from meldkamer.domain.reference import Reference
+from meldkamer.domain.status_machine import ESCALATE_FACTOR
 from meldkamer.errors import Refused
 from meldkamer.store.models import AuditEvent, Incident
 from tests.fixtures import open_core
@@ -167,6 +168,20 @@ def test_a_raised_flag_is_logged_once_as_the_system_by_however_many_watch(
         assert lines[-1].source is not None and lines[-1].source.user == "tweede"
     finally:
         other.close()
+
+
+def test_an_escalated_unit_is_logged_with_the_escalation_limit(core: Meldkamer,
+                                                              clock: Clock) -> None:
+    number = diving(core)
+    core.dispatch.dispatch(number, ["A-101"])
+    limit = core.ref.statuses["dispatched"].timer_minutes
+    clock.advance(minutes=limit * ESCALATE_FACTOR, seconds=1)
+    assert core.attention.note(number) == ("overdue",)
+    line = [e for e in core.incidents.get(number).log if e.kind == "attention"][-1]
+    assert line.template == ("Attention: {callsign} has been {status} for more than "
+                             "{limit}")
+    assert line.fields["callsign"] == "A-101"
+    assert line.fields["limit"] == f"{limit * ESCALATE_FACTOR:g} min" == "4.5 min"
 
 
 def test_a_closed_incident_has_no_flags(core: Meldkamer, clock: Clock) -> None:
