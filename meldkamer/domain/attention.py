@@ -68,25 +68,33 @@ class Attention:
     quiet: tuple[str, ...] = field(default=())  # held, but acknowledged since they arose
 
 
+def priority_unattended_after(ref: Reference, level: int) -> float | None:
+    """Seconds a never-dispatched incident of this priority may wait; None: no limit."""
+    prio = ref.priorities.get(level)
+    return float(prio.unattended_s) if prio is not None and prio.unattended_s > 0 else None
+
+
+def urgency_unattended_after(ref: Reference, code: str | None) -> float | None:
+    """Seconds a never-dispatched incident of this urgency may wait: its own threshold,
+    or else its priority's; None: no limit (or no such urgency)."""
+    urg = ref.urgencies.get(code or "")
+    if urg is None:
+        return None
+    if urg.unattended_s is None:
+        return priority_unattended_after(ref, urg.priority)
+    return float(urg.unattended_s) if urg.unattended_s > 0 else None
+
+
 def unattended_after(ref: Reference, priority: int, urgency: str | None) -> float | None:
     """Seconds a never-dispatched incident may wait for a unit; None: no limit.
 
     The stricter of the priority's and the urgency's threshold, so an A1 incident whose
-    priority an operator lowered is still watched like an A1.
+    priority an operator lowered is still watched like an A1. (``AttentionService``'s SQL
+    narrows with the same two functions.)
     """
-    limits = []
-    prio = ref.priorities.get(priority)
-    if prio is not None and prio.unattended_s > 0:
-        limits.append(prio.unattended_s)
-    urg = ref.urgencies.get(urgency or "")
-    if urg is not None:
-        own = urg.unattended_s
-        if own is None:
-            by_prio = ref.priorities.get(urg.priority)
-            own = by_prio.unattended_s if by_prio is not None else 0
-        if own > 0:
-            limits.append(own)
-    return float(min(limits)) if limits else None
+    limits = [s for s in (priority_unattended_after(ref, priority),
+                          urgency_unattended_after(ref, urgency)) if s is not None]
+    return min(limits) if limits else None
 
 
 def raised(ref: Reference, *, state: str, priority: int, urgency: str | None,

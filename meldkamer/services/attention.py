@@ -79,17 +79,17 @@ class _Queries:
         active = exists().where(Assignment.incident_id == Incident.id,
                                 Assignment.cleared_at.is_(None))
         had_one = exists().where(Assignment.incident_id == Incident.id)
-        waited = [and_(Incident.priority == p.level, Incident.created_at
-                       <= cut(f"p{p.level}", timedelta(seconds=p.unattended_s)))
-                  for p in ref.priorities.values() if p.unattended_s > 0]
-        for n, u in enumerate(ref.urgencies.values()):
-            own = u.unattended_s
-            if own is None:
-                by_prio = ref.priorities.get(u.priority)
-                own = by_prio.unattended_s if by_prio is not None else 0
-            if own > 0:
-                waited.append(and_(Incident.urgency == u.code, Incident.created_at
-                                   <= cut(f"u{n}", timedelta(seconds=own))))
+        waited = []
+        for level in ref.priorities:
+            limit = attention.priority_unattended_after(ref, level)
+            if limit is not None:
+                waited.append(and_(Incident.priority == level, Incident.created_at
+                                   <= cut(f"p{level}", timedelta(seconds=limit))))
+        for n, code in enumerate(ref.urgencies):
+            limit = attention.urgency_unattended_after(ref, code)
+            if limit is not None:
+                waited.append(and_(Incident.urgency == code, Incident.created_at
+                                   <= cut(f"u{n}", timedelta(seconds=limit))))
         # ``<=`` where the domain tests ``>``: never fewer than it could flag.
         timers = [and_(Unit.status == st.code, Unit.status_since
                        <= cut(f"s{n}", timedelta(minutes=st.timer_minutes)))
