@@ -468,14 +468,15 @@ class IncidentService:
         q = select(Incident.id)
         if island:
             q = q.where(Incident.island == self.core.ref.island(island).code)
+        now = self.core.clock()  # one reading: the order and the flags shown agree
         with self.core.store.read() as session:
             if active:
                 q = q.where(Incident.state == "open").order_by(
-                    *self._attention_first(session), Incident.priority, Incident.id)
+                    *self._attention_first(session, now), Incident.priority, Incident.id)
             else:
                 q = q.order_by(Incident.id.desc())
             ids = list(session.execute(q.limit(limit)).scalars())
-            return self._summaries(session, ids)
+            return self._summaries(session, ids, now)
 
     def summary(self, number: str) -> IncidentView:
         """One incident without its log, as the tables show it."""
@@ -506,12 +507,13 @@ class IncidentService:
         keys = [expr.asc() if ascending != descending else expr.desc()
                 for expr, ascending in _sort_keys(self.core.ref, sort)]
         with self.core.store.read() as session:
-            first = self._attention_first(session) if attention_first else []
+            first = self._attention_first(session, self.core.clock()) if attention_first else []
             return list(session.execute(q.order_by(*first, *keys)).scalars())
 
-    def _attention_first(self, session: Session) -> list[ColumnElement[Any]]:
-        """An ORDER BY term that puts the flagged incidents first (none when none is)."""
-        flagged = self.core.attention.flagged_ids(session, self.core.clock())
+    def _attention_first(self, session: Session, now: datetime) -> list[ColumnElement[Any]]:
+        """An ORDER BY term that puts the incidents flagged at ``now`` first (none when
+        none is)."""
+        flagged = self.core.attention.flagged_ids(session, now)
         return [case((Incident.id.in_(flagged), 0), else_=1).asc()] if flagged else []
 
     def active_count(self) -> int:
@@ -546,7 +548,9 @@ class IncidentService:
         with self.core.store.read() as session:
             return self._summaries(session, ids)
 
-    def _summaries(self, session: Session, ids: list[int]) -> list[IncidentView]:
+    def _summaries(self, session: Session, ids: list[int],
+                   now: datetime | None = None) -> list[IncidentView]:
+        """The views, with their attention at ``now`` (the clock's reading if not given)."""
         if not ids:
             return []
         rows = session.execute(
@@ -561,7 +565,8 @@ class IncidentService:
             .where(UnitStatusChange.incident_id.in_(ids))
             .group_by(UnitStatusChange.incident_id)
         ).all())
-        now = self.core.clock()
+        if now is None:
+            now = self.core.clock()
         return [incident_view(session, by_id[i], self.core.ref,
                               last_status_at=_utc(last.get(i)), now=now)
                 for i in ids if i in by_id]

@@ -64,6 +64,27 @@ def test_a_priority_one_without_a_unit_is_flagged_after_sixty_seconds(
     assert core.attention.flagged() == {number: ("unattended",)}
 
 
+def test_the_lists_order_and_its_flags_are_read_at_one_time(core: Meldkamer,
+                                                           clock: Clock) -> None:
+    attended = diving(core)
+    core.dispatch.dispatch(attended, ["A-101"])
+    core.units.set_status("A-101", "on_scene")
+    burglary = core.incidents.create(caller_number="911", lat=KRALENDIJK[0],
+                                     lon=KRALENDIJK[1], classification="BZ.INB.WON")
+    assert burglary.priority == 2
+    clock.advance(seconds=299.9)  # a moment before the burglary's 5 minutes
+    start = clock.now
+
+    def ticking() -> datetime:  # every reading a little later than the one before
+        clock.advance(seconds=0.2)
+        return clock.now - timedelta(seconds=0.2)
+
+    core.clock = ticking  # type: ignore[method-assign]
+    listed = core.incidents.list_incidents(active=True)
+    assert [(v.number, v.attention) for v in listed] == [(attended, ()), (burglary.number, ())]
+    assert clock.now == start + timedelta(seconds=0.2)  # one reading
+
+
 def test_each_priority_and_urgency_waits_its_own_time(core: Meldkamer, clock: Clock) -> None:
     burglary = core.incidents.create(caller_number="911", lat=KRALENDIJK[0],
                                      lon=KRALENDIJK[1], classification="BZ.INB.WON")
