@@ -460,10 +460,12 @@ class IncidentService:
                                  detail=True, now=self.core.clock())
 
     def list_incidents(
-        self, *, active: bool = True, island: str | None = None, limit: int = 500
+        self, *, active: bool = True, island: str | None = None, limit: int = 500,
+        attention_first: bool = True,
     ) -> list[IncidentView]:
-        """Active incidents (or the newest ones): those with an attention flag first, then
-        highest priority and oldest first."""
+        """Active incidents (or the newest ones): those with an attention flag first
+        (unless not ``attention_first``: no attention read), then highest priority and
+        oldest first."""
         limit = max(1, min(int(limit), 10_000))
         q = select(Incident.id)
         if island:
@@ -472,7 +474,8 @@ class IncidentService:
         with self.core.store.read() as session:
             if active:
                 q = q.where(Incident.state == "open").order_by(
-                    *self._attention_first(session, now), Incident.priority, Incident.id)
+                    *(self._attention_first(session, now) if attention_first else ()),
+                    Incident.priority, Incident.id)
             else:
                 q = q.order_by(Incident.id.desc())
             ids = list(session.execute(q.limit(limit)).scalars())

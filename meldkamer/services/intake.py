@@ -121,7 +121,7 @@ class IntakeService:
         """Active incidents this call may be about: same caller lately, or close and related."""
         out: dict[str, DuplicateCandidate] = {}
         now = self.core.clock()
-        active = self.core.incidents.list_incidents(active=True)
+        active = self.core.incidents.list_incidents(active=True, attention_first=False)
         group = classification.split(".")[0].upper() if classification else None
         keys: tuple[str, ...] = ()
         if caller_number:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from meldkamer.core import Meldkamer
 from meldkamer.errors import InvalidInput
+from meldkamer.services.attention import Watched
 from meldkamer.store.models import Call
 
 RINCON = (12.2376, -68.3306)
@@ -87,3 +91,23 @@ def test_the_log_names_the_caller_in_each_readers_language(core: Meldkamer) -> N
     assert names.log_text(core.ref, line, "en") == "Call from a withheld number (Jan)"
     first = core.incidents.get(known.number).log[0]
     assert names.log_text(core.ref, first, "nl") == "Melding van +599 717 1234"
+
+
+def test_looking_up_duplicates_reads_no_attention_flags(core: Meldkamer,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    inc = core.incidents.create(caller_number="+599 717 5555", classification="GZ.ACU.REA")
+    core.clock = lambda: inc.created_at + timedelta(minutes=10)
+    assert core.incidents.get(inc.number).attention == ("unattended",)
+    reads: list[datetime] = []
+    real = core.attention.read
+
+    def counted(session: Session, now: datetime) -> list[Watched]:
+        reads.append(now)
+        return real(session, now)
+
+    monkeypatch.setattr(core.attention, "read", counted)
+    same = core.intake.duplicates(caller_number="717 5555")
+    assert [d.number for d in same] == [inc.number]
+    assert reads == []  # each caller lookup: no attention read over all open incidents
+    core.incidents.list_incidents(active=True)
+    assert len(reads) == 1  # (the list's order does read them)
