@@ -104,7 +104,7 @@ class AttentionWatch:
         """Compare every open incident's flags with the last check; publish the changes."""
         watched = self.core.attention.watch()
         for w in watched:
-            if w.codes != w.noted:
+            if w.unlogged:
                 try:
                     self.core.attention.note(w.number)
                 except MeldkamerError as exc:  # closed or changed meanwhile: next time

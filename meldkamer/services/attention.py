@@ -15,7 +15,9 @@ system, however many workstations watch (``note``).
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -44,20 +46,57 @@ ACK_COLUMNS = {"unattended": "unattended_ack_at", "overdue": "overdue_ack_at"}
 
 @dataclass(frozen=True)
 class Watched:
-    """One open incident's attention, with the codes the system last logged for it."""
+    """One open incident's attention, with the rises the system last logged for it."""
 
     id: int
     number: str
     attention: Attention
-    noted: tuple[str, ...]
+    noted: Mapping[str, int | None]  # code -> onset (see ``_stamp``) last logged
 
     @property
     def codes(self) -> tuple[str, ...]:
         return self.attention.codes
 
+    @property
+    def unlogged(self) -> tuple[Raised, ...]:
+        """The flags up whose rise the system has not logged yet (``note`` logs them)."""
+        return _unlogged(self.attention, self.noted)
 
-def _codes(text: str) -> tuple[str, ...]:
-    return tuple(c for c in text.split(",") if c)
+
+# ``incident.attention_noted``: per code, the onset of the rise last logged, as whole
+# epoch seconds: "unattended@1796158860,overdue@1796158920" (40 characters at most, the
+# column's width). Onsets come from stored times alone, so every workstation computes
+# the same one whatever its clock says: a rise is logged once, when its onset is later
+# than the one logged, and nothing is cleared or written because one workstation's clock
+# says a flag is not up (yet). A bare code (written before onsets were kept) counts as
+# logged before any onset: its flag is logged once more.
+def _stamp(onset: datetime) -> int:
+    return math.floor(onset.timestamp())
+
+
+def _noted(text: str) -> dict[str, int | None]:
+    out: dict[str, int | None] = {}
+    for part in text.split(","):
+        code, _, stamp = part.partition("@")
+        if code:
+            out[code] = int(stamp) if stamp.isdigit() else None
+    return out
+
+
+def _noted_text(noted: Mapping[str, int | None]) -> str:
+    return ",".join(c if noted[c] is None else f"{c}@{noted[c]}"
+                    for c in attention.CODES if c in noted)
+
+
+def _unlogged(flags: Attention, noted: Mapping[str, int | None]) -> tuple[Raised, ...]:
+    out = []
+    for r in flags.raised:
+        if r.code not in flags.codes:
+            continue  # held but acknowledged: quiet, nothing to log
+        last = noted.get(r.code)
+        if last is None or _stamp(r.onset) > last:
+            out.append(r)
+    return tuple(out)
 
 
 class _Queries:
@@ -97,8 +136,7 @@ class _Queries:
         late = exists().where(Assignment.incident_id == Incident.id,
                               Assignment.cleared_at.is_(None), Assignment.unit_id == Unit.id,
                               or_(false(), *timers))
-        candidate = or_(and_(~active, or_(had_one, *waited)), late,
-                        Incident.attention_noted != "")  # the watch clears what it noted
+        candidate = or_(and_(~active, or_(had_one, *waited)), late)
         self.incidents = (
             select(Incident.id, Incident.number, Incident.priority, Incident.urgency,
                    Incident.created_at, Incident.unattended_ack_at, Incident.overdue_ack_at,
@@ -142,8 +180,8 @@ class AttentionService:
         self._queries = _Queries(core.ref)
 
     def read(self, session: Session, now: datetime) -> list[Watched]:
-        """The attention at ``now`` of the open incidents that may have a flag up or had
-        one noted, oldest first (two indexed queries over those alone)."""
+        """The attention at ``now`` of the open incidents that may have a flag up, oldest
+        first (two indexed queries over those alone)."""
         q = self._queries
         incs = session.execute(q.incidents, q.params(now)).all()
         if not incs:
@@ -158,7 +196,7 @@ class AttentionService:
             ref, state="open", priority=r.priority, urgency=r.urgency,
             created_at=r.created_at, units=units.get(r.id, ()),
             acknowledged={"unattended": r.unattended_ack_at, "overdue": r.overdue_ack_at},
-            now=now), _codes(r.attention_noted or "")) for r in incs]
+            now=now), _noted(r.attention_noted or "")) for r in incs]
 
     def flagged_ids(self, session: Session, now: datetime) -> list[int]:
         """Ids of the open incidents with a flag up (for the list's order)."""
@@ -188,7 +226,10 @@ class AttentionService:
             if not flags.codes:
                 raise Refused("{number} has no attention flag to acknowledge",
                               number=inc.number)
-            values = {ACK_COLUMNS[c]: tx.now for c in flags.codes}
+            # Never before the flag's onset: an onset from stored times written by a
+            # workstation whose clock runs ahead must not leave the flag up.
+            onsets = {r.code: r.onset for r in flags.raised}
+            values = {ACK_COLUMNS[c]: max(tx.now, onsets[c]) for c in flags.codes}
             # Not through the ORM: an acknowledgement is not an edit of the incident, so it
             # must not turn an operator's concurrent change into a version conflict.
             tx.session.execute(update(Incident).where(Incident.id == inc.id).values(**values))
@@ -205,8 +246,10 @@ class AttentionService:
         """Log the flags raised since the system last logged this incident's, as the system.
 
         Called by the runtime's watch on every workstation: the incident's row is locked
-        and compared with what was logged, so each raised flag is logged once. A flag that
-        went quiet or away is only remembered, not logged. Returns the flags up now.
+        and each flag's onset compared with the one logged, so each rise is logged once
+        (see ``_stamp``). A flag that went quiet or away is not logged, nor written: what
+        one workstation's clock does not show yet may be up on another's. Returns the
+        flags up now.
         """
         key = normalise_number(number)
         with self.core.transaction(source=self.core.system("attention")) as tx:
@@ -215,16 +258,17 @@ class AttentionService:
                 .with_for_update()).scalar_one_or_none()
             inc = load_incident(tx.session, key)
             flags = assess(self.core.ref, inc, tx.now)
-            noted = _codes(noted_text or "")
-            if flags.codes == noted:
+            noted = _noted(noted_text or "")
+            new = _unlogged(flags, noted)
+            if not new:
                 return flags.codes
+            for r in new:
+                noted[r.code] = _stamp(r.onset)
             tx.session.execute(update(Incident).where(Incident.id == inc.id)
-                               .values(attention_noted=",".join(flags.codes)))
-            new = [r for r in flags.raised if r.code in flags.codes and r.code not in noted]
+                               .values(attention_noted=_noted_text(noted)))
             for r in new:
                 _log_raised(tx, inc, r)
-            if new:
-                seq = tx.audit("incident.attention", "incident", inc.number,
-                               codes=list(flags.codes), raised=[r.code for r in new])
-                tx.publish(IncidentChanged(seq=seq, number=inc.number, action="attention"))
+            seq = tx.audit("incident.attention", "incident", inc.number,
+                           codes=list(flags.codes), raised=[r.code for r in new])
+            tx.publish(IncidentChanged(seq=seq, number=inc.number, action="attention"))
             return flags.codes

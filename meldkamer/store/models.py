@@ -112,8 +112,9 @@ class Incident(Base):
     created_by: Mapped[str] = mapped_column(String(60))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     # Attention (meldkamer.domain.attention): when each flag was last acknowledged, and
-    # the codes the system last logged as raised (so a flag is logged once, not by every
-    # workstation). Written without a version bump: neither is an edit of the incident.
+    # the onset of each flag's rise the system last logged (services.attention._stamp; so
+    # a flag is logged once, not by every workstation). Written without a version bump:
+    # neither is an edit of the incident.
     unattended_ack_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     overdue_ack_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attention_noted: Mapped[str] = mapped_column(String(40), default="",

@@ -191,6 +191,54 @@ def test_a_raised_flag_is_logged_once_as_the_system_by_however_many_watch(
         other.close()
 
 
+def noted_of(core: Meldkamer, number: str) -> str:
+    with core.store.read() as s:
+        return s.execute(select(Incident.attention_noted)
+                         .where(Incident.number == number)).scalar_one()
+
+
+def test_a_workstation_whose_clock_runs_behind_neither_clears_nor_logs_again(
+        core: Meldkamer, clock: Clock, db_url: str, ref: Reference) -> None:
+    behind = open_core(db_url, ref, user="tweede")
+    late = Clock(clock.now - timedelta(seconds=3))
+    behind.clock = late  # type: ignore[method-assign]
+    try:
+        number = diving(core)
+        clock.advance(seconds=61)
+        late.advance(seconds=61)  # 58 s after the call by its clock: not up yet
+        assert core.attention.note(number) == ("unattended",)
+        noted = noted_of(core, number)
+        for _ in range(3):  # the watch, every 2 s on both
+            assert behind.attention.note(number) == ()
+            assert noted_of(core, number) == noted  # not cleared by a clock behind
+            assert core.attention.note(number) == ("unattended",)
+        late.advance(seconds=5)  # now up by its clock too: the same rise, logged already
+        assert behind.attention.note(number) == ("unattended",)
+        lines = [e for e in core.incidents.get(number).log if e.kind == "attention"]
+        assert len(lines) == 1
+    finally:
+        behind.close()
+
+
+def test_an_acknowledgement_is_never_before_the_flags_onset(
+        core: Meldkamer, clock: Clock, db_url: str, ref: Reference) -> None:
+    ahead = open_core(db_url, ref, user="tweede")
+    early = Clock(clock.now + timedelta(seconds=10))
+    ahead.clock = early  # type: ignore[method-assign]
+    try:
+        number = diving(core)
+        core.dispatch.dispatch(number, ["A-101"])
+        clock.advance(minutes=5)
+        early.advance(minutes=5)
+        ahead.units.set_status("A-101", "available_mobile")  # cleared 10 s "later"
+        assert attention_of(core, number) == ("unattended",)
+        core.attention.acknowledge(number)  # on the workstation behind: it goes down
+        assert attention_of(core, number) == ()
+        assert attention_of(ahead, number) == ()
+    finally:
+        ahead.close()
+
+
 def test_an_escalated_unit_is_logged_with_the_escalation_limit(core: Meldkamer,
                                                               clock: Clock) -> None:
     number = diving(core)
