@@ -6,16 +6,18 @@ Two codes, in this order:
   - never had one, and the priority's (or urgency's) threshold has passed since it was
     created (``unattended_seconds`` in priorities.toml: 60 s for priority 1, A0 and A1,
     5 min for priority 2, never for priority 3), or
-  - had units and the last one was cleared while the incident is still open (at once,
-    whatever the priority);
+  - had units, and the last one was cleared a grace period ago while the incident is
+    still open (``cleared_grace_seconds`` in priorities.toml, 60 s for every priority:
+    time to close it, so an ordinary close raises no flag; 0: at once);
 - ``overdue``: a unit on it is past its status timer (``timer_state``: overdue or
   escalated).
 
 Each condition has an onset: the moment it arose (creation plus the threshold, the last
-clearing, the unit's status time plus its limit, or plus one and a half times its limit
-once escalated). Acknowledging stores the time per code; an acknowledged flag stays
-quiet while its onset lies before the acknowledgement, and rises again when the
-condition arises anew: a later clearing, another unit overdue, an escalation.
+clearing plus the grace, the unit's status time plus its limit, or plus one and a half
+times its limit once escalated). Acknowledging stores the time per code; an
+acknowledged flag stays quiet while its onset lies before the acknowledgement, and
+rises again when the condition arises anew: a later clearing, another unit overdue, an
+escalation.
 
 One pure function for the CLI, the list's order, the runtime's watch and every
 workstation, so they all agree for the same stored data and clock.
@@ -28,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from meldkamer.domain.reference import Reference
+from meldkamer.domain.reference import DEFAULT_CLEARED_GRACE, Reference
 from meldkamer.domain.status_machine import ESCALATE_FACTOR, timer_state
 
 CODES = ("unattended", "overdue")
@@ -56,7 +58,8 @@ class Raised:
     reason: str
     callsign: str = ""
     status: str = ""
-    seconds: float = 0.0  # the threshold: after creation, or the unit's status limit
+    seconds: float = 0.0  # the threshold: after creation or the last clearing, or the
+    # unit's status limit
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,12 @@ def unattended_after(ref: Reference, priority: int, urgency: str | None) -> floa
     return min(limits) if limits else None
 
 
+def cleared_grace(ref: Reference, priority: int) -> float:
+    """Seconds an open incident whose last unit was cleared waits before it is flagged."""
+    prio = ref.priorities.get(priority)
+    return float(prio.cleared_grace_s if prio is not None else DEFAULT_CLEARED_GRACE)
+
+
 def raised(ref: Reference, *, state: str, priority: int, urgency: str | None,
            created_at: datetime, units: Iterable[UnitOnIncident],
            now: datetime) -> tuple[Raised, ...]:
@@ -109,7 +118,10 @@ def raised(ref: Reference, *, state: str, priority: int, urgency: str | None,
     if not active:
         cleared = [u.cleared_at for u in units if u.cleared_at is not None]
         if cleared:
-            out.append(Raised("unattended", max(cleared), ALL_CLEARED))
+            grace = cleared_grace(ref, priority)
+            onset = max(cleared) + timedelta(seconds=grace)
+            if now >= onset:
+                out.append(Raised("unattended", onset, ALL_CLEARED, seconds=grace))
         else:
             limit = unattended_after(ref, priority, urgency)
             if limit is not None and now >= created_at + timedelta(seconds=limit):

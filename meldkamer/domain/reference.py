@@ -117,6 +117,7 @@ class Priority(Named):
     names: Mapping[str, str]
     colour: str
     unattended_s: int = 0  # an incident without a unit is flagged after this; 0: never
+    cleared_grace_s: int = 60  # its last unit cleared, an open incident is flagged after this
 
 
 @dataclass(frozen=True)
@@ -532,17 +533,20 @@ def _statuses(data: _Table) -> dict[str, StatusDef]:
 # Seconds a priority's incident may wait for a first unit before it is flagged, where a
 # site's priorities.toml says nothing (``unattended_seconds``; 0: never).
 DEFAULT_UNATTENDED = {1: 60, 2: 300}
+# Seconds after its last unit was cleared before an open incident is flagged, where the
+# site says nothing (``cleared_grace_seconds``; 0: at once): time to close it first.
+DEFAULT_CLEARED_GRACE = 60
 MAX_UNATTENDED_S = 24 * 3600
 
 
-def _seconds(raw: _Table, default: int) -> int:
-    """``unattended_seconds``: a whole number of seconds from 0 (never) to a day."""
-    if "unattended_seconds" not in raw.raw:
+def _seconds(raw: _Table, default: int, key: str = "unattended_seconds") -> int:
+    """``unattended_seconds`` and the like: whole seconds from 0 to a day."""
+    if key not in raw.raw:
         return default
-    value = raw.get("unattended_seconds", int)
+    value = raw.get(key, int)
     if not 0 <= value <= MAX_UNATTENDED_S:
-        raise raw.fail("{where}: unattended_seconds={value} is out of range (0 to {most})",
-                       value=value, most=MAX_UNATTENDED_S)
+        raise raw.fail("{where}: {key}={value} is out of range (0 to {most})",
+                       key=key, value=value, most=MAX_UNATTENDED_S)
     return value
 
 
@@ -607,7 +611,8 @@ def _turnouts(data: _Table, islands: Mapping[str, Island],
 FILES = ("islands.toml", "disciplines.toml", "priorities.toml", "classification.toml",
          "statuses.toml", "dispositions.toml", "places.toml", "radio.toml",
          "capabilities.toml", "answers.toml", "turnouts.toml")
-CACHE_FORMAT = 4  # 2: capability and answer names; 3: turnouts; 4: attention thresholds
+CACHE_FORMAT = 5  # 2: capability and answer names; 3: turnouts; 4: attention thresholds;
+# 5: the grace after the last unit was cleared
 
 
 def _cache_key(site_dir: Path | None) -> tuple[Any, ...] | None:
@@ -676,8 +681,10 @@ def _load(site_dir: Path | None) -> Reference:
     priorities = {}
     for p in prio.entries("priority"):
         level = p.get("level", int)
-        priorities[level] = Priority(level, p.names(), p.text("colour", ""),
-                                     _seconds(p, DEFAULT_UNATTENDED.get(level, 0)))
+        priorities[level] = Priority(
+            level, p.names(), p.text("colour", ""),
+            _seconds(p, DEFAULT_UNATTENDED.get(level, 0)),
+            _seconds(p, DEFAULT_CLEARED_GRACE, "cleared_grace_seconds"))
     urgencies = {}
     for u in prio.entries("urgency"):
         code = u.text("code")

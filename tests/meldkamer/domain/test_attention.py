@@ -14,6 +14,7 @@ from meldkamer.domain.attention import (
     UNIT_OVERDUE,
     UnitOnIncident,
     assess,
+    cleared_grace,
     unattended_after,
 )
 from meldkamer.domain.reference import Reference, load_reference
@@ -69,12 +70,15 @@ def test_a_unit_assigned_in_time_keeps_it_quiet(ref: Reference) -> None:
     assert flags(ref, now=3600, units=(unit("on_scene", since=100),)) == ()
 
 
-def test_the_last_unit_cleared_flags_an_open_incident_at_once(ref: Reference) -> None:
+def test_the_last_unit_cleared_flags_an_open_incident_after_a_grace(ref: Reference) -> None:
+    assert cleared_grace(ref, 3) == cleared_grace(ref, 1) == 60
     cleared = (unit("available_mobile", since=200, cleared=200),)
-    assert flags(ref, priority=3, now=200, units=cleared) == ("unattended",)
+    assert flags(ref, priority=3, now=200, units=cleared) == ()  # time to close it first
+    assert flags(ref, priority=3, now=259.999, units=cleared) == ()
+    assert flags(ref, priority=3, now=260, units=cleared) == ("unattended",)
     raised = assess(ref, state="open", priority=3, urgency=None, created_at=T0, units=cleared,
-                    acknowledged={}, now=at(201)).raised
-    assert [(r.reason, r.onset) for r in raised] == [(ALL_CLEARED, at(200))]
+                    acknowledged={}, now=at(261)).raised
+    assert [(r.reason, r.onset, r.seconds) for r in raised] == [(ALL_CLEARED, at(260), 60.0)]
     # one of two cleared: the other is still on it
     assert flags(ref, now=300, units=(*cleared, unit("on_scene", callsign="A-101"))) == ()
     assert flags(ref, now=300, units=cleared, state="closed") == ()
@@ -107,8 +111,8 @@ def test_an_acknowledged_flag_stays_quiet_until_it_arises_again(ref: Reference) 
     assert quiet.quiet == ("unattended",) and quiet.codes == ()
     # a unit came and was cleared after the acknowledgement: the flag rises again
     later = (unit("available_mobile", dispatched=100, since=400, cleared=400),)
-    assert flags(ref, now=401, units=later, acks=acks) == ("unattended",)
-    assert flags(ref, now=401, units=later, acks={"unattended": at(450)}) == ()
+    assert flags(ref, now=461, units=later, acks=acks) == ("unattended",)
+    assert flags(ref, now=471, units=later, acks={"unattended": at(470)}) == ()
 
 
 def test_an_acknowledged_overdue_rises_again_when_it_escalates(ref: Reference) -> None:
@@ -140,6 +144,28 @@ def test_thresholds_come_from_the_sites_priorities(tmp_path: Path) -> None:
     (site / "priorities.toml").write_text(
         text.replace("unattended_seconds = 300", "unattended_seconds = -5"))
     with pytest.raises(ReferenceDataError, match="unattended_seconds"):
+        load_reference(site)
+
+
+def test_the_grace_after_the_last_clearing_comes_from_the_sites_priorities(
+        tmp_path: Path) -> None:
+    site = tmp_path / "reference"
+    site.mkdir()
+    text = (Path(__file__).parents[3] / "meldkamer" / "data" / "priorities.toml").read_text()
+    (site / "priorities.toml").write_text(text.replace(
+        "unattended_seconds = 60\ncleared_grace_seconds = 60",
+        "unattended_seconds = 60\ncleared_grace_seconds = 0", 1))
+    ref = load_reference(site)
+    assert (cleared_grace(ref, 1), cleared_grace(ref, 2)) == (0, 60)
+    cleared = (unit("available_mobile", since=200, cleared=200),)
+    assert flags(ref, priority=1, now=200, units=cleared) == ("unattended",)  # at once
+    bare = "\n".join(line for line in text.splitlines()
+                     if not line.startswith("cleared_grace_seconds"))
+    (site / "priorities.toml").write_text(bare)
+    assert cleared_grace(load_reference(site), 1) == 60  # the default
+    (site / "priorities.toml").write_text(
+        text.replace("cleared_grace_seconds = 60", "cleared_grace_seconds = 90000"))
+    with pytest.raises(ReferenceDataError, match="cleared_grace_seconds"):
         load_reference(site)
 
 

@@ -12,6 +12,7 @@ from meldkamer.core import Meldkamer
 from meldkamer.domain.reference import Reference
 from meldkamer.domain.status_machine import ESCALATE_FACTOR
 from meldkamer.errors import Refused
+from meldkamer.runtime import AttentionWatch
 from meldkamer.store.models import AuditEvent, Incident
 from tests.fixtures import open_core
 
@@ -112,7 +113,30 @@ def test_the_last_unit_cleared_while_open_flags_it(core: Meldkamer, clock: Clock
     clock.advance(minutes=15)
     assert attention_of(core, number) == ()  # long past 60 s, but a unit is on its way
     core.units.set_status("A-101", "available_mobile")  # the radio cleared it
+    assert attention_of(core, number) == ()  # a grace to close it first
+    clock.advance(seconds=59)
+    assert attention_of(core, number) == ()
+    clock.advance(seconds=1)
     assert attention_of(core, number) == ("unattended",)
+
+
+def test_an_ordinary_close_raises_no_flag(core: Meldkamer, clock: Clock) -> None:
+    number = diving(core)
+    core.dispatch.dispatch(number, ["A-101"])
+    watch = AttentionWatch(core)
+    watch.check()
+    clock.advance(minutes=1)
+    core.units.set_status("A-101", "en_route")
+    clock.advance(minutes=15)
+    core.units.set_status("A-101", "available_mobile")
+    for _ in range(10):  # the watch, every 2 s, while the operator writes the close
+        clock.advance(seconds=2)
+        assert watch.check() == []
+    core.incidents.close(number, "HANDLED")
+    assert [e for e in core.incidents.get(number).log if e.kind == "attention"] == []
+    with core.store.read() as s:
+        assert s.execute(select(AuditEvent.seq).where(
+            AuditEvent.action == "incident.attention")).first() is None
 
 
 def test_a_unit_past_its_status_timer_flags_overdue(core: Meldkamer, clock: Clock) -> None:
@@ -153,6 +177,7 @@ def test_acknowledging_is_logged_and_audited_and_quiet_until_it_arises_again(
     core.dispatch.dispatch(number, ["A-101"])
     clock.advance(minutes=1)
     core.units.set_status("A-101", "available_mobile")  # a later clear: rises again
+    clock.advance(minutes=1)  # (after the grace)
     assert attention_of(core, number) == ("unattended",)
     assert core.verify_audit().ok
 
@@ -180,6 +205,7 @@ def test_a_raised_flag_is_logged_once_as_the_system_by_however_many_watch(
         core.dispatch.dispatch(number, ["A-101"])
         clock.advance(seconds=30)
         core.units.set_status("A-101", "available_mobile")
+        clock.advance(seconds=60)
         assert other.attention.note(number) == ("unattended",)
         lines = [e for e in core.incidents.get(number).log if e.kind == "attention"]
         assert [e.template for e in lines] == [
@@ -231,6 +257,9 @@ def test_an_acknowledgement_is_never_before_the_flags_onset(
         clock.advance(minutes=5)
         early.advance(minutes=5)
         ahead.units.set_status("A-101", "available_mobile")  # cleared 10 s "later"
+        grace = timedelta(seconds=core.ref.priorities[1].cleared_grace_s)
+        clock.advance(seconds=grace.total_seconds() + 10)
+        early.advance(seconds=grace.total_seconds() + 10)
         assert attention_of(core, number) == ("unattended",)
         core.attention.acknowledge(number)  # on the workstation behind: it goes down
         assert attention_of(core, number) == ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -30,16 +31,22 @@ def shift(core: Meldkamer) -> Meldkamer:
                     classification="BZ.INB.WON")
     make(caller_number="914", lat=THE_BOTTOM[0], lon=THE_BOTTOM[1],
          address="Fort Road", classification="BZ.INB.WON", priority=1, priority_reason="x")
-    unknown = make(caller_number="915")
+    now = core.clock
+    core.clock = lambda: now() - timedelta(minutes=2)  # type: ignore[method-assign]
+    unknown = make(caller_number="915")  # (its unit cleared before the grace, below)
+    core.clock = now  # type: ignore[method-assign]
     make(caller_number="916", address="Kaya Amsterdam 3")
     closed = make(caller_number="917", lat=RINCON[0], lon=RINCON[1])
     core.incidents.close(closed.number, "HANDLED")
     core.dispatch.dispatch(burglary.number, ["P-103", "A-101"], override_reason="test")
     core.dispatch.dispatch(fire.number, ["B-101"])
     core.units.set_status("B-101", "en_route")
-    # An ambulance that came and went: the incident still concerns the ambulance.
+    # An ambulance that came and went: the incident still concerns the ambulance (and
+    # is flagged: cleared two minutes ago, past the grace to close it).
+    core.clock = lambda: now() - timedelta(minutes=2)  # type: ignore[method-assign]
     core.dispatch.dispatch(unknown.number, ["A-102"], override_reason="test")
     core.units.set_status("A-102", "available_mobile")
+    core.clock = now  # type: ignore[method-assign]
     core.dispatch.dispatch(cardiac.number, ["P-201"], override_reason="test")
     return core
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,8 @@ def cleared(core: Meldkamer, classification: str, lat: float,
         sent = core.dispatch.dispatch_turnout(number, partial=True).dispatched
         for callsign in sent:
             core.units.set_status(callsign, "available_mobile", source="radio")
+        clock, grace = core.clock, timedelta(seconds=60)  # flagged after a grace
+        core.clock = lambda: clock() + grace  # type: ignore[method-assign]
         assert core.incidents.get(number).attention == ("unattended",)
     return number, sent
 
