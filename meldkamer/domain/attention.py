@@ -17,7 +17,10 @@ clearing plus the grace, the unit's status time plus its limit, or plus one and 
 times its limit once escalated). Acknowledging stores the time per code; an
 acknowledged flag stays quiet while its onset lies before the acknowledgement, and
 rises again when the condition arises anew: a later clearing, another unit overdue, an
-escalation.
+escalation. An acknowledgement of ``unattended`` is a snooze, not a mute: while the
+incident still has no unit the flag rises again ``reminder_seconds`` after it (by
+default one more threshold: 60 s for priority 1, 5 min for priority 2; never for
+priority 3), its onset the acknowledgement plus the reminder.
 
 One pure function for the CLI, the list's order, the runtime's watch and every
 workstation, so they all agree for the same stored data and clock.
@@ -26,7 +29,7 @@ workstation, so they all agree for the same stored data and clock.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -58,23 +61,33 @@ class Raised:
     reason: str
     callsign: str = ""
     status: str = ""
-    seconds: float = 0.0  # the threshold: after creation or the last clearing, or the
-    # unit's status limit
+    seconds: float = 0.0  # the threshold: after creation or the last clearing, the unit's
+    # status limit, or (``again``) the reminder after the acknowledgement
+    again: bool = False  # acknowledged, and risen again: its incident still has no unit
 
 
 @dataclass(frozen=True)
 class Attention:
     """The conditions that hold, and the codes that are flagged (not acknowledged)."""
 
-    raised: tuple[Raised, ...] = ()
+    raised: tuple[Raised, ...] = ()  # a reminder's with its own onset (``again``)
     codes: tuple[str, ...] = ()
     quiet: tuple[str, ...] = field(default=())  # held, but acknowledged since they arose
+
+
+def _positive(seconds: int | None) -> float | None:
+    return float(seconds) if seconds else None  # 0 and None: no limit
+
+
+def _stricter(*limits: float | None) -> float | None:
+    given = [s for s in limits if s is not None]
+    return min(given) if given else None
 
 
 def priority_unattended_after(ref: Reference, level: int) -> float | None:
     """Seconds a never-dispatched incident of this priority may wait; None: no limit."""
     prio = ref.priorities.get(level)
-    return float(prio.unattended_s) if prio is not None and prio.unattended_s > 0 else None
+    return _positive(prio.unattended_s) if prio is not None else None
 
 
 def urgency_unattended_after(ref: Reference, code: str | None) -> float | None:
@@ -85,7 +98,7 @@ def urgency_unattended_after(ref: Reference, code: str | None) -> float | None:
         return None
     if urg.unattended_s is None:
         return priority_unattended_after(ref, urg.priority)
-    return float(urg.unattended_s) if urg.unattended_s > 0 else None
+    return _positive(urg.unattended_s)
 
 
 def unattended_after(ref: Reference, priority: int, urgency: str | None) -> float | None:
@@ -95,9 +108,27 @@ def unattended_after(ref: Reference, priority: int, urgency: str | None) -> floa
     priority an operator lowered is still watched like an A1. (``AttentionService``'s SQL
     narrows with the same two functions.)
     """
-    limits = [s for s in (priority_unattended_after(ref, priority),
-                          urgency_unattended_after(ref, urgency)) if s is not None]
-    return min(limits) if limits else None
+    return _stricter(priority_unattended_after(ref, priority),
+                     urgency_unattended_after(ref, urgency))
+
+
+def reminder_after(ref: Reference, priority: int, urgency: str | None) -> float | None:
+    """Seconds after an acknowledgement that an ``unattended`` flag whose incident still
+    has no unit rises again; None: never (it stays quiet until it arises anew).
+
+    ``reminder_seconds`` in priorities.toml, by default the priority's own threshold (one
+    more ``unattended_seconds``); the stricter of the priority's and the urgency's, as
+    for the threshold (an urgency without its own follows its priority).
+    """
+    def of_priority(level: int) -> float | None:
+        prio = ref.priorities.get(level)
+        return _positive(prio.reminder_s) if prio is not None else None
+
+    urg = ref.urgencies.get(urgency or "")
+    own = None
+    if urg is not None:
+        own = of_priority(urg.priority) if urg.reminder_s is None else _positive(urg.reminder_s)
+    return _stricter(of_priority(priority), own)
 
 
 def cleared_grace(ref: Reference, priority: int) -> float:
@@ -152,9 +183,20 @@ def assess(ref: Reference, *, state: str, priority: int, urgency: str | None,
     """The incident's attention at ``now``, given when each code was last acknowledged."""
     held = raised(ref, state=state, priority=priority, urgency=urgency,
                   created_at=created_at, units=units, now=now)
+    remind = reminder_after(ref, priority, urgency)
+    out: list[Raised] = []
     codes: list[str] = []
     quiet: list[str] = []
     for r in held:
         ack = acknowledged.get(r.code)
-        (quiet if ack is not None and ack >= r.onset else codes).append(r.code)
-    return Attention(held, tuple(codes), tuple(quiet))
+        if ack is not None and ack >= r.onset:
+            again = (ack + timedelta(seconds=remind)
+                     if r.code == "unattended" and remind is not None else None)
+            if again is None or now < again:
+                out.append(r)
+                quiet.append(r.code)
+                continue
+            r = replace(r, onset=again, again=True, seconds=remind or 0.0)
+        out.append(r)
+        codes.append(r.code)
+    return Attention(tuple(out), tuple(codes), tuple(quiet))

@@ -118,6 +118,7 @@ class Priority(Named):
     colour: str
     unattended_s: int = 0  # an incident without a unit is flagged after this; 0: never
     cleared_grace_s: int = 60  # its last unit cleared, an open incident is flagged after this
+    reminder_s: int = 0  # an acknowledged 'unattended' flag rises again after this; 0: never
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ class Urgency(Named):
     priority: int
     names: Mapping[str, str]
     unattended_s: int | None = None  # None: as its priority; 0: never
+    reminder_s: int | None = None  # None: as its priority; 0: never
 
 
 @dataclass(frozen=True)
@@ -611,8 +613,8 @@ def _turnouts(data: _Table, islands: Mapping[str, Island],
 FILES = ("islands.toml", "disciplines.toml", "priorities.toml", "classification.toml",
          "statuses.toml", "dispositions.toml", "places.toml", "radio.toml",
          "capabilities.toml", "answers.toml", "turnouts.toml")
-CACHE_FORMAT = 5  # 2: capability and answer names; 3: turnouts; 4: attention thresholds;
-# 5: the grace after the last unit was cleared
+CACHE_FORMAT = 6  # 2: capability and answer names; 3: turnouts; 4: attention thresholds;
+# 5: the grace after the last unit was cleared; 6: the reminder after an acknowledgement
 
 
 def _cache_key(site_dir: Path | None) -> tuple[Any, ...] | None:
@@ -681,16 +683,17 @@ def _load(site_dir: Path | None) -> Reference:
     priorities = {}
     for p in prio.entries("priority"):
         level = p.get("level", int)
+        unattended = _seconds(p, DEFAULT_UNATTENDED.get(level, 0))
         priorities[level] = Priority(
-            level, p.names(), p.text("colour", ""),
-            _seconds(p, DEFAULT_UNATTENDED.get(level, 0)),
-            _seconds(p, DEFAULT_CLEARED_GRACE, "cleared_grace_seconds"))
+            level, p.names(), p.text("colour", ""), unattended,
+            _seconds(p, DEFAULT_CLEARED_GRACE, "cleared_grace_seconds"),
+            _seconds(p, unattended, "reminder_seconds"))  # by default: one more threshold
     urgencies = {}
     for u in prio.entries("urgency"):
         code = u.text("code")
-        own = _seconds(u, -1)
+        own, remind = _seconds(u, -1), _seconds(u, -1, "reminder_seconds")
         urgencies[code] = Urgency(code, u.get("priority", int), u.names(),
-                                  None if own < 0 else own)
+                                  None if own < 0 else own, None if remind < 0 else remind)
     classes = _classifications(
         _read_toml("classification.toml", site_dir, sources), priorities, urgencies
     )

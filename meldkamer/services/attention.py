@@ -8,7 +8,9 @@ active list, its order or the runtime's watch.
 
 The rule for acknowledging: an operator acknowledges the flags an incident shows now; the
 time is stored per code, and each flag stays quiet until its condition arises again
-after that time (a later clearing, another unit overdue, an escalation). Acknowledging is
+after that time (a later clearing, another unit overdue, an escalation), or, for
+``unattended`` while the incident still has no unit, until the priority's reminder has
+passed (``reminder_seconds``, by default one more threshold). Acknowledging is
 logged on the incident and in the audit trail; a raised flag is logged once, by the
 system, however many workstations watch (``note``).
 """
@@ -159,7 +161,10 @@ def _duration(seconds: float) -> str:
 
 
 def _log_raised(tx: Tx, inc: Incident, r: Raised) -> None:
-    if r.reason == attention.NO_UNIT:
+    if r.again:
+        tx.log(inc, "attention", "Attention again: still no unit {limit} after it was "
+               "acknowledged", limit=_duration(r.seconds))
+    elif r.reason == attention.NO_UNIT:
         tx.log(inc, "attention", "Attention: no unit assigned {limit} after the call",
                limit=_duration(r.seconds))
     elif r.reason == attention.ALL_CLEARED:

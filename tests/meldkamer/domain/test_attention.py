@@ -15,6 +15,7 @@ from meldkamer.domain.attention import (
     UnitOnIncident,
     assess,
     cleared_grace,
+    reminder_after,
     unattended_after,
 )
 from meldkamer.domain.reference import Reference, load_reference
@@ -113,6 +114,61 @@ def test_an_acknowledged_flag_stays_quiet_until_it_arises_again(ref: Reference) 
     later = (unit("available_mobile", dispatched=100, since=400, cleared=400),)
     assert flags(ref, now=461, units=later, acks=acks) == ("unattended",)
     assert flags(ref, now=471, units=later, acks={"unattended": at(470)}) == ()
+
+
+def test_an_acknowledged_no_unit_flag_rises_again_after_one_more_threshold(
+        ref: Reference) -> None:
+    assert reminder_after(ref, 1, None) == 60 and reminder_after(ref, 2, None) == 300
+    assert reminder_after(ref, 3, None) is None
+    assert reminder_after(ref, 2, "A1") == 60  # an A1 lowered to 2: reminded like an A1
+    acks: dict[str, datetime | None] = {"unattended": at(70)}
+    assert flags(ref, now=129.999, acks=acks) == ()
+    assert flags(ref, now=130, acks=acks) == ("unattended",)  # a snooze, not a mute
+    again = assess(ref, state="open", priority=1, urgency=None, created_at=T0, units=(),
+                   acknowledged=acks, now=at(131)).raised
+    assert [(r.reason, r.onset, r.again, r.seconds) for r in again] == [
+        (NO_UNIT, at(130), True, 60.0)]
+    assert flags(ref, now=180, acks={"unattended": at(131)}) == ()  # acknowledged again
+    assert flags(ref, now=191, acks={"unattended": at(131)}) == ("unattended",)
+    assert flags(ref, priority=2, now=609, acks={"unattended": at(310)}) == ()
+    assert flags(ref, priority=2, now=610, acks={"unattended": at(310)}) == ("unattended",)
+    # the last unit cleared: reminded the same way; routine (priority 3): never
+    cleared = (unit("available_mobile", since=200, cleared=200),)
+    later = {"unattended": at(265)}
+    assert flags(ref, now=324, units=cleared, acks=later) == ()
+    assert flags(ref, now=325, units=cleared, acks=later) == ("unattended",)
+    assert flags(ref, priority=3, now=86_400, units=cleared, acks=later) == ()
+    # a unit on it: nothing to remind of (and an overdue is not reminded)
+    limit = ref.statuses["en_route"].timer_minutes * 60
+    on_way = (unit("en_route", since=0),)
+    assert flags(ref, now=limit + 100, units=on_way,
+                 acks={"unattended": at(70), "overdue": at(limit + 5)}) == ()
+
+
+def test_the_reminder_comes_from_the_sites_priorities(tmp_path: Path) -> None:
+    site = tmp_path / "reference"
+    site.mkdir()
+    text = (Path(__file__).parents[3] / "meldkamer" / "data" / "priorities.toml").read_text()
+    (site / "priorities.toml").write_text(
+        text.replace("reminder_seconds = 60", "reminder_seconds = 0", 1)
+        .replace("reminder_seconds = 300", "reminder_seconds = 600"))
+    ref = load_reference(site)
+    assert (reminder_after(ref, 1, None), reminder_after(ref, 2, None)) == (None, 600)
+    assert flags(ref, now=86_400, acks={"unattended": at(70)}) == ()  # 0: never again
+    bare = "\n".join(line for line in text.splitlines()
+                     if not line.startswith("reminder_seconds"))
+    (site / "priorities.toml").write_text(
+        bare.replace("unattended_seconds = 300", "unattended_seconds = 120"))
+    ref = load_reference(site)  # left out: one more threshold
+    assert (reminder_after(ref, 1, None), reminder_after(ref, 2, None)) == (60, 120)
+    assert reminder_after(ref, 3, None) is None
+    (site / "priorities.toml").write_text(text.replace(
+        'code = "A1"\npriority = 1\n', 'code = "A1"\npriority = 1\nreminder_seconds = 30\n'))
+    assert reminder_after(load_reference(site), 1, "A1") == 30
+    (site / "priorities.toml").write_text(
+        text.replace("reminder_seconds = 300", "reminder_seconds = -1"))
+    with pytest.raises(ReferenceDataError, match="reminder_seconds"):
+        load_reference(site)
 
 
 def test_an_acknowledged_overdue_rises_again_when_it_escalates(ref: Reference) -> None:

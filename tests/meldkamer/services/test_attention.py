@@ -172,8 +172,11 @@ def test_acknowledging_is_logged_and_audited_and_quiet_until_it_arises_again(
         assert data["codes"] == ["unattended"] and data["source"]["kind"] == "operator"
     with pytest.raises(Refused, match="no attention flag"):
         core.attention.acknowledge(number)  # nothing up now
-    clock.advance(minutes=10)
+    clock.advance(seconds=59)
     assert attention_of(core, number) == ()  # still the same condition: stays quiet
+    clock.advance(seconds=1)  # ... for one more threshold: still no unit, so it rises again
+    assert attention_of(core, number) == ("unattended",)
+    core.attention.acknowledge(number)
     core.dispatch.dispatch(number, ["A-101"])
     clock.advance(minutes=1)
     core.units.set_status("A-101", "available_mobile")  # a later clear: rises again
@@ -280,6 +283,30 @@ def test_an_escalated_unit_is_logged_with_the_escalation_limit(core: Meldkamer,
                              "{limit}")
     assert line.fields["callsign"] == "A-101"
     assert line.fields["limit"] == f"{limit * ESCALATE_FACTOR:g} min" == "4.5 min"
+
+
+def test_a_reminder_is_logged_once_as_the_system(core: Meldkamer, clock: Clock) -> None:
+    number = diving(core)
+    clock.advance(seconds=61)
+    assert core.attention.note(number) == ("unattended",)
+    core.attention.acknowledge(number)
+    clock.advance(seconds=59)
+    assert core.attention.note(number) == ()
+    clock.advance(seconds=1)
+    assert core.attention.flagged() == {number: ("unattended",)}
+    assert core.attention.note(number) == ("unattended",)
+    assert core.attention.note(number) == ("unattended",)
+    lines = [e for e in core.incidents.get(number).log if e.kind == "attention"]
+    assert [(e.template, e.fields) for e in lines] == [
+        ("Attention: no unit assigned {limit} after the call", {"limit": "60 s"}),
+        ("Attention acknowledged: {flags}", {"flags": lines[1].fields["flags"]}),
+        ("Attention again: still no unit {limit} after it was acknowledged",
+         {"limit": "60 s"})]
+    core.attention.acknowledge(number)  # and so on, one threshold after each
+    clock.advance(seconds=60)
+    assert core.attention.note(number) == ("unattended",)
+    assert sum(e.template.startswith("Attention again")
+               for e in core.incidents.get(number).log) == 2
 
 
 def test_a_closed_incident_has_no_flags(core: Meldkamer, clock: Clock) -> None:
