@@ -244,8 +244,9 @@ class ProposalSet(View):
 
     @property
     def complete(self) -> bool:
-        """Every slot is filled (by a unit already there or a proposed one)."""
-        return not self.gaps
+        """Every slot is filled (by a unit already there or a proposed one); False when
+        there is no turnout at all (no class, or a class that sends no units)."""
+        return bool(self.slots) and not self.gaps
 
     @property
     def to_dispatch(self) -> tuple[str, ...]:

@@ -226,7 +226,8 @@ def test_no_class_no_turnout(sqlite_core: Meldkamer) -> None:
     number = core.incidents.create(caller_number="112", lat=KRALENDIJK[0],
                                    lon=KRALENDIJK[1]).number
     ps = core.dispatch.propose(number)
-    assert ps.slots == () and ps.proposals and ps.complete
+    assert ps.slots == () and ps.proposals and not ps.complete  # no turnout: not 'complete'
+    assert ps.to_dict()["complete"] is False
     with pytest.raises(Refused, match="no class yet"):
         core.dispatch.dispatch_turnout(number)
 
