@@ -64,11 +64,12 @@ class DispatchService:
         Each slot gets the nearest available unit with its capability on the incident's
         island (a unit already on the incident fills its slot); an unfilled slot carries
         the nearest committed units that could be diverted. A unit on another island is
-        never proposed, and a slot is never filled with another capability.
+        never proposed, and a slot is never filled with another capability. A closed
+        incident is refused: it has no turnout to send.
         """
         ref = self.core.ref
         with self.core.store.read() as session:
-            inc = load_incident(session, number)
+            inc = self._open_incident(session, number)
             return rank(self.core, inc, ref.turnout(inc.classification, inc.island),
                         _island_units(session, inc.island))
 

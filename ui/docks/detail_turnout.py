@@ -142,9 +142,9 @@ class IncidentTurnout(QWidget):
     def send(self, number: str) -> None:
         """F5: dispatch every slot not yet filled; with an unfilled slot, ask once first.
 
-        The proposal is worked out afresh on the worker; a complete turnout is dispatched
-        in the same operation. Refusals (no class, closed, nothing left to send) come back
-        through ``failed`` in the core's words.
+        The proposal is worked out afresh on the worker (a closed incident is refused
+        there); a complete turnout is dispatched in the same operation. Refusals (no class,
+        closed, nothing left to send) come back through ``failed`` in the core's words.
         """
         if self._sending is not None:
             return  # asked once: a second F5 while it is on its way does nothing
@@ -153,7 +153,7 @@ class IncidentTurnout(QWidget):
 
         def work() -> ProposalSet | TurnoutResult:
             ps = core.dispatch.propose(number)
-            if ps.gaps and core.incidents.get(number).state == "open":
+            if ps.gaps:
                 return ps
             return core.dispatch.dispatch_turnout(number)  # or its refusal, in its words
 

@@ -232,6 +232,14 @@ def test_no_class_no_turnout(sqlite_core: Meldkamer) -> None:
         core.dispatch.dispatch_turnout(number)
 
 
+def test_a_closed_incident_has_no_proposal(sqlite_core: Meldkamer) -> None:
+    core = sqlite_core
+    number = incident(core, KRALENDIJK, "BR.GEB.WON")
+    core.incidents.close(number, next(iter(core.ref.dispositions)))
+    with pytest.raises(Refused, match=f"{number} is closed"):
+        core.dispatch.propose(number)
+
+
 def test_withdraw_a_unit_dispatched_by_mistake(sqlite_core: Meldkamer) -> None:
     core = sqlite_core
     number = incident(core, KRALENDIJK, "BZ.INB.WON")
