@@ -220,9 +220,9 @@ class DispatchService:
             seq = tx.audit("incident.withdraw", "incident", inc.number, unit=unit.callsign,
                            old=unit.status, new=new.code, reason=why)
             assignment.cleared_at = tx.now
-            tx.session.add(UnitStatusChange(
+            tx.record_status(dict(
                 unit_id=unit.id, incident_id=inc.id, from_status=unit.status,
-                to_status=new.code, at=tx.now, user=self.core.user, source="operator",
+                to_status=new.code, at=tx.now, user=tx.source.user, source=tx.source.kind,
                 reason=why,
             ))
             unit.status, unit.status_since, unit.incident_id = new.code, tx.now, None
@@ -294,9 +294,9 @@ class DispatchService:
                 override_reason=reason if previous or not ref.statuses[old].available
                 else "",
             ))
-            tx.session.add(UnitStatusChange(
+            tx.record_status(dict(
                 unit_id=unit.id, incident_id=inc.id, from_status=old, to_status=target.code,
-                at=tx.now, user=self.core.user, source="dispatch", reason=reason,
+                at=tx.now, user=tx.source.user, source=tx.source.kind, reason=reason,
             ))
             unit.status, unit.status_since, unit.incident_id = target.code, tx.now, inc.id
             if ref.statuses[old].available:

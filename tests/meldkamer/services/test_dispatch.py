@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from meldkamer import names
 from meldkamer.core import Meldkamer
 from meldkamer.domain.reference import Reference, load_reference
+from meldkamer.domain.source import Source
 from meldkamer.errors import InvalidInput, NotFound, Refused
-from meldkamer.store.models import AuditEvent, LogEntry, Unit
+from meldkamer.store.models import AuditEvent, LogEntry, Unit, UnitStatusChange
 from tests.fixtures import demo_core
 
 KRALENDIJK = (12.15, -68.27)
@@ -256,3 +257,18 @@ def test_withdraw_a_unit_dispatched_by_mistake(sqlite_core: Meldkamer) -> None:
     assert log[-1].text == "P-103 withdrawn (verkeerde eenheid); now Available at station"
     assert core.dispatch.propose(number).slots[0].state == "proposed"
     assert core.verify_audit().ok
+
+
+def test_status_history_says_who_dispatched_and_withdrew(sqlite_core: Meldkamer) -> None:
+    core = sqlite_core
+    number = incident(core, KRALENDIJK, "BZ.INB.WON")
+    core.dispatch.dispatch(number, ["P-103"])
+    with core.acting(Source.scenario(core.user, "oefening 3")):
+        core.dispatch.withdraw(number, "P-103", reason="verkeerde eenheid")
+        core.dispatch.dispatch_turnout(incident(core, KRALENDIJK, "GZ.ACU.BOR"))
+    with core.store.read() as s:
+        rows = [(r.to_status, r.user, r.source) for r in s.execute(
+            select(UnitStatusChange).order_by(UnitStatusChange.id)).scalars()]
+    assert rows == [("dispatched", "tester", "operator"),
+                    ("available_station", "tester", "scenario"),
+                    ("dispatched", "tester", "scenario")]
