@@ -141,7 +141,8 @@ class StatusDef(Named):
     names: Mapping[str, str]
     category: str
     timer_minutes: int
-    next: frozenset[str]
+    next: tuple[str, ...]
+    """The statuses a unit may go to from this one, in the order statuses.toml lists them."""
     dispatch_only: bool = False
 
     @property
@@ -516,11 +517,11 @@ def _statuses(data: _Table) -> dict[str, StatusDef]:
             names=raw.names(),
             category=category,
             timer_minutes=raw.get("timer_minutes", int, 0),
-            next=frozenset(raw.texts("next", ())),
+            next=tuple(dict.fromkeys(raw.texts("next", ()))),
             dispatch_only=raw.get("dispatch_only", bool, False),
         )
     for st in out.values():
-        unknown = st.next - set(out)
+        unknown = set(st.next) - set(out)
         if unknown:
             raise data.fail("{where}: {code!r}: unknown next {unknown}", code=st.code,
                             unknown=", ".join(sorted(unknown)))

@@ -213,10 +213,18 @@ class DispatchService:
                        UnitStatusChange.to_status == ref.dispatched_status.code)
                 .order_by(UnitStatusChange.id.desc()).limit(1)
             ).scalar_one_or_none()
+            current = ref.statuses[unit.status]
             back = ref.statuses.get(before or "")
-            target = back.code if back is not None and back.available \
-                and back.code in ref.statuses[unit.status].next else "available_mobile"
-            new = check_transition(ref, unit.status, target)
+            if back is None or not back.available or back.code not in current.next:
+                # Not known, or it was busy (diverted): the first available status that
+                # statuses.toml lets follow the one it is in now.
+                back = next((ref.statuses[c] for c in current.next
+                             if ref.statuses[c].available), None)
+            if back is None:
+                raise Refused("{callsign} is {status} and statuses.toml lets no available "
+                              "status follow it, so it cannot be withdrawn",
+                              callsign=unit.callsign, status=current)
+            new = check_transition(ref, unit.status, back.code)
             seq = tx.audit("incident.withdraw", "incident", inc.number, unit=unit.callsign,
                            old=unit.status, new=new.code, reason=why)
             assignment.cleared_at = tx.now

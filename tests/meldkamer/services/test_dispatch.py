@@ -272,3 +272,22 @@ def test_status_history_says_who_dispatched_and_withdrew(sqlite_core: Meldkamer)
     assert rows == [("dispatched", "tester", "operator"),
                     ("available_station", "tester", "scenario"),
                     ("dispatched", "tester", "scenario")]
+
+
+def test_a_withdrawn_unit_that_was_busy_gets_the_sites_available_status(
+        sqlite_url: str, tmp_path: Path) -> None:
+    from importlib import resources
+
+    site = tmp_path / "reference"
+    site.mkdir()
+    shipped = (resources.files("meldkamer") / "data" / "statuses.toml").read_text("utf-8")
+    (site / "statuses.toml").write_text(shipped.replace("available_mobile", "free_mobile"),
+                                        encoding="utf-8")
+    for core in demo_core(sqlite_url, load_reference(site)):
+        other = boat_busy(core)  # K-101 busy: diverted, it was not available before
+        number = incident(core, SINKING, "WZ.VAA.NOO")
+        core.dispatch.dispatch_turnout(number, divert={"boat": "K-101"})
+        core.dispatch.withdraw(number, "K-101", reason="verkeerd")
+        unit = core.units.get("K-101")
+        assert (unit.status, unit.incident) == ("free_mobile", None)
+        assert core.incidents.get(other).assignments[0].unit_status == "cleared"
