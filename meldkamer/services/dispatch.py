@@ -9,6 +9,7 @@ committed unit to it. ``dispatch`` adds single units; ``withdraw`` takes one off
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -18,8 +19,8 @@ from sqlalchemy.orm import Session, selectinload
 from meldkamer import names
 from meldkamer.domain import validate
 from meldkamer.domain.status_machine import check_transition
-from meldkamer.domain.views import IncidentView, ProposalSet, TurnoutResult
-from meldkamer.errors import InvalidInput, Refused
+from meldkamer.domain.views import IncidentView, ProposalSet, TurnoutResult, TurnoutSlot
+from meldkamer.errors import Conflict, InvalidInput, Refused
 from meldkamer.events import IncidentChanged, UnitChanged, UnitDispatched
 from meldkamer.i18n import Names, Text
 from meldkamer.services.common import incident_view, load_incident, load_unit
@@ -39,6 +40,31 @@ def _island_units(session: Session, island: str) -> Sequence[Unit]:
         .options(selectinload(Unit.station), selectinload(Unit.incident))
         .order_by(Unit.callsign)
     ).scalars().all()
+
+
+_TRIES = 3  # reads of a turnout that the write finds changed, before giving up
+
+
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """A turnout worked out in a read: what dispatching it sends and leaves unfilled."""
+
+    proposals: ProposalSet
+    sent: tuple[tuple[str, Reason], ...]
+    """Callsigns in slot order, diverted ones last, each with its override reason."""
+    diverted: tuple[str, ...]
+    gaps: tuple[TurnoutSlot, ...]
+    """The slots left unfilled once the diverts are in."""
+    state: tuple[object, ...]
+    """What the proposal depends on (``_state``): the write checks it is unchanged."""
+
+
+def _state(inc: Incident, units: Sequence[Unit]) -> tuple[object, ...]:
+    """What a turnout is worked out from, positions aside: the incident's island, class,
+    state and units, and every unit of the island's status and incident."""
+    return (inc.island, inc.classification, inc.state,
+            frozenset(a.unit_id for a in inc.assignments if a.cleared_at is None),
+            tuple((u.id, u.status, u.incident_id) for u in units))
 
 
 def _diverts(divert: Mapping[str, str | Sequence[str]] | None) -> dict[str, list[str]]:
@@ -114,6 +140,11 @@ class DispatchService:
     ) -> TurnoutResult:
         """Dispatch the incident's whole turnout (every filled slot) in one transaction.
 
+        The proposal (travel times, the road graph's first build) is worked out in a read,
+        never while holding the write lock; the write then checks that no unit of the
+        island and nothing of the incident changed meanwhile, and works it out again if
+        something did.
+
         Args:
             partial: with a slot no unit fills, send the rest and log what was left
                 unfilled and why; without it such a turnout is refused and nothing sent.
@@ -125,9 +156,52 @@ class DispatchService:
         ref = self.core.ref
         diverts = _diverts(divert)
         given = validate.clean_text(reason, "override reason", limit=validate.MAX_SHORT)
-        with self.core.transaction() as tx:
-            inc = self._open_incident(tx.session, number)
-            units = _island_units(tx.session, inc.island)
+        island = ""
+        for _ in range(_TRIES):
+            plan = self._plan_turnout(number, diverts, given)
+            number, island = plan.proposals.number, plan.proposals.island  # as stored
+            gaps = plan.gaps
+            if gaps and not partial:
+                raise Refused(
+                    "the turnout of {number} is not complete: {gaps}. Divert a unit to it, or "
+                    "send the rest (partial)", number=number,
+                    gaps=Names((names.gap_message(ref, island, s) for s in gaps), sep="; "))
+            if not plan.sent and not gaps:
+                raise Refused("every slot of the turnout of {number} is already filled; add "
+                              "more units by callsign", number=number)
+            with self.core.transaction() as tx:
+                inc = self._open_incident(tx.session, number)
+                units = _island_units(tx.session, inc.island)
+                if _state(inc, units) != plan.state:
+                    continue  # changed since the read: nothing written, work it out again
+                by_callsign = {u.callsign: u for u in units}
+                sent = [(by_callsign.get(c) or load_unit(tx.session, c), why)
+                        for c, why in plan.sent]
+                self._check(inc, sent)
+                pulled = sorted({u.incident.number for u, _ in sent if u.incident is not None})
+                seq = tx.audit("incident.dispatch_turnout", "incident", inc.number,
+                               units=[u.callsign for u, _ in sent], diverted=list(plan.diverted),
+                               unfilled=[s.capability for s in gaps], override=self._en(given),
+                               previous=pulled)
+                self._assign(tx, inc, sent, seq)
+                for slot in gaps:
+                    tx.log(inc, "dispatch", "Turnout incomplete: {gap}",
+                           gap=names.gap_message(ref, inc.island, slot))
+                view = self._done(tx, inc, seq, "dispatch")
+                return TurnoutResult(view, tuple(u.callsign for u, _ in sent), plan.diverted,
+                                     gaps)
+        raise Conflict("the units of {island} kept changing while the turnout of {number} was "
+                       "worked out; nothing was dispatched: try again", number=number,
+                       island=ref.islands[island].name if island in ref.islands else island)
+
+    def _plan_turnout(self, number: str, diverts: Mapping[str, Sequence[str]],
+                      given: str) -> _Plan:
+        """In a read: the turnout's proposal, what it sends and leaves unfilled, and the
+        state it was worked out from. Refuses (nothing written) a divert that does not fit."""
+        ref = self.core.ref
+        with self.core.store.read() as session:
+            inc = self._open_incident(session, number)
+            units = _island_units(session, inc.island)
             turnout = ref.turnout(inc.classification, inc.island)
             if not turnout.needs:
                 if inc.classification is None:
@@ -140,7 +214,7 @@ class DispatchService:
             gaps = list(ps.gaps)
             by_callsign = {u.callsign: u for u in units}
             in_turnout = set(ps.to_dispatch)
-            sent: list[tuple[Unit, Reason]] = [(by_callsign[c], "") for c in ps.to_dispatch]
+            sent: list[tuple[str, Reason]] = [(c, "") for c in ps.to_dispatch]
             diverted: list[str] = []
             for cap, callsigns in diverts.items():
                 open_for = [s for s in gaps if s.capability == cap]
@@ -151,7 +225,7 @@ class DispatchService:
                         count=len(open_for), capability=ref.capabilities.get(cap) or cap,
                         callsigns=", ".join(callsigns))
                 for callsign, slot in zip(callsigns, open_for, strict=False):
-                    unit = by_callsign.get(callsign) or load_unit(tx.session, callsign)
+                    unit = by_callsign.get(callsign) or load_unit(session, callsign)
                     if unit.island == inc.island and cap not in unit.capabilities:
                         raise Refused("{callsign} has no {capability}; only a unit with it "
                                       "fills that slot", callsign=unit.callsign,
@@ -162,30 +236,11 @@ class DispatchService:
                     why: Reason = given or Text(
                         "no other unit available for {capability}",
                         capability=ref.capabilities.get(cap) or cap)
-                    sent.append((unit, why))
+                    sent.append((unit.callsign, why))
                     diverted.append(unit.callsign)
                     gaps.remove(slot)
-            if gaps and not partial:
-                raise Refused(
-                    "the turnout of {number} is not complete: {gaps}. Divert a unit to it, or "
-                    "send the rest (partial)", number=inc.number,
-                    gaps=Names((names.gap_message(ref, inc.island, s) for s in gaps), sep="; "))
-            if not sent and not gaps:
-                raise Refused("every slot of the turnout of {number} is already filled; add "
-                              "more units by callsign", number=inc.number)
-            self._check(inc, sent)
-            pulled = sorted({u.incident.number for u, _ in sent if u.incident is not None})
-            seq = tx.audit("incident.dispatch_turnout", "incident", inc.number,
-                           units=[u.callsign for u, _ in sent], diverted=diverted,
-                           unfilled=[s.capability for s in gaps], override=self._en(given),
-                           previous=pulled)
-            self._assign(tx, inc, sent, seq)
-            for slot in gaps:
-                tx.log(inc, "dispatch", "Turnout incomplete: {gap}",
-                       gap=names.gap_message(ref, inc.island, slot))
-            view = self._done(tx, inc, seq, "dispatch")
-            return TurnoutResult(view, tuple(u.callsign for u, _ in sent), tuple(diverted),
-                                 tuple(gaps))
+            return _Plan(ps, tuple(sent), tuple(diverted), tuple(gaps), _state(inc, units))
+
 
     def withdraw(self, number: str, callsign: str, *, reason: str) -> IncidentView:
         """Take a unit off an incident (dispatched by mistake): it becomes available again.

@@ -291,3 +291,56 @@ def test_a_withdrawn_unit_that_was_busy_gets_the_sites_available_status(
         unit = core.units.get("K-101")
         assert (unit.status, unit.incident) == ("free_mobile", None)
         assert core.incidents.get(other).assignments[0].unit_status == "cleared"
+
+
+def test_routing_never_holds_the_write_lock(sqlite_core: Meldkamer, sqlite_url: str,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Travel times (and the road graph's first build) are worked out before the write:
+    another workstation can write meanwhile."""
+    import sqlite3
+
+    from meldkamer.geo import Geo
+
+    core = sqlite_core
+    number = incident(core, KRALENDIJK, "BR.GEB.WON")
+    locked: list[bool] = []
+    travel = Geo.travel
+
+    def probing(self: Geo, *args: object, **kwargs: object) -> object:
+        other = sqlite3.connect(sqlite_url, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.rollback()
+            locked.append(False)
+        except sqlite3.OperationalError:
+            locked.append(True)
+        finally:
+            other.close()
+        return travel(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Geo, "travel", probing)
+    core._geo = None  # first use: the router is built inside travel
+    done = core.dispatch.dispatch_turnout(number)
+    assert len(done.dispatched) == len(core.ref.classification("BR.GEB.WON").needs)
+    assert locked and not any(locked)
+
+
+def test_a_change_between_working_out_and_writing_is_worked_out_again(
+        sqlite_core: Meldkamer, monkeypatch: pytest.MonkeyPatch) -> None:
+    core = sqlite_core
+    number = incident(core, KRALENDIJK, "GZ.ACU.BOR")  # one ambulance
+    first = core.dispatch.propose(number).to_dispatch[0]
+    plan = core.dispatch._plan_turnout
+    calls: list[int] = []
+
+    def meanwhile(*args: object, **kwargs: object) -> object:
+        found = plan(*args, **kwargs)  # type: ignore[arg-type]
+        if not calls:  # another workstation takes the proposed ambulance after the read
+            core.dispatch.dispatch(incident(core, KRALENDIJK, "GZ.ACU.BOR"), [first])
+        calls.append(1)
+        return found
+
+    monkeypatch.setattr(core.dispatch, "_plan_turnout", meanwhile)
+    done = core.dispatch.dispatch_turnout(number)
+    assert len(calls) == 2 and done.dispatched != (first,) and len(done.dispatched) == 1
+    assert core.units.get(first).incident != number
