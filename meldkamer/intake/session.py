@@ -42,6 +42,7 @@ from meldkamer.domain.views import (
 from meldkamer.drafts import DraftJournal
 from meldkamer.errors import InvalidInput, MeldkamerError
 from meldkamer.intake.form import IntakeForm, data_answer, from_draft, to_draft
+from meldkamer.services.dispatch import TurnoutChanged
 
 if TYPE_CHECKING:
     from meldkamer.core import Meldkamer
@@ -91,6 +92,9 @@ class Part(enum.Enum):
     """The draft changed and is not saved yet (only without ``autosave``)."""
     SEARCH = "search"
     """The location index is built: typing finds places at once."""
+    TURNOUT = "turnout"
+    """The turnout changed between the question and F5's dispatch: nothing was stored,
+    ``proposals`` is the turnout as it is now, and the dock asks again."""
 
 
 Listener = Callable[[frozenset[Part]], None]
@@ -490,7 +494,8 @@ class IntakeSession:
 
     def create(self, dispatch_top: bool = False, *, units: Sequence[str] = (),
                override_reason: str = "", turnout: bool = False, partial: bool = False,
-               divert: Mapping[str, Sequence[str]] | None = None) -> Outcome | None:
+               divert: Mapping[str, Sequence[str]] | None = None,
+               confirmed: ProposalSet | None = None) -> Outcome | None:
         """F5 / Ctrl+S / Enter in the proposals: make the call an incident, then dispatch.
 
         Args:
@@ -500,6 +505,10 @@ class IntakeSession:
                 refused unless ``partial`` (send the rest, the gap is logged) or ``divert``
                 ({capability: callsigns} taken from other incidents) fills it; the dock
                 asks the operator first (``turnout_gaps``).
+            confirmed: the proposal the operator answered that question about. When the
+                turnout would now be another one, nothing is stored (not the incident
+                either), the form stays, ``proposals`` becomes the turnout as it is now
+                and ``Part.TURNOUT`` tells the dock to ask again.
 
         The incident and its answers are one transaction; a refused dispatch leaves the
         incident created (``Outcome.problem`` says why). Returns the outcome when the
@@ -534,10 +543,13 @@ class IntakeSession:
         core = self.core
 
         def work() -> Outcome:
+            if turnout:
+                # One batch: a turnout that changed since the question stores no incident.
+                with core.batch():
+                    inc = core.incidents.create(**fields, note=note, answers=answers)
+                    return self._send_turnout(inc.number, partial, diverts, confirmed)
             # The answers become one log line that each reader sees in their language.
             inc = core.incidents.create(**fields, note=note, answers=answers)
-            if turnout:
-                return self._send_turnout(inc.number, partial, diverts)
             if not chosen:
                 return Outcome(inc.number, attached=False)
             try:
@@ -548,11 +560,15 @@ class IntakeSession:
 
         return self._finish(work)
 
-    def _send_turnout(self, number: str, partial: bool,
-                      divert: Mapping[str, Sequence[str]]) -> Outcome:
-        """On the runner: dispatch the new incident's turnout (refusals become ``problem``)."""
+    def _send_turnout(self, number: str, partial: bool, divert: Mapping[str, Sequence[str]],
+                      confirmed: ProposalSet | None) -> Outcome:
+        """On the runner: dispatch the new incident's turnout (refusals become ``problem``;
+        TurnoutChanged goes on up, so that the incident is not stored either)."""
         try:
-            done = self.core.dispatch.dispatch_turnout(number, partial=partial, divert=divert)
+            done = self.core.dispatch.dispatch_turnout(number, partial=partial, divert=divert,
+                                                       confirmed=confirmed)
+        except TurnoutChanged:
+            raise
         except MeldkamerError as exc:
             return Outcome(number, attached=False, problem=str(exc))
         return Outcome(number, attached=False, dispatched=done.dispatched,
@@ -607,6 +623,11 @@ class IntakeSession:
 
         def failed(exc: Exception) -> None:
             self.busy, self.error = False, exc
+            if isinstance(exc, TurnoutChanged):
+                # The call is not stored: the turnout it would get is the one to ask about.
+                self.proposals = replace(exc.proposals, number="")
+                self._notify(Part.BUSY, Part.ERROR, Part.PROPOSALS, Part.TURNOUT)
+                return
             self._notify(Part.BUSY, Part.ERROR)
 
         self._run(work, done, failed)

@@ -4,7 +4,9 @@ A class's turnout (its ``needs``, or the island's plan in turnouts.toml) is a li
 slots, one unit each. ``propose`` fills them (``meldkamer.services.turnout``);
 ``dispatch_turnout`` sends every filled slot in one transaction, refusing when a slot is
 unfilled unless told to send the rest (then the log records the gap) or to divert a
-committed unit to it. ``dispatch`` adds single units; ``withdraw`` takes one off again.
+committed unit to it. Given the proposal the operator ``confirmed``, it sends exactly that
+or nothing (TurnoutChanged, with the turnout as it is now to ask about again).
+``dispatch`` adds single units; ``withdraw`` takes one off again.
 """
 
 from __future__ import annotations
@@ -43,6 +45,65 @@ def _island_units(session: Session, island: str) -> Sequence[Unit]:
 
 
 _TRIES = 3  # reads of a turnout that the write finds changed, before giving up
+
+
+class TurnoutChanged(Refused):
+    """The turnout is no longer the one the operator confirmed: nothing was dispatched.
+
+    ``proposals`` is the turnout as it is now, to ask about again.
+    """
+
+    def __init__(self, proposals: ProposalSet) -> None:
+        super().__init__("the turnout changed before it was sent, so nothing was dispatched: "
+                         "check it again")
+        self.proposals = proposals
+
+
+@dataclasses.dataclass(frozen=True)
+class _Outcome:
+    """What a turnout with these diverts leaves on the incident: to compare a fresh one
+    with the one the operator confirmed."""
+
+    island: str
+    units: frozenset[str]
+    """Every unit on a slot afterwards: already there, proposed or diverted."""
+    taken: frozenset[tuple[str, str | None]]
+    """Diverted units, with the incident each is taken from (None: a divert that no
+    longer fits: no unfilled slot of its capability names it)."""
+    unfilled: tuple[str, ...]
+
+    @classmethod
+    def of(cls, ps: ProposalSet, diverts: Mapping[str, Sequence[str]]) -> _Outcome:
+        gaps = list(ps.gaps)
+        units = {s.callsign for s in ps.slots if s.callsign is not None}
+        taken: set[tuple[str, str | None]] = set()
+        for cap, callsigns in diverts.items():
+            for callsign in callsigns:
+                if _fills(ps, cap, callsign):
+                    continue
+                slot = next((s for s in gaps if s.capability == cap
+                             and any(d.callsign == callsign for d in s.divert)), None)
+                if slot is None:
+                    taken.add((callsign, None))
+                    continue
+                found = next(d for d in slot.divert if d.callsign == callsign)
+                units.add(callsign)
+                taken.add((callsign, found.incident or ""))
+                gaps.remove(slot)
+        return cls(ps.island, frozenset(units), frozenset(taken),
+                   tuple(sorted(s.capability for s in gaps)))
+
+    def gives(self, shown: _Outcome) -> bool:
+        """The operator gets what ``shown`` showed: the same island, units and unfilled
+        slots, and no unit taken from an incident other than the one it was shown on (a
+        shown divert whose unit now fills its slot by itself takes it from none)."""
+        return (self.island, self.units, self.unfilled) == (
+            shown.island, shown.units, shown.unfilled) and self.taken <= shown.taken
+
+
+def _fills(ps: ProposalSet, capability: str, callsign: str) -> bool:
+    """The unit fills a slot with this capability already (on the incident or proposed)."""
+    return any(s.capability == capability and s.callsign == callsign for s in ps.slots)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,6 +198,7 @@ class DispatchService:
     def dispatch_turnout(
         self, number: str, *, partial: bool = False,
         divert: Mapping[str, str | Sequence[str]] | None = None, reason: str = "",
+        confirmed: ProposalSet | None = None,
     ) -> TurnoutResult:
         """Dispatch the incident's whole turnout (every filled slot) in one transaction.
 
@@ -152,13 +214,19 @@ class DispatchService:
                 their incidents (the override path) to fill that many unfilled slots.
             reason: the override reason logged for diverted units (default: that no other
                 unit with the capability was available).
+            confirmed: the proposal the operator was shown and said yes to (with these
+                ``partial`` and ``divert``): when the turnout worked out now would send
+                other units, leave other slots unfilled, take a unit from another incident
+                or is on another island, nothing is sent and TurnoutChanged carries the
+                turnout as it is now, to ask again. A divert whose unit now fills its slot
+                by itself (it became available) is no divert any more.
         """
         ref = self.core.ref
         diverts = _diverts(divert)
         given = validate.clean_text(reason, "override reason", limit=validate.MAX_SHORT)
         island = ""
         for _ in range(_TRIES):
-            plan = self._plan_turnout(number, diverts, given)
+            plan = self._plan_turnout(number, diverts, given, confirmed)
             number, island = plan.proposals.number, plan.proposals.island  # as stored
             gaps = plan.gaps
             if gaps and not partial:
@@ -166,9 +234,6 @@ class DispatchService:
                     "the turnout of {number} is not complete: {gaps}. Divert a unit to it, or "
                     "send the rest (partial)", number=number,
                     gaps=Names((names.gap_message(ref, island, s) for s in gaps), sep="; "))
-            if not plan.sent and not gaps:
-                raise Refused("every slot of the turnout of {number} is already filled; add "
-                              "more units by callsign", number=number)
             with self.core.transaction() as tx:
                 inc = self._open_incident(tx.session, number)
                 units = _island_units(tx.session, inc.island)
@@ -194,10 +259,11 @@ class DispatchService:
                        "worked out; nothing was dispatched: try again", number=number,
                        island=ref.islands[island].name if island in ref.islands else island)
 
-    def _plan_turnout(self, number: str, diverts: Mapping[str, Sequence[str]],
-                      given: str) -> _Plan:
+    def _plan_turnout(self, number: str, diverts: Mapping[str, Sequence[str]], given: str,
+                      confirmed: ProposalSet | None) -> _Plan:
         """In a read: the turnout's proposal, what it sends and leaves unfilled, and the
-        state it was worked out from. Refuses (nothing written) a divert that does not fit."""
+        state it was worked out from. Refuses (nothing written) a divert that does not fit,
+        and a turnout that is not the ``confirmed`` one (TurnoutChanged)."""
         ref = self.core.ref
         with self.core.store.read() as session:
             inc = self._open_incident(session, number)
@@ -211,12 +277,19 @@ class DispatchService:
                               "callsign", classification=ref.classifications[
                                   inc.classification])
             ps = rank(self.core, inc, turnout, units)
+            if not ps.to_dispatch and not ps.gaps:
+                raise Refused("every slot of the turnout of {number} is already filled; add "
+                              "more units by callsign", number=inc.number)
+            if confirmed is not None and not _Outcome.of(ps, diverts).gives(
+                    _Outcome.of(confirmed, diverts)):
+                raise TurnoutChanged(ps)
             gaps = list(ps.gaps)
             by_callsign = {u.callsign: u for u in units}
             in_turnout = set(ps.to_dispatch)
             sent: list[tuple[str, Reason]] = [(c, "") for c in ps.to_dispatch]
             diverted: list[str] = []
-            for cap, callsigns in diverts.items():
+            for cap, wanted in diverts.items():
+                callsigns = [c for c in wanted if not _fills(ps, cap, c)]
                 open_for = [s for s in gaps if s.capability == cap]
                 if len(callsigns) > len(open_for):
                     raise Refused(

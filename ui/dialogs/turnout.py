@@ -3,6 +3,10 @@
 Asked once per F5, for every gap together. Enter sends the rest (the safe choice: help
 goes out and no unit is taken from another incident); diverting is Alt+the underlined
 letter or Tab then Enter; Escape cancels and the call stays in the form.
+
+Asked again (``changed``) when the turnout changed before the answer was carried out (a
+unit was taken, one became available): the core sends only what the dialog showed, so
+the operator answers about the turnout as it is now, complete or not.
 """
 
 from __future__ import annotations
@@ -60,15 +64,27 @@ def _mnemonic(text: str) -> str:
 
 
 class TurnoutGapDialog(QDialog):
-    """Divert / send the rest / cancel, for a turnout with unfilled slots."""
+    """Divert / send the rest / cancel, for a turnout with unfilled slots (or, asked again,
+    one that changed since)."""
 
     def __init__(self, parent: QWidget | None, ref: Reference, ps: ProposalSet,
-                 diverts: Mapping[str, Sequence[str]]) -> None:
+                 diverts: Mapping[str, Sequence[str]], *, changed: bool = False) -> None:
+        """
+        Args:
+            ps: the turnout asked about; the answer is carried out only if it still holds
+                (``proposals``, passed to the core as ``confirmed``).
+            changed: asked again, because the turnout changed since the last answer.
+        """
         super().__init__(parent)
         self.setObjectName("turnout_confirm")
+        self.proposals = ps
         # An incident that exists already is named: the operator may have moved on to another.
-        self.setWindowTitle(tr("Turnout of {number} incomplete", number=ps.number)
-                            if ps.number else tr("Turnout incomplete"))
+        if changed:
+            self.setWindowTitle(tr("Turnout of {number} changed", number=ps.number)
+                                if ps.number else tr("Turnout changed"))
+        else:
+            self.setWindowTitle(tr("Turnout of {number} incomplete", number=ps.number)
+                                if ps.number else tr("Turnout incomplete"))
         self.setModal(True)
         # Where the keyboard was: it goes back there once answered (without a window
         # manager nothing would give it back, and the next F5 would go nowhere).
@@ -76,7 +92,13 @@ class TurnoutGapDialog(QDialog):
         self.finished.connect(self._give_focus_back)
         self.diverts = {cap: tuple(units) for cap, units in diverts.items()}
         layout = QVBoxLayout(self)
-        heading = QLabel(tr("Not every slot of the turnout can be filled"))
+        if changed:
+            heading = QLabel(tr("The turnout changed before it was sent; nothing was "
+                                "dispatched. This is the turnout now:"))
+            heading.setWordWrap(True)
+        else:
+            heading = QLabel(tr("Not every slot of the turnout can be filled"))
+        heading.setObjectName("turnout_heading")
         heading.setStyleSheet(f"background: {GAP_BACKGROUND}; color: {GAP_TEXT}; "
                               "font-weight: bold; font-size: 120%; padding: 6px;")
         layout.addWidget(heading)
@@ -96,13 +118,14 @@ class TurnoutGapDialog(QDialog):
                 layout.addWidget(more)
                 self.details.append(more)
         rest = ", ".join(ps.to_dispatch) or tr("no unit")
-        self.rest_label = QLabel(tr("Sending the rest dispatches: {units}", units=rest))
+        self.rest_label = QLabel(tr("Sending the rest dispatches: {units}", units=rest)
+                                 if ps.gaps else tr("Sending dispatches: {units}", units=rest))
         self.rest_label.setWordWrap(True)
         layout.addWidget(self.rest_label)
         buttons = QHBoxLayout()
         units = ", ".join(u for group in self.diverts.values() for u in group)
         self.divert_button = QPushButton(tr("&Divert {units} and send", units=units))
-        self.rest_button = QPushButton(tr("Send the &rest"))
+        self.rest_button = QPushButton(tr("Send the &rest") if ps.gaps else tr("&Send"))
         self.cancel_button = QPushButton(tr("Cancel"))
         self.divert_button.setVisible(bool(units))
         self.divert_button.setAutoDefault(False)
@@ -115,8 +138,12 @@ class TurnoutGapDialog(QDialog):
             buttons.addWidget(button)
         layout.addLayout(buttons)
         key = _mnemonic(self.divert_button.text())
-        hint = QLabel(tr("Enter: send the rest · Alt+{key}: divert · Esc: cancel", key=key)
-                      if units and key else tr("Enter: send the rest · Esc: cancel"))
+        if not ps.gaps:
+            hint = QLabel(tr("Enter: send · Esc: cancel"))
+        elif units and key:
+            hint = QLabel(tr("Enter: send the rest · Alt+{key}: divert · Esc: cancel", key=key))
+        else:
+            hint = QLabel(tr("Enter: send the rest · Esc: cancel"))
         hint.setStyleSheet("color: #8a9099;")
         layout.addWidget(hint)
         self.rest_button.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -4,7 +4,8 @@ Part of the incident detail dock. Each slot of the class's turnout shows the uni
 the nearest available unit proposed for it, or, in red, that no available unit fills it
 and which committed units could be diverted. When the last unit has been cleared while
 the incident is still open (``unattended``), F5 sends the turnout again; an unfilled slot
-is asked about once (divert / send the rest / cancel), as at intake.
+is asked about once (divert / send the rest / cancel), as at intake. The answer is carried
+out only for the turnout it was about: one that changed meanwhile is asked about again.
 
 Proposals are computed on the operations worker, never on the GUI thread; a unit's or
 another incident's change asks for a fresh one, and changes that arrive while one is
@@ -21,6 +22,7 @@ from meldkamer.domain.views import ProposalSet, TurnoutResult
 from meldkamer.errors import NotFound
 from meldkamer.events import IncidentChanged, UnitChanged
 from meldkamer.i18n import N_, tr
+from meldkamer.services.dispatch import TurnoutChanged
 from ui.bridge import EventBridge
 from ui.dialogs.turnout import TurnoutChoice, TurnoutGapDialog
 from ui.i18n import Texts
@@ -167,14 +169,16 @@ class IncidentTurnout(QWidget):
 
         self.ops.run(work, done, self._refused)
 
-    def _ask(self, number: str, ps: ProposalSet) -> None:
+    def _ask(self, number: str, ps: ProposalSet, changed: bool = False) -> None:
         diverts = ps.suggested_diverts()
-        dialog = TurnoutGapDialog(self, self.core.ref, ps, diverts)
-        dialog.finished.connect(lambda code: self._answered(number, code, diverts))
+        dialog = TurnoutGapDialog(self, self.core.ref, ps, diverts, changed=changed)
+        dialog.finished.connect(lambda code: self._answered(number, code, diverts, ps))
         self.dialog = dialog
         dialog.open()
 
-    def _answered(self, number: str, code: int, diverts: dict[str, tuple[str, ...]]) -> None:
+    def _answered(self, number: str, code: int, diverts: dict[str, tuple[str, ...]],
+                  shown: ProposalSet) -> None:
+        """Carry out the answer about ``shown``: the core sends it only if it still holds."""
         dialog, self.dialog = self.dialog, None
         if dialog is not None:
             dialog.deleteLater()
@@ -183,9 +187,20 @@ class IncidentTurnout(QWidget):
             self.message.emit(tr("Nothing dispatched to {number}", number=number))
             return
         chosen = diverts if code == TurnoutChoice.DIVERT else {}
-        self.ops.run(lambda: self.core.dispatch.dispatch_turnout(number, partial=True,
-                                                                 divert=chosen),
-                     lambda done: self._dispatched(number, done), self._refused)
+        self.ops.run(lambda: self.core.dispatch.dispatch_turnout(
+            number, partial=True, divert=chosen, confirmed=shown),
+            lambda done: self._dispatched(number, done),
+            lambda exc: self._not_sent(number, exc))
+
+    def _not_sent(self, number: str, exc: Exception) -> None:
+        """The turnout changed since the question: ask again about it as it is now."""
+        if not isinstance(exc, TurnoutChanged):
+            self._refused(exc)
+            return
+        self.message.emit(str(exc))
+        if number == self.number:
+            self.show_turnout(number, exc.proposals)
+        self._ask(number, exc.proposals, changed=True)  # still ``busy``: F5 waits for it
 
     def _dispatched(self, number: str, done: TurnoutResult) -> None:
         self._sending = None

@@ -19,7 +19,7 @@ from meldkamer import names
 from meldkamer.core import Meldkamer
 from meldkamer.domain.lookup import LocationCandidate, LocationSearch
 from meldkamer.domain.reference import Classification
-from meldkamer.domain.views import CallerHistory
+from meldkamer.domain.views import CallerHistory, ProposalSet
 from meldkamer.drafts import DraftJournal
 from meldkamer.errors import MeldkamerError
 from meldkamer.i18n import N_, tr
@@ -332,21 +332,29 @@ class IntakeDock(QDockWidget):
         if not gaps:
             self._drive(session.create, turnout=True)
             return
-        diverts = session.suggested_diverts()
-        assert session.proposals is not None  # turnout_gaps checked it
-        dialog = TurnoutGapDialog(self, self.core.ref, session.proposals, diverts)
-        dialog.finished.connect(lambda code: self._turnout_answered(code, diverts))
+        self._ask_turnout()
+
+    def _ask_turnout(self, changed: bool = False) -> None:
+        """The one question about the turnout's gaps (again, when it ``changed`` since)."""
+        ps = self.session.proposals
+        assert ps is not None  # turnout_gaps checked it, or the core sent it back
+        diverts = ps.suggested_diverts()
+        dialog = TurnoutGapDialog(self, self.core.ref, ps, diverts, changed=changed)
+        dialog.finished.connect(lambda code: self._turnout_answered(code, diverts, ps))
         self.turnout_dialog = dialog
         dialog.open()
 
-    def _turnout_answered(self, code: int, diverts: dict[str, tuple[str, ...]]) -> None:
+    def _turnout_answered(self, code: int, diverts: dict[str, tuple[str, ...]],
+                          shown: ProposalSet) -> None:
+        """Carry out the answer about ``shown``: only if the turnout still is that one."""
         dialog, self.turnout_dialog = self.turnout_dialog, None
         if dialog is not None:
             dialog.deleteLater()
         if code == TurnoutChoice.DIVERT:
-            self._drive(self.session.create, turnout=True, partial=True, divert=diverts)
+            self._drive(self.session.create, turnout=True, partial=True, divert=diverts,
+                        confirmed=shown)
         elif code == TurnoutChoice.REST:
-            self._drive(self.session.create, turnout=True, partial=True)
+            self._drive(self.session.create, turnout=True, partial=True, confirmed=shown)
         else:
             self.message.emit(tr("Nothing dispatched: the call is still in the form"))
 
@@ -430,6 +438,8 @@ class IntakeDock(QDockWidget):
         if Part.DONE in parts and self.session.outcome is not None:
             self._save_timer.stop()
             self._announce()
+        if Part.TURNOUT in parts and self.session.proposals is not None:
+            self._ask_turnout(changed=True)  # nothing was stored: the call is still here
 
     def _show_form(self) -> None:
         session, form = self.session, self.session.form

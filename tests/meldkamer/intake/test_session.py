@@ -20,6 +20,7 @@ from meldkamer.domain.lookup import LocationCandidate
 from meldkamer.drafts import DraftJournal
 from meldkamer.errors import InvalidInput, NotFound
 from meldkamer.intake import IntakeSession, Part
+from meldkamer.services.dispatch import TurnoutChanged
 
 RINCON = (12.2376, -68.3306)
 Job = tuple[Callable[[], Any], Callable[[Any], None], Callable[[Exception], None]]
@@ -473,6 +474,40 @@ def test_a_gap_nobody_was_asked_about_sends_nothing(session: IntakeSession,
     outcome = session.create(turnout=True)  # not partial: the dock always asks first
     assert outcome is not None and "not complete" in outcome.problem
     assert sqlite_core.incidents.get(outcome.number).assignments == ()
+
+
+def test_a_turnout_that_changed_after_the_question_stores_nothing_and_asks_again(
+        session: IntakeSession, sqlite_core: Meldkamer) -> None:
+    other = boat_busy(sqlite_core)
+    take(session, SINKING, "WZ.VAA.NOO")
+    shown = session.proposals
+    assert shown is not None and [g.capability for g in shown.gaps] == ["boat"]
+    seen: list[frozenset[Part]] = []
+    session.subscribe(seen.append)
+    for callsign in ("A-101", "A-102", "A-103"):  # meanwhile: no ambulance left
+        sqlite_core.units.set_status(callsign, "out_of_service", reason="test")
+    assert session.create(turnout=True, partial=True, confirmed=shown) is None
+    assert isinstance(session.error, TurnoutChanged)
+    assert Part.TURNOUT in seen[-1] and not session.busy
+    # nothing stored, not even the incident: the call is still in the form
+    assert [i.number for i in sqlite_core.incidents.list_incidents(active=True)] == [other]
+    assert session.form.classification == "WZ.VAA.NOO" and session.outcome is None
+    now = session.proposals
+    assert now is not None and now.number == ""
+    assert [g.capability for g in session.turnout_gaps()] == ["boat", "ambulance"]
+
+
+def test_a_divert_whose_unit_became_available_is_sent_as_asked(
+        session: IntakeSession, sqlite_core: Meldkamer) -> None:
+    boat_busy(sqlite_core)
+    take(session, SINKING, "WZ.VAA.NOO")
+    shown, diverts = session.proposals, session.suggested_diverts()
+    assert shown is not None and diverts == {"boat": ("K-101",)}
+    sqlite_core.units.set_status("K-101", "available_mobile", source="radio")
+    outcome = session.create(turnout=True, partial=True, divert=diverts, confirmed=shown)
+    assert outcome is not None and not outcome.problem
+    assert set(outcome.dispatched) == {shown.to_dispatch[0], "K-101"}
+    assert outcome.unfilled == () and outcome.diverted == ()
 
 
 def test_f5_names_what_is_really_missing(sqlite_core: Meldkamer) -> None:

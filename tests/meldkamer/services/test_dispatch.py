@@ -13,6 +13,7 @@ from meldkamer.core import Meldkamer
 from meldkamer.domain.reference import Reference, load_reference
 from meldkamer.domain.source import Source
 from meldkamer.errors import InvalidInput, NotFound, Refused
+from meldkamer.services.dispatch import TurnoutChanged
 from meldkamer.store.models import AuditEvent, LogEntry, Unit, UnitStatusChange
 from tests.fixtures import demo_core
 
@@ -344,3 +345,74 @@ def test_a_change_between_working_out_and_writing_is_worked_out_again(
     done = core.dispatch.dispatch_turnout(number)
     assert len(calls) == 2 and done.dispatched != (first,) and len(done.dispatched) == 1
     assert core.units.get(first).incident != number
+
+
+# -- what the operator confirmed, and nothing else ------------------------------------
+
+
+def test_a_turnout_confirmed_and_then_changed_is_not_sent_but_shown_again(
+        sqlite_core: Meldkamer) -> None:
+    core = sqlite_core
+    boat_busy(core)
+    number = incident(core, SINKING, "WZ.VAA.NOO")
+    shown = core.dispatch.propose(number)  # boat unfilled (K-101 busy), an ambulance
+    ambulance = shown.to_dispatch[0]
+    # the ambulance the question named goes elsewhere before "send the rest" is carried out
+    core.dispatch.dispatch(incident(core, KRALENDIJK, "GZ.ACU.BOR"), [ambulance])
+    before = stored(core)
+    with pytest.raises(TurnoutChanged) as changed:
+        core.dispatch.dispatch_turnout(number, partial=True, confirmed=shown)
+    assert changed.value.exit_code == 4 and stored(core) == before
+    now = changed.value.proposals
+    assert now.number == number and [s.capability for s in now.gaps] == ["boat"]
+    assert now.to_dispatch and ambulance not in now.to_dispatch
+    # the answer about the turnout as it is now is carried out
+    done = core.dispatch.dispatch_turnout(number, partial=True, confirmed=now)
+    assert done.dispatched == now.to_dispatch and [s.capability for s in done.unfilled] == [
+        "boat"]
+
+
+@pytest.mark.parametrize("change", ["slot now unfilled", "unit on another incident",
+                                    "other island"])
+def test_what_changed_since_the_question_is_never_sent(sqlite_core: Meldkamer,
+                                                         change: str) -> None:
+    core = sqlite_core
+    boat_busy(core)
+    number = incident(core, SINKING, "WZ.VAA.NOO")
+    shown = core.dispatch.propose(number)
+    diverts: dict[str, tuple[str, ...]] = {}
+    if change == "slot now unfilled":  # every ambulance out of service meanwhile
+        for callsign in ("A-101", "A-102", "A-103"):
+            core.units.set_status(callsign, "out_of_service", reason="test")
+    elif change == "unit on another incident":  # K-101 sent to a third incident meanwhile
+        diverts = shown.suggested_diverts()
+        third = incident(core, (12.08, -68.29), "WZ.VAA.NOO")
+        core.dispatch.dispatch(third, ["K-101"], override_reason="opvarenden in het water")
+    else:  # the question was about the turnout on Statia
+        shown = core.dispatch.propose_at(island="SE", lat=SINKING[0], lon=SINKING[1],
+                                         classification="WZ.VAA.NOO")
+    before = stored(core)
+    with pytest.raises(TurnoutChanged) as changed:
+        core.dispatch.dispatch_turnout(number, partial=True, divert=diverts, confirmed=shown)
+    assert stored(core) == before
+    now = changed.value.proposals
+    assert now.island == "BO"
+    if change == "slot now unfilled":
+        assert [s.capability for s in now.gaps] == ["boat", "ambulance"]
+
+
+def test_a_divert_whose_unit_became_available_sends_it_all_the_same(
+        sqlite_core: Meldkamer) -> None:
+    core = sqlite_core
+    boat_busy(core)
+    number = incident(core, SINKING, "WZ.VAA.NOO")
+    shown = core.dispatch.propose(number)
+    diverts = shown.suggested_diverts()
+    assert diverts == {"boat": ("K-101",)}
+    core.units.set_status("K-101", "available_mobile", source="radio")  # free, not taken
+    done = core.dispatch.dispatch_turnout(number, partial=True, divert=diverts,
+                                          confirmed=shown)
+    assert set(done.dispatched) == {shown.to_dispatch[0], "K-101"}
+    assert done.diverted == () and done.unfilled == ()
+    k101 = next(a for a in core.incidents.get(number).assignments if a.callsign == "K-101")
+    assert k101.override_reason == ""  # dispatched as an available unit, not an override

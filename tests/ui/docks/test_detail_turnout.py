@@ -212,6 +212,38 @@ def test_with_k101_busy_the_sinking_vessel_asks_first(
                     == len(active(core, number)), timeout=5000)
 
 
+def test_a_turnout_that_changed_while_asking_is_asked_about_again(
+        qtbot: QtBot, core: Meldkamer, dock: DetailDock) -> None:
+    busy_boat(core)
+    number, _ = cleared(core, "WZ.VAA.NOO", *VESSEL)
+    shown(qtbot, dock, number)
+    kb = Keyboard(qtbot)
+    dock.units.setFocus()
+    kb.press(Key.Key_F5)
+    qtbot.waitUntil(lambda: dock.turnout.dialog is not None, timeout=5000)
+    first = dock.turnout.dialog
+    assert first is not None
+    ambulance = first.proposals.to_dispatch[0]
+    with db_allowed():  # another operator sends that ambulance elsewhere meanwhile
+        elsewhere = core.incidents.create(caller_number="112", lat=KRALENDIJK[0],
+                                          lon=KRALENDIJK[1], classification="GZ.ACU.BOR")
+        core.dispatch.dispatch(elsewhere.number, [ambulance])
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is first.rest_button, timeout=5000)
+    kb.press(Key.Key_Return)  # "send the rest": of a turnout that is no longer this one
+    qtbot.waitUntil(lambda: dock.turnout.dialog not in (None, first), timeout=5000)
+    again = dock.turnout.dialog
+    assert again is not None and dock.turnout.busy
+    assert again.windowTitle() == f"Turnout of {number} changed"
+    assert active(core, number) == []  # nothing was sent
+    instead = again.proposals.to_dispatch[0]
+    assert instead != ambulance
+    assert again.rest_label.text() == f"Sending the rest dispatches: {instead}"
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is again.rest_button, timeout=5000)
+    kb.press(Key.Key_Return)
+    qtbot.waitUntil(lambda: active(core, number) == [instead] and not dock.turnout.busy,
+                    timeout=5000)
+
+
 def test_the_slots_follow_units_and_the_incidents_they_are_on(
         qtbot: QtBot, core: Meldkamer, dock: DetailDock) -> None:
     other = busy_boat(core)

@@ -344,6 +344,43 @@ def test_f5_on_a_sinking_vessel_asks_first(
             f"Turnout incomplete: Boat: no unit available; K-101 busy on {other}"]
 
 
+def test_a_turnout_that_changed_while_asking_stores_nothing_and_asks_again(
+        qtbot: QtBot, window: tuple[MainWindow, Meldkamer]) -> None:
+    win, core = window
+    intake = win.intake_dock
+    with db_allowed():
+        other = core.incidents.create(caller_number="112", lat=12.10, lon=-68.28,
+                                      classification="WZ.VAA.DRI").number
+        core.dispatch.dispatch(other, ["K-101"])
+    kb = Keyboard(qtbot)
+    take_call(kb, win, "12.30, -68.50", "zinkend", qtbot)
+    kb.press(Key.Key_F5)
+    first = intake.turnout_dialog
+    assert first is not None
+    ambulance = first.proposals.to_dispatch[0]
+    with db_allowed():  # another operator sends that ambulance elsewhere meanwhile
+        elsewhere = core.incidents.create(caller_number="112", lat=12.15, lon=-68.27,
+                                          classification="GZ.ACU.BOR").number
+        core.dispatch.dispatch(elsewhere, [ambulance])
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is first.rest_button, timeout=5000)
+    kb.press(Key.Key_Return)
+    qtbot.waitUntil(lambda: intake.turnout_dialog not in (None, first), timeout=5000)
+    again = intake.turnout_dialog
+    assert again is not None and again.windowTitle() == "Turnout changed"
+    with db_allowed():  # nothing stored: not the incident either
+        assert sorted(i.number for i in core.incidents.list_incidents(active=True)) == sorted(
+            [other, elsewhere])
+    assert intake.session.form.classification == "WZ.VAA.NOO"
+    assert intake.error.text() == ("the turnout changed before it was sent, so nothing was "
+                                   "dispatched: check it again")
+    instead = again.proposals.to_dispatch[0]
+    assert instead != ambulance
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is again.rest_button, timeout=5000)
+    kb.press(Key.Key_Return)
+    inc = the_incident(win, core, qtbot)
+    assert [a.callsign for a in inc.assignments] == [instead]
+
+
 def test_a_number_key_still_dispatches_one_unit(
         qtbot: QtBot, window: tuple[MainWindow, Meldkamer]) -> None:
     win, core = window
