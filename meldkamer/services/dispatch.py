@@ -210,6 +210,7 @@ class DispatchService:
         Args:
             partial: with a slot no unit fills, send the rest and log what was left
                 unfilled and why; without it such a turnout is refused and nothing sent.
+                With no rest to send (and no divert) it is refused all the same.
             divert: {capability: callsign (or callsigns)}: committed units taken from
                 their incidents (the override path) to fill that many unfilled slots.
             reason: the override reason logged for diverted units (default: that no other
@@ -233,6 +234,11 @@ class DispatchService:
                 raise Refused(
                     "the turnout of {number} is not complete: {gaps}. Divert a unit to it, or "
                     "send the rest (partial)", number=number,
+                    gaps=Names((names.gap_message(ref, island, s) for s in gaps), sep="; "))
+            if not plan.sent:
+                raise Refused(
+                    "no unit of the turnout of {number} can be sent: {gaps}. Divert a unit to "
+                    "it, or dispatch one by callsign", number=number,
                     gaps=Names((names.gap_message(ref, island, s) for s in gaps), sep="; "))
             with self.core.transaction() as tx:
                 inc = self._open_incident(tx.session, number)

@@ -2,7 +2,8 @@
 
 Asked once per F5, for every gap together. Enter sends the rest (the safe choice: help
 goes out and no unit is taken from another incident); diverting is Alt+the underlined
-letter or Tab then Enter; Escape cancels and the call stays in the form.
+letter or Tab then Enter; Escape cancels and the call stays in the form. With no rest to
+send there is no "send the rest": Enter cancels.
 
 Asked again (``changed``) when the turnout changed before the answer was carried out (a
 unit was taken, one became available): the core sends only what the dialog showed, so
@@ -121,6 +122,7 @@ class TurnoutGapDialog(QDialog):
         self.rest_label = QLabel(tr("Sending the rest dispatches: {units}", units=rest)
                                  if ps.gaps else tr("Sending dispatches: {units}", units=rest))
         self.rest_label.setWordWrap(True)
+        self.rest_label.setVisible(bool(ps.to_dispatch))  # no rest: nothing to say about it
         layout.addWidget(self.rest_label)
         buttons = QHBoxLayout()
         units = ", ".join(u for group in self.diverts.values() for u in group)
@@ -129,8 +131,12 @@ class TurnoutGapDialog(QDialog):
         self.cancel_button = QPushButton(tr("Cancel"))
         self.divert_button.setVisible(bool(units))
         self.divert_button.setAutoDefault(False)
-        self.cancel_button.setAutoDefault(False)
-        self.rest_button.setDefault(True)
+        # No unit to send: no "send the rest" (it would send nothing), and Enter cancels.
+        rest = bool(ps.to_dispatch)
+        self.rest_button.setVisible(rest)
+        for button in (self.rest_button, self.cancel_button):
+            button.setAutoDefault(False)
+        (self.rest_button if rest else self.cancel_button).setDefault(True)
         for button, choice in ((self.divert_button, TurnoutChoice.DIVERT),
                                (self.rest_button, TurnoutChoice.REST),
                                (self.cancel_button, TurnoutChoice.CANCEL)):
@@ -140,13 +146,17 @@ class TurnoutGapDialog(QDialog):
         key = _mnemonic(self.divert_button.text())
         if not ps.gaps:
             hint = QLabel(tr("Enter: send · Esc: cancel"))
+        elif not rest:
+            hint = QLabel(tr("Alt+{key}: divert · Enter or Esc: cancel", key=key)
+                          if units and key else tr("Enter or Esc: cancel"))
         elif units and key:
             hint = QLabel(tr("Enter: send the rest · Alt+{key}: divert · Esc: cancel", key=key))
         else:
             hint = QLabel(tr("Enter: send the rest · Esc: cancel"))
         hint.setStyleSheet("color: #8a9099;")
         layout.addWidget(hint)
-        self.rest_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        (self.rest_button if rest else self.cancel_button).setFocus(
+            Qt.FocusReason.OtherFocusReason)
 
     def _give_focus_back(self, _code: int) -> None:
         back = self._return_to

@@ -416,3 +416,18 @@ def test_a_divert_whose_unit_became_available_sends_it_all_the_same(
     assert done.diverted == () and done.unfilled == ()
     k101 = next(a for a in core.incidents.get(number).assignments if a.callsign == "K-101")
     assert k101.override_reason == ""  # dispatched as an available unit, not an override
+
+
+def test_send_the_rest_with_no_rest_to_send_writes_nothing(sqlite_core: Meldkamer) -> None:
+    core = sqlite_core
+    boat_busy(core)
+    for callsign in ("A-101", "A-102", "A-103"):
+        core.units.set_status(callsign, "out_of_service", reason="test")
+    number = incident(core, SINKING, "WZ.VAA.NOO")
+    version = core.incidents.get(number).version
+    before = stored(core)
+    with pytest.raises(Refused, match=r"no unit of the turnout .* can be sent"):
+        core.dispatch.dispatch_turnout(number, partial=True)
+    assert stored(core) == before and core.incidents.get(number).version == version
+    done = core.dispatch.dispatch_turnout(number, partial=True, divert={"boat": "K-101"})
+    assert done.dispatched == ("K-101",)  # a divert alone is something to send

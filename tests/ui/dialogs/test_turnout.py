@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from meldkamer import i18n
@@ -55,3 +56,18 @@ def test_the_dialog_names_an_existing_incident_and_sends_the_rest_by_default(
     qtbot.addWidget(call)
     assert call.windowTitle() == "Turnout incomplete"  # a call not stored yet
     assert not call.divert_button.isVisibleTo(call)
+
+
+def test_with_no_rest_to_send_enter_cancels(qtbot: QtBot, ref: Reference) -> None:
+    boat = TurnoutSlot("boat", divert=(k101(),), gap="busy")
+    nothing = ProposalSet("", "BO", "WZ.VAA.NOO", (), ("boat", "ambulance"),
+                          slots=(boat, TurnoutSlot("ambulance", gap="out_of_service")))
+    for diverts in (nothing.suggested_diverts(), {}):
+        dialog = TurnoutGapDialog(None, ref, nothing, diverts)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        assert not dialog.rest_button.isVisible() and not dialog.rest_label.isVisible()
+        assert dialog.cancel_button.isDefault() and not dialog.rest_button.isDefault()
+        assert dialog.divert_button.isVisible() == bool(diverts)
+        qtbot.keyClick(dialog, Qt.Key.Key_Return)
+        assert dialog.result() == TurnoutChoice.CANCEL
