@@ -207,6 +207,9 @@ def gap_message(ref: Reference, island: str, slot: TurnoutSlot) -> Text:
     if slot.gap == "busy":
         return Text("{capability}: no unit available; {busy}", capability=cap,
                     busy=Names(_busy(d) for d in slot.divert))
+    if slot.gap == "cannot_divert":
+        return Text("{capability}: no unit available; the ones on {island} are busy where "
+                    "they cannot be taken away (a patient aboard)", capability=cap, island=isl)
     if slot.gap == "out_of_service":
         return Text("{capability}: no unit available; the ones on {island} are out of "
                     "service", capability=cap, island=isl)

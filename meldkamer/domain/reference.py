@@ -144,6 +144,8 @@ class StatusDef(Named):
     next: tuple[str, ...]
     """The statuses a unit may go to from this one, in the order statuses.toml lists them."""
     dispatch_only: bool = False
+    divertable: bool = True
+    """A committed unit in this status may be offered for a divert (not: a patient aboard)."""
 
     @property
     def available(self) -> bool:
@@ -519,6 +521,7 @@ def _statuses(data: _Table) -> dict[str, StatusDef]:
             timer_minutes=raw.get("timer_minutes", int, 0),
             next=tuple(dict.fromkeys(raw.texts("next", ()))),
             dispatch_only=raw.get("dispatch_only", bool, False),
+            divertable=raw.get("divert", bool, True),
         )
     for st in out.values():
         unknown = set(st.next) - set(out)

@@ -178,9 +178,10 @@ class DivertCandidate(View):
 
 
 SLOT_STATES = ("assigned", "proposed", "unfilled")
-GAP_REASONS = ("busy", "out_of_service", "too_few", "none_on_island")
+GAP_REASONS = ("busy", "cannot_divert", "out_of_service", "too_few", "none_on_island")
 """Why a slot is unfilled: every unit with the capability is busy on another incident
-(see ``divert``), out of service, already in this turnout, or the island has none."""
+(see ``divert``), busy where it cannot be diverted (a patient aboard), out of service,
+already in this turnout, or the island has none."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,7 +192,8 @@ class TurnoutSlot(View):
     proposal: Proposal | None = None
     """The nearest available unit with the capability, when the slot is to be filled."""
     divert: tuple[DivertCandidate, ...] = ()
-    """For an unfilled slot: committed units that could be diverted, nearest first."""
+    """For an unfilled slot: committed units that could be diverted, the one on the least
+    urgent incident first (then the nearest); never one with a patient aboard."""
     assigned: str | None = None
     """A unit already on this incident that fills the slot."""
     gap: str | None = None
@@ -254,7 +256,8 @@ class ProposalSet(View):
         return tuple(s.proposal.callsign for s in self.slots if s.proposal is not None)
 
     def suggested_diverts(self) -> dict[str, tuple[str, ...]]:
-        """The nearest divert candidate of each gap, a unit at most once, by capability."""
+        """The first divert candidate of each gap (from the least urgent incident, then
+        the nearest), a unit at most once, by capability."""
         chosen: dict[str, list[str]] = {}
         used: set[str] = set()
         for slot in self.gaps:

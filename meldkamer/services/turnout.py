@@ -3,7 +3,9 @@
 ``rank`` is the proposal for one incident (or a call still being taken): units already on
 the incident fill the slots they can, the nearest available units with the capability
 fill the rest, and each slot left unfilled says why and which committed units (busy on
-another incident) could be diverted to it. Units of one island only are ever passed in.
+another incident) could be diverted to it: taken from the least urgent incident first,
+then the nearest, and never one with a patient aboard (a status with ``divert = false``).
+Units of one island only are ever passed in.
 
 Slots are filled as a bipartite matching (Kuhn's augmenting paths, a dozen lines): a
 unit with two capabilities (a fire engine with rescue gear) goes where it is the only
@@ -110,6 +112,11 @@ def rank(core: Meldkamer, inc: Incident, turnout: Turnout, units: Sequence[Unit]
         d = distances.get(u.id)
         return (d is None, (d or 0.0) * 1e6, u.callsign)
 
+    def least_urgent(u: Unit) -> tuple[bool, int, tuple[bool, float, str]]:
+        """Diverting takes from the least urgent: none, then priority 3 before 1; nearest."""
+        prio = u.incident.priority if u.incident is not None else None
+        return (prio is not None, -(prio or 0), order(u))
+
     def how(u: Unit) -> str:
         t = travel.get(u.callsign)
         if t is None:
@@ -124,11 +131,12 @@ def rank(core: Meldkamer, inc: Incident, turnout: Turnout, units: Sequence[Unit]
     on_it = match(needs, range(len(needs)), here_units)
     chosen = match(needs, [i for i in range(len(needs)) if i not in on_it], avail)
     gap_caps = {needs[i] for i in range(len(needs)) if i not in on_it and i not in chosen}
-    busy = [u for u in units if ref.statuses[u.status].committed and u.id not in assigned
+    busy = [u for u in units if ref.statuses[u.status].committed
+            and ref.statuses[u.status].divertable and u.id not in assigned
             and gap_caps & set(u.capabilities)]
     if busy:
         measure(busy)
-        busy.sort(key=order)
+        busy.sort(key=least_urgent)
 
     proposals: list[Proposal] = []
     slots: list[TurnoutSlot] = []
@@ -192,6 +200,8 @@ def _gap(core: Meldkamer, cap: str, divert: Sequence[DivertCandidate],
         return "busy"
     capable = [u for u in units if cap in u.capabilities]
     statuses = core.ref.statuses
+    if any(statuses[u.status].committed and u.id not in assigned for u in capable):
+        return "cannot_divert"  # busy, each where it cannot be taken away (a patient aboard)
     if any(not statuses[u.status].available and not statuses[u.status].committed
            and u.id not in assigned for u in capable):
         return "out_of_service"

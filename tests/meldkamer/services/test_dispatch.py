@@ -431,3 +431,36 @@ def test_send_the_rest_with_no_rest_to_send_writes_nothing(sqlite_core: Meldkame
     assert stored(core) == before and core.incidents.get(number).version == version
     done = core.dispatch.dispatch_turnout(number, partial=True, divert={"boat": "K-101"})
     assert done.dispatched == ("K-101",)  # a divert alone is something to send
+
+
+def busy_on(core: Meldkamer, callsign: str, priority: int) -> str:
+    number = core.incidents.create(caller_number="112", lat=12.2, lon=-68.3,
+                                   classification="GZ.ACU.BOR", priority=priority,
+                                   priority_reason="test").number
+    core.dispatch.dispatch(number, [callsign])
+    return number
+
+
+def test_a_divert_takes_from_the_least_urgent_and_never_a_patient_aboard(
+        sqlite_core: Meldkamer) -> None:
+    core = sqlite_core
+    urgent = busy_on(core, "A-101", 1)
+    least = busy_on(core, "A-102", 3)
+    busy_on(core, "A-103", 2)
+    core.units.set_status("A-103", "on_scene")
+    core.units.set_status("A-103", "transporting")  # a patient aboard: never taken away
+    ps = core.dispatch.propose(incident(core, KRALENDIJK, "GZ.ACU.BOR"))
+    (slot,) = ps.gaps
+    assert [(d.callsign, d.incident, d.incident_priority) for d in slot.divert] == [
+        ("A-102", least, 3), ("A-101", urgent, 1)]
+    assert ps.suggested_diverts() == {"ambulance": ("A-102",)}
+    for callsign in ("A-101", "A-102"):
+        core.units.set_status(callsign, "on_scene")
+        core.units.set_status(callsign, "transporting")
+    core.units.set_status("A-103", "at_destination")
+    ps = core.dispatch.propose(incident(core, KRALENDIJK, "GZ.ACU.BOR"))
+    (slot,) = ps.gaps
+    assert (slot.gap, slot.divert) == ("cannot_divert", ())
+    assert names.gap(core.ref, "BO", slot) == (
+        "Ambulance: no unit available; the ones on Bonaire are busy where they cannot be "
+        "taken away (a patient aboard)")
