@@ -10,6 +10,7 @@ out only for the turnout it was about: one that changed meanwhile is asked about
 Proposals are computed on the operations worker, never on the GUI thread; a unit's or
 another incident's change asks for a fresh one, and changes that arrive while one is
 being computed are answered by one more, not one each (radio statuses come in bursts).
+Units of other islands never ask, and a GPS fix only for a unit the list shows.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from meldkamer import names
 from meldkamer.core import Meldkamer
 from meldkamer.domain.views import ProposalSet, TurnoutResult
 from meldkamer.errors import NotFound
-from meldkamer.events import IncidentChanged, UnitChanged
+from meldkamer.events import IncidentChanged, RosterChanged, UnitChanged
 from meldkamer.i18n import N_, tr
 from meldkamer.services.dispatch import TurnoutChanged
 from ui.bridge import EventBridge
@@ -30,6 +31,14 @@ from ui.ops import Operations
 from ui.qt import QLabel, QVBoxLayout, QWidget, Signal
 from ui.widgets.columns import ColumnFitter
 from ui.widgets.proposals import COLUMNS, GapBanner, ProposalTable
+
+
+def _shown(ps: ProposalSet) -> set[str]:
+    """The units the list shows: on a slot, proposed, alternatives, divert candidates."""
+    found = {s.callsign for s in ps.slots if s.callsign is not None}
+    found.update(p.callsign for p in ps.proposals)
+    found.update(d.callsign for s in ps.slots for d in s.divert)
+    return found
 
 
 class IncidentTurnout(QWidget):
@@ -52,6 +61,8 @@ class IncidentTurnout(QWidget):
         self._sending: str | None = None  # the incident whose F5 has not finished yet
         self._computing = False
         self._stale = False
+        self._islands: dict[str, frozenset[str]] = {}  # an island's callsigns, once read
+        self._reading: set[str] = set()  # islands whose callsigns are being read
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.title = QLabel(objectName="detail_turnout_title")
@@ -82,6 +93,7 @@ class IncidentTurnout(QWidget):
         """
         bridge.subscribe(UnitChanged, self._unit_changed)
         bridge.subscribe(IncidentChanged, self._incident_changed)
+        bridge.subscribe(RosterChanged, self._roster_changed)
 
     # -- showing -----------------------------------------------------------------------
 
@@ -93,6 +105,25 @@ class IncidentTurnout(QWidget):
         self.table.show_proposals(self.proposals)
         self.gaps.show_gaps(self.proposals)
         self.setVisible(self.proposals is not None)
+        if self.proposals is not None:
+            self._read_island(self.proposals.island)
+
+    def _read_island(self, island: str) -> None:
+        """Learn the island's callsigns once (off the GUI thread), so that another island's
+        units are told apart; until then every unit's change counts."""
+        if island in self._islands or island in self._reading:
+            return
+        self._reading.add(island)
+        core = self.core
+
+        def work() -> frozenset[str]:
+            return frozenset(u.callsign for u in core.units.list_units(island=island))
+
+        def done(callsigns: frozenset[str]) -> None:
+            self._reading.discard(island)
+            self._islands[island] = callsigns
+
+        self.ops.run(work, done, lambda _exc: self._reading.discard(island))
 
     def refresh(self) -> None:
         """A fresh proposal for the shown incident, off the GUI thread."""
@@ -124,7 +155,19 @@ class IncidentTurnout(QWidget):
 
         self.ops.run(work, done, failed)
 
-    def _unit_changed(self, _event: UnitChanged) -> None:
+    def _unit_changed(self, event: UnitChanged) -> None:
+        ps = self.proposals
+        if ps is None:
+            return
+        island = self._islands.get(ps.island)
+        if island is not None and event.callsign not in island:
+            return  # another island's unit is never in this turnout
+        if event.action == "position" and event.callsign not in _shown(ps):
+            return  # a GPS fix moves a unit the list does not show: nothing to redo
+        self.refresh()
+
+    def _roster_changed(self, _event: RosterChanged) -> None:
+        self._islands.clear()  # units added or moved: read the island again
         self.refresh()
 
     def _incident_changed(self, event: IncidentChanged) -> None:

@@ -283,6 +283,40 @@ def test_many_unit_changes_ask_for_few_proposals(
     assert asked == [number, number]  # the one asked, and one more for the rest
 
 
+def test_gps_fixes_of_units_not_shown_and_other_islands_ask_for_no_proposal(
+        qtbot: QtBot, core: Meldkamer, dock: DetailDock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    number, _ = cleared(core, "BR.GEB.WON", *KRALENDIJK)
+    shown(qtbot, dock, number)
+    qtbot.waitUntil(lambda: "BO" in dock.turnout._islands, timeout=5000)
+    ps = dock.turnout.proposals
+    assert ps is not None and "P-131" not in {p.callsign for p in ps.proposals}
+    asked: list[str] = []
+    propose = core.dispatch.propose
+
+    def counted(n: str) -> object:
+        asked.append(n)
+        return propose(n)
+
+    monkeypatch.setattr(core.dispatch, "propose", counted)
+
+    def after(step: object) -> list[str]:
+        with db_allowed():
+            step()  # type: ignore[operator]
+        qtbot.waitUntil(lambda: dock.ops.pending == 0, timeout=5000)
+        return list(asked)
+
+    # a detective's GPS fix (not in the list), a Saba engine going out of service
+    assert after(lambda: core.units.set_position("P-131", 12.16, -68.27)) == []
+    assert after(lambda: core.units.set_status("B-301", "out_of_service",
+                                               reason="test")) == []
+    # a GPS fix of a unit the list shows, and a status on the island: a fresh proposal
+    assert after(lambda: core.units.set_position(ps.to_dispatch[0], 12.16, -68.27)) == [
+        number]
+    assert after(lambda: core.units.set_status("P-131", "out_of_service",
+                                               reason="test")) == [number, number]
+
+
 @pytest.mark.parametrize("case", ["no class", "closed", "none selected"])
 def test_f5_without_a_turnout_to_send_says_why(
         qtbot: QtBot, core: Meldkamer, dock: DetailDock, case: str) -> None:
