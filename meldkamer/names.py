@@ -164,22 +164,21 @@ def _distance(metres: float | None) -> str:
     return tr("distance unknown") if metres is None else f"{metres / 1000:.1f} km"
 
 
-def travel(p: Proposal | DivertCandidate) -> str:
-    """'12 min (by road) · 3.4 km' for a proposal or a unit that could be diverted."""
-    dist = _distance(p.distance_m)
-    if p.travel_s is None:
-        return dist
-    how = tr("by road") if p.routed else tr("estimate")
-    return f"{'' if p.routed else '~'}{p.travel_s / 60:.0f} min ({how}) · {dist}"
+def travel(p: Proposal | DivertCandidate, *, brief: bool = False) -> str:
+    """'~12 min (estimate) · 3.4 km' for a proposal or a unit that could be diverted.
 
-
-def travel_minutes(p: Proposal | DivertCandidate) -> str:
-    """'~12 min · 29.6 km' ('~': estimated, not by road), or that no travel time is known."""
-    dist = _distance(p.distance_m)
-    if p.travel_s is None:
-        unknown = tr("travel time unknown")
-        return f"{unknown} · {dist}"
-    return f"{'' if p.routed else '~'}{p.travel_s / 60:.0f} min · {dist}"
+    ``brief``: '~12 min · 3.4 km', the '~' alone marking an estimate (not by road), and
+    saying so when no travel time is known (the F5 question's line).
+    """
+    parts = []
+    if p.travel_s is not None:
+        minutes = f"{'' if p.routed else '~'}{p.travel_s / 60:.0f} min"
+        how = tr("by road") if p.routed else tr("estimate")
+        parts.append(minutes if brief else f"{minutes} ({how})")
+    elif brief:
+        parts.append(tr("travel time unknown"))
+    parts.append(_distance(p.distance_m))
+    return " · ".join(parts)
 
 
 def proposal_reason(ref: Reference, p: Proposal) -> str:

@@ -54,7 +54,7 @@ def questions(ref: Reference, ps: ProposalSet,
             ask = tr("{capability}: no unit available; divert {callsign}?", capability=cap,
                      callsign=found.callsign)
             detail = names.status(ref, found.status)
-        lines.append((ask, f"{detail} · {names.travel_minutes(found)}"))
+        lines.append((ask, f"{detail} · {names.travel(found, brief=True)}"))
     return lines
 
 

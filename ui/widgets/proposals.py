@@ -30,16 +30,18 @@ GAP_BACKGROUND = "#b71c1c"
 GAP_TEXT = "#ffffff"
 
 
+def gap_line(ref: Reference, island: str, slot: TurnoutSlot) -> str:
+    """An unfilled slot: what is missing, and whom it could be diverted from."""
+    line = names.gap(ref, island, slot)
+    if slot.divert:
+        line += " · " + tr("divert: {candidates}", candidates="; ".join(
+            names.divert_candidate(ref, d) for d in slot.divert))
+    return line
+
+
 def gap_lines(ref: Reference, ps: ProposalSet) -> list[str]:
-    """One line per unfilled slot: what is missing, and whom it could be diverted from."""
-    lines = []
-    for slot in ps.gaps:
-        line = names.gap(ref, ps.island, slot)
-        if slot.divert:
-            line += " · " + tr("divert: {candidates}", candidates="; ".join(
-                names.divert_candidate(ref, d) for d in slot.divert))
-        lines.append(line)
-    return lines
+    """One line per unfilled slot (``gap_line``)."""
+    return [gap_line(ref, ps.island, slot) for slot in ps.gaps]
 
 
 class GapBanner(QLabel):
@@ -143,10 +145,7 @@ class ProposalTable(QTableWidget):
             return self._texts(slot.proposal)
         if slot.assigned is not None:
             return ("✓", slot.assigned, "", cap, "", tr("already on the incident"))
-        why = names.gap(ref, ps.island, slot) if ref else slot.capability
-        if slot.divert and ref is not None:
-            why += " · " + tr("divert: {candidates}", candidates="; ".join(
-                names.divert_candidate(ref, d) for d in slot.divert))
+        why = gap_line(ref, ps.island, slot) if ref else slot.capability
         return ("!", tr("none"), "", cap, "", why)
 
     def shortcut_help(self) -> list[tuple[str, str]]:
