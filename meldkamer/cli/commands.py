@@ -322,9 +322,10 @@ def _slot_rows(ref: Reference, ps: ProposalSet) -> list[list[str]]:
         elif slot.assigned is not None:
             rows.append([str(n), cap, slot.assigned, "", tr("already on the incident")])
         else:
-            why = tr("UNFILLED") + ": " + names.gap(ref, ps.island, slot)
+            why = tr("UNFILLED: {gap}", gap=names.gap(ref, ps.island, slot))
             rows.append([str(n), cap, "-", "", why])
-            rows += [["", "", "", "", "  " + tr("divert?") + " " + names.divert_candidate(ref, d)]
+            rows += [["", "", "", "", "  " + tr("divert? {candidate}",
+                                                 candidate=names.divert_candidate(ref, d))]
                      for d in slot.divert]
     return rows
 

@@ -247,14 +247,22 @@ class IncidentTurnout(QWidget):
 
     def _dispatched(self, number: str, done: TurnoutResult) -> None:
         self._sending = None
-        parts = [tr("Turnout dispatched to {number}: {units}", number=number,
-                    units=", ".join(done.dispatched) or "-")]
-        if done.diverted:
-            parts.append(tr("diverted: {units}", units=", ".join(done.diverted)))
-        if done.unfilled:
-            parts.append(tr("left unfilled: {gaps}", gaps=names.capabilities(
-                self.core.ref, (s.capability for s in done.unfilled))))
-        self.message.emit("; ".join(parts))
+        units = ", ".join(done.dispatched) or "-"
+        diverted = ", ".join(done.diverted)
+        gaps = names.capabilities(self.core.ref, (s.capability for s in done.unfilled))
+        if diverted and gaps:
+            said = tr("Turnout dispatched to {number}: {units}; diverted: {diverted}; left "
+                      "unfilled: {gaps}", number=number, units=units, diverted=diverted,
+                      gaps=gaps)
+        elif diverted:
+            said = tr("Turnout dispatched to {number}: {units}; diverted: {diverted}",
+                      number=number, units=units, diverted=diverted)
+        elif gaps:
+            said = tr("Turnout dispatched to {number}: {units}; left unfilled: {gaps}",
+                      number=number, units=units, gaps=gaps)
+        else:
+            said = tr("Turnout dispatched to {number}: {units}", number=number, units=units)
+        self.message.emit(said)
         self.dispatched.emit(number)
 
     def _refused(self, exc: Exception) -> None:

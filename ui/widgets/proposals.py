@@ -26,17 +26,18 @@ from ui.qt import (
 )
 
 COLUMNS = ("#", N_("Unit"), N_("Discipline"), N_("Capability"), N_("Travel"), N_("Why"))
+NO_UNIT = N_("no unit")  # the unit column of a slot no unit fills
 GAP_BACKGROUND = "#b71c1c"
 GAP_TEXT = "#ffffff"
 
 
 def gap_line(ref: Reference, island: str, slot: TurnoutSlot) -> str:
     """An unfilled slot: what is missing, and whom it could be diverted from."""
-    line = names.gap(ref, island, slot)
-    if slot.divert:
-        line += " · " + tr("divert: {candidates}", candidates="; ".join(
-            names.divert_candidate(ref, d) for d in slot.divert))
-    return line
+    gap = names.gap(ref, island, slot)
+    if not slot.divert:
+        return gap
+    return tr("{gap} · divert: {candidates}", gap=gap, candidates="; ".join(
+        names.divert_candidate(ref, d) for d in slot.divert))
 
 
 def gap_lines(ref: Reference, ps: ProposalSet) -> list[str]:
@@ -146,7 +147,7 @@ class ProposalTable(QTableWidget):
         if slot.assigned is not None:
             return ("✓", slot.assigned, "", cap, "", tr("already on the incident"))
         why = gap_line(ref, ps.island, slot) if ref else slot.capability
-        return ("!", tr("none"), "", cap, "", why)
+        return ("!", tr(NO_UNIT), "", cap, "", why)
 
     def shortcut_help(self) -> list[tuple[str, str]]:
         """The keys this list handles itself, for the F1 overview."""

@@ -155,7 +155,7 @@ def test_with_k101_busy_the_sinking_vessel_asks_first(
     assert dock.turnout.gaps.isVisible()
     assert re.search(rf"K-101 on {other} \(priority 2\) · ~\d+ min \(estimate\) · 29\.6 km",
                      dock.turnout.gaps.text())
-    assert cells(dock, 1)[:2] == ["none", ps.to_dispatch[0]]
+    assert cells(dock, 1)[:2] == ["no unit", ps.to_dispatch[0]]
     qtbot.waitUntil(lambda: not dock.turnout.columns._timer.isActive(), timeout=5000)
     assert clipped(dock.turnout.table) == []  # whole columns; the long reason has a tooltip
     messages: list[str] = []

@@ -40,7 +40,7 @@ def test_an_unfilled_slot_is_a_red_row_and_a_banner(qtbot: QtBot, ref: Reference
     assert gap.text() == ("Boat: no unit available; K-101 busy on BON-2026-000007 · divert: "
                           "K-101 on BON-2026-000007 (priority 2) · ~10 min (estimate) · 5.4 km")
     assert gap.background().color().name() == GAP_BACKGROUND
-    assert gap.font().bold() and table.item(0, 1).text() == "none"
+    assert gap.font().bold() and table.item(0, 1).text() == "no unit"
     assert table.selected_callsigns() == ["A-101"]  # the first row a key can dispatch
     assert "K-101 on BON-2026-000007 (priority 2)" in banner.text() and banner.isVisible()
     sent: list[list[str]] = []
@@ -55,6 +55,7 @@ def test_an_unfilled_slot_is_a_red_row_and_a_banner(qtbot: QtBot, ref: Reference
     table.retranslate()
     banner.show_gaps(ps)
     assert table.item(0, 5).text().startswith("Vaartuig: geen eenheid beschikbaar; K-101 bezet")
+    assert table.item(0, 1).text() == "geen eenheid"  # not the bare, ambiguous "none"
     assert "K-101 op BON-2026-000007 (prio 2)" in banner.text()
     banner.show_gaps(ProposalSet("", "BO", None, (), ()))
     assert not banner.isVisible()
