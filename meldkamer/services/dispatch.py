@@ -24,7 +24,7 @@ from meldkamer.domain.status_machine import check_transition
 from meldkamer.domain.views import IncidentView, ProposalSet, TurnoutResult, TurnoutSlot
 from meldkamer.errors import Conflict, InvalidInput, Refused
 from meldkamer.events import IncidentChanged, UnitChanged, UnitDispatched
-from meldkamer.i18n import Names, Text
+from meldkamer.i18n import N_, Names, Text
 from meldkamer.services.common import incident_view, load_incident, load_unit
 from meldkamer.services.turnout import rank
 from meldkamer.store.models import Assignment, Incident, Unit, UnitStatusChange
@@ -54,8 +54,8 @@ class TurnoutChanged(Refused):
     """
 
     def __init__(self, proposals: ProposalSet) -> None:
-        super().__init__("the turnout changed before it was sent, so nothing was dispatched: "
-                         "check it again")
+        super().__init__(N_("the turnout changed before it was sent, so nothing was "
+                            "dispatched: check it again"))
         self.proposals = proposals
 
 

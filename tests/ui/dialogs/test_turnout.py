@@ -71,3 +71,21 @@ def test_with_no_rest_to_send_enter_cancels(qtbot: QtBot, ref: Reference) -> Non
         assert dialog.divert_button.isVisible() == bool(diverts)
         qtbot.keyClick(dialog, Qt.Key.Key_Return)
         assert dialog.result() == TurnoutChoice.CANCEL
+
+
+def test_asked_again_about_a_turnout_that_changed(qtbot: QtBot, ref: Reference) -> None:
+    ambulance = Proposal("A-102", "ambulance", "ambulance", 900.0, "available_station", "",
+                         1, travel_s=100.0)
+    complete = ProposalSet("BON-2026-000009", "BO", "GZ.ACU.BOR", (ambulance,), (),
+                           slots=(TurnoutSlot("ambulance", proposal=ambulance),))
+    dialog = TurnoutGapDialog(None, ref, complete, {}, changed=True)
+    qtbot.addWidget(dialog)
+    assert dialog.windowTitle() == "Turnout of BON-2026-000009 changed"
+    assert dialog.lines == [] and dialog.rest_label.text() == "Sending dispatches: A-102"
+    assert dialog.rest_button.text() == "&Send" and dialog.rest_button.isDefault()
+    assert dialog.proposals is complete  # what the answer is about
+    i18n.set_language("nl")
+    dutch = TurnoutGapDialog(None, ref, sinking(k101()), {}, changed=True)
+    qtbot.addWidget(dutch)
+    assert dutch.windowTitle() == "Inzet veranderd"
+    assert dutch.rest_label.text() == "Rest sturen alarmeert: A-101"
