@@ -157,6 +157,11 @@ class IntakeSession:
         """Call ``listener`` with the changed parts after every change."""
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Listener) -> None:
+        """Stop calling ``listener`` (a listener may do this while it is being called)."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def _notify(self, *parts: Part) -> None:
         if threading.get_ident() != self._owner:  # listeners may be widgets: never elsewhere
             raise RuntimeError("an IntakeSession is driven only from the thread that made it; "

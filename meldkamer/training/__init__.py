@@ -1,0 +1,35 @@
+"""Training: scenario files, the engine that plays them, the autopilot and scoring (Qt-free).
+
+``play(core, scenario)`` runs a scenario headless with the autopilot; the trainer console
+(ui/) drives an ``Engine`` of its own.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from meldkamer.training.scenario import Scenario, ScenarioError, load, shipped
+
+if TYPE_CHECKING:
+    from meldkamer.core import Meldkamer
+    from meldkamer.training.engine import Engine
+    from meldkamer.training.scoring import RunScore
+
+__all__ = ["Scenario", "ScenarioError", "load", "play", "shipped"]
+
+
+def play(core: Meldkamer, scenario: Scenario, *, autopilot: bool = True
+         ) -> tuple[Engine, RunScore]:
+    """Run ``scenario`` headless on a training core to its end; the engine and the score."""
+    from meldkamer.training.autopilot import Autopilot
+    from meldkamer.training.engine import Engine
+    from meldkamer.training.scoring import score_run
+
+    engine = Engine(core, scenario, speed=None)
+    try:
+        if autopilot:
+            Autopilot(engine)
+        engine.run()
+    finally:
+        engine.close()
+    return engine, score_run(engine.records)

@@ -1,0 +1,293 @@
+"""Plays a scenario against a training database, on a clock that can be paused and sped up.
+
+The engine keeps simulated time as seconds after the scenario's start. ``tick()`` moves
+it to where the wall clock (injected: ``wall``) says it is at the chosen speed, firing
+every inject that has come due on the way; ``run()`` (headless, no speed) fires them one
+after another as fast as the machine goes. While it runs, the core's clock reads the
+simulated time, so incidents, statuses and the log carry the scenario's times.
+
+Unit events go through the real services, written as the scenario (source kind
+"scenario"). A call rings: it is offered to the listeners (the trainee's workstation, or
+the autopilot), and ``take(record, session)`` follows the intake session that takes it,
+so that scoring sees when it was answered, classified and dispatched.
+
+Disturbances: during a radio outage or a gateway drop the units' status changes and
+radio messages do not arrive; they are held and come in when it ends. A hurricane's calls
+are made by the scenario reader (seeded); the engine logs its start and end.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from meldkamer.domain.source import Source
+from meldkamer.errors import InvalidInput, MeldkamerError, Refused
+from meldkamer.training.scenario import Call, Disturbance, Scenario, UnitEvent, demo_units
+
+if TYPE_CHECKING:
+    from meldkamer.core import Meldkamer
+    from meldkamer.intake.session import IntakeSession, Part
+
+MIN_SPEED, MAX_SPEED = 1.0, 60.0
+HOLDING = ("radio_outage", "gateway_drop")
+
+
+@dataclass
+class CallRecord:
+    """One scenario call as it was played: when it rang and what the trainee did."""
+
+    call: Call
+    rang_at: float
+    answered_at: float | None = None
+    classified_at: float | None = None
+    dispatched_at: float | None = None
+    done_at: float | None = None
+    """When the call became an incident (or was attached to one)."""
+    incident: str | None = None
+    classification: str | None = None
+    priority: int | None = None
+    dispatched: tuple[str, ...] = ()
+    capabilities: tuple[tuple[str, ...], ...] = ()
+    """The capabilities of each unit dispatched, in order."""
+    answered: frozenset[str] = frozenset()
+    """The class questions the trainee answered."""
+    problem: str = ""
+
+
+@dataclass(order=True)
+class _Due:
+    at: float
+    seq: int
+    kind: str = field(compare=False)
+    what: Any = field(compare=False)
+
+
+class Engine:
+    """One scenario run on one training core."""
+
+    def __init__(self, core: Meldkamer, scenario: Scenario, *, speed: float | None = 1.0,
+                 wall: Callable[[], float] = time.monotonic) -> None:
+        """
+        Args:
+            speed: 1 to 60 simulated seconds per wall second for ``tick``; None for
+                headless ``run`` at the machine's pace.
+            wall: the wall clock in seconds (tests inject one).
+        """
+        if core.store.kind() != "training":
+            raise Refused("{where} is a live database: scenarios play only on a training "
+                          "database (--training)", where=core.store.safe_url)
+        self.core, self.scenario, self.wall = core, scenario, wall
+        self.speed = self._check_speed(speed) if speed is not None else None
+        self.source = Source.scenario(core.user, scenario.name)
+        self.now = 0.0
+        self.paused = True
+        self._base_now, self._base_wall = 0.0, wall()
+        self._due: list[_Due] = []
+        self._seq = 0
+        self.log: list[dict[str, Any]] = []
+        self.records: list[CallRecord] = []
+        self.ringing: list[CallRecord] = []
+        self.listeners: list[Callable[[CallRecord], None]] = []
+        self._held: list[UnitEvent] = []
+        self._holding: dict[int, Disturbance] = {}
+        self._caps = {cs: tuple(u.get("capabilities", ())) for cs, u in demo_units().items()}
+        self._clock_before = core.clock
+        self.started = False
+        for call in scenario.calls:
+            self._push(call.at, "call", call)
+        for event in scenario.events:
+            self._push(event.at, "unit", event)
+        for n, dist in enumerate(scenario.disturbances):
+            self._push(dist.at, "begin", (n, dist))
+            self._push(dist.at + dist.duration, "end", (n, dist))
+
+    # -- time ------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_speed(speed: float) -> float:
+        if not MIN_SPEED <= speed <= MAX_SPEED:
+            raise InvalidInput("speed must be from {low} to {high}, not {speed}",
+                               low=int(MIN_SPEED), high=int(MAX_SPEED), speed=speed)
+        return float(speed)
+
+    def sim_time(self, at: float | None = None) -> datetime:
+        return self.scenario.start + timedelta(seconds=self.now if at is None else at)
+
+    @property
+    def finished(self) -> bool:
+        return not self._due and self.now >= self.scenario.duration
+
+    def start(self) -> None:
+        """Put the units where the scenario has them and let the clock run."""
+        if not self.started:
+            self.started = True
+            self.core.clock = self.sim_time
+            self._setup_units()
+        self.resume()
+
+    def pause(self) -> None:
+        if not self.paused:
+            self._base_now, self.paused = self._target(), True
+
+    def resume(self) -> None:
+        if self.paused:
+            self._base_wall, self.paused = self.wall(), False
+
+    def set_speed(self, speed: float) -> None:
+        checked = self._check_speed(speed)
+        self._base_now, self._base_wall = self._target(), self.wall()
+        self.speed = checked
+
+    def _target(self) -> float:
+        if self.paused or self.speed is None:
+            return self._base_now if self.paused else self.now
+        return self._base_now + (self.wall() - self._base_wall) * self.speed
+
+    def tick(self) -> int:
+        """Move simulated time to where the wall clock puts it; returns injects fired."""
+        return self._advance(self._target())
+
+    def jump(self, to: float) -> int:
+        """Go straight to ``to`` seconds (forward only), firing what comes due on the way."""
+        if to < self.now:
+            raise InvalidInput("a scenario jumps forward only ({to} s is before {now} s)",
+                               to=to, now=self.now)
+        fired = self._advance(to)
+        self._base_now, self._base_wall = self.now, self.wall()
+        return fired
+
+    def run(self) -> int:
+        """Headless: fire every inject in order, as fast as the machine goes."""
+        self.start()
+        fired = 0
+        while self._due:
+            fired += self._advance(self._due[0].at)
+        self.now = max(self.now, self.scenario.duration)
+        return fired
+
+    def _advance(self, target: float) -> int:
+        fired = 0
+        while self._due and self._due[0].at <= target:
+            due = heapq.heappop(self._due)
+            self.now = max(self.now, due.at)
+            self._fire(due)
+            fired += 1
+        self.now = max(self.now, target)
+        return fired
+
+    def close(self) -> None:
+        """Give the core its own clock back."""
+        self.core.clock = self._clock_before
+
+    # -- injects ---------------------------------------------------------------------
+
+    def _push(self, at: float, kind: str, what: Any) -> None:
+        self._seq += 1
+        heapq.heappush(self._due, _Due(at, self._seq, kind, what))
+
+    def _note(self, kind: str, **data: Any) -> None:
+        self.log.append({"at": round(self.now, 3), "kind": kind, **data})
+
+    def _fire(self, due: _Due) -> None:
+        if due.kind == "call":
+            record = CallRecord(due.what, rang_at=self.now)
+            self.records.append(record)
+            self.ringing.append(record)
+            self._note("ring", call=due.what.id, caller=due.what.caller)
+            for listener in list(self.listeners):
+                listener(record)
+        elif due.kind == "unit":
+            self._unit_event(due.what)
+        elif due.kind == "begin":
+            n, dist = due.what
+            if dist.kind in HOLDING:
+                self._holding[n] = dist
+            self._note("disturbance", what=dist.kind, state="begins")
+        elif due.kind == "end":
+            n, dist = due.what
+            self._holding.pop(n, None)
+            self._note("disturbance", what=dist.kind, state="ends")
+            if not self._holding:
+                held, self._held = self._held, []
+                for event in held:
+                    self._unit_event(event)
+        elif due.kind == "clear":
+            self._status(due.what, "available_mobile")
+
+    def _unit_event(self, event: UnitEvent) -> None:
+        if self._holding:
+            self._held.append(event)
+            self._note("held", unit=event.unit)
+            return
+        if event.lat is not None and event.lon is not None:
+            try:
+                with self.core.acting(self.source):
+                    self.core.units.set_position(event.unit, event.lat, event.lon)
+                self._note("position", unit=event.unit, lat=event.lat, lon=event.lon)
+            except MeldkamerError as exc:
+                self._note("refused", unit=event.unit, problem=exc.template)
+        if event.status:
+            self._status(event.unit, event.status)
+        if event.radio:
+            self._note("radio", unit=event.unit, text=event.radio)
+
+    def _status(self, callsign: str, status: str) -> None:
+        try:
+            with self.core.acting(self.source):
+                self.core.units.set_status(callsign, status)
+        except MeldkamerError as exc:
+            self._note("refused", unit=callsign, status=status, problem=exc.template)
+            return
+        self._note("status", unit=callsign, status=status)
+
+    def _setup_units(self) -> None:
+        for setup in self.scenario.units:
+            if setup.lat is not None and setup.lon is not None:
+                with self.core.acting(self.source):
+                    self.core.units.set_position(setup.callsign, setup.lat, setup.lon)
+            if setup.status and self.core.units.get(setup.callsign).status != setup.status:
+                self._status(setup.callsign, setup.status)
+
+    # -- the trainee's side ------------------------------------------------------------
+
+    def take(self, record: CallRecord, session: IntakeSession) -> None:
+        """The call is answered in ``session``: follow it until it becomes an incident."""
+        from meldkamer.intake.session import Part
+
+        if record in self.ringing:
+            self.ringing.remove(record)
+        record.answered_at = self.now
+        self._note("answer", call=record.call.id)
+
+        def follow(parts: frozenset[Part]) -> None:
+            if not session.is_empty():
+                if Part.CLASSIFICATION in parts and record.classified_at is None:
+                    record.classified_at = self.now
+                record.classification = session.form.classification
+                record.priority = session.form.priority
+                record.answered = frozenset(session.answers)
+            if Part.DONE in parts and session.outcome is not None:
+                session.unsubscribe(follow)
+                self._done(record, session)
+
+        session.subscribe(follow)
+
+    def _done(self, record: CallRecord, session: IntakeSession) -> None:
+        outcome = session.outcome
+        assert outcome is not None
+        record.incident, record.problem = outcome.number, outcome.problem
+        record.done_at = self.now
+        record.dispatched = outcome.dispatched
+        record.capabilities = tuple(self._caps.get(cs, ()) for cs in outcome.dispatched)
+        if outcome.dispatched:
+            record.dispatched_at = self.now
+        self._note("incident", call=record.call.id, number=outcome.number,
+                   units=list(outcome.dispatched))
+        for callsign in outcome.dispatched:
+            self._push(self.now + record.call.clear_after, "clear", callsign)
+

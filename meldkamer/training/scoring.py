@@ -1,0 +1,131 @@
+"""Scoring a run: per call what the trainee did against what the scenario expected.
+
+The rules (docs/scenarios.md, "Scoring") give each call 100 points:
+
+- ``class``      30  the incident has the scenario's class (the exact code);
+- ``priority``   15  and its priority;
+- ``units``      30  the units dispatched cover the capabilities that should go, in
+                     proportion: 30 x covered / expected (none expected: 30);
+- ``questions``  10  the class questions the caller has answers to were asked, in
+                     proportion (none to ask: 10);
+- ``on_time``    15  dispatched within 60 s of answering (NFPA 1225), or, when no unit
+                     should go, the incident made within 60 s.
+
+A call never answered, or never made an incident, scores 0. The run's score is the mean
+of its calls' scores (a scenario without calls scores 100), rounded to one decimal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from meldkamer.training.engine import CallRecord
+
+POINTS = {"class": 30.0, "priority": 15.0, "units": 30.0, "questions": 10.0, "on_time": 15.0}
+TARGET_S = 60.0
+"""NFPA 1225: a call dispatched within 60 s of answering ..."""
+TARGET_SHARE = 0.9
+"""... for 90% of calls."""
+
+
+@dataclass(frozen=True)
+class CallScore:
+    call: str
+    points: dict[str, float]
+    score: float
+    time_to_answer: float | None
+    time_to_classify: float | None
+    time_to_dispatch: float | None
+    incident: str | None
+    classification: str | None
+    expected_class: str
+    dispatched: tuple[str, ...]
+    missing: tuple[str, ...]
+    """Capabilities that should have gone and did not."""
+
+    def as_data(self) -> dict[str, Any]:
+        return {"call": self.call, "score": self.score, "points": self.points,
+                "incident": self.incident, "classification": self.classification,
+                "expected_class": self.expected_class, "dispatched": list(self.dispatched),
+                "missing": list(self.missing), "time_to_answer": self.time_to_answer,
+                "time_to_classify": self.time_to_classify,
+                "time_to_dispatch": self.time_to_dispatch}
+
+
+@dataclass(frozen=True)
+class RunScore:
+    score: float
+    calls: tuple[CallScore, ...]
+    within_target: float
+    """Share of the calls dispatched (or made) within 60 s of answering."""
+
+    @property
+    def meets_nfpa(self) -> bool:
+        return self.within_target >= TARGET_SHARE
+
+    def as_data(self) -> dict[str, Any]:
+        return {"score": self.score, "calls": len(self.calls),
+                "within_60s": round(self.within_target, 3), "meets_nfpa_1225": self.meets_nfpa,
+                "answered": sum(1 for c in self.calls if c.time_to_answer is not None),
+                "class_right": sum(1 for c in self.calls if c.points["class"] > 0),
+                "units_right": sum(1 for c in self.calls if not c.missing
+                                   and c.incident is not None),
+                "per_call": [c.as_data() for c in self.calls]}
+
+
+def missing_capabilities(expected: Sequence[str],
+                         dispatched: Sequence[Sequence[str]]) -> tuple[str, ...]:
+    """The expected capabilities no dispatched unit fills (each unit fills one; the units
+    with fewest capabilities are used first)."""
+    free = sorted((tuple(caps) for caps in dispatched), key=len)
+    missing = []
+    for cap in expected:
+        unit = next((u for u in free if cap in u), None)
+        if unit is None:
+            missing.append(cap)
+        else:
+            free.remove(unit)
+    return tuple(missing)
+
+
+def _since(start: float | None, end: float | None) -> float | None:
+    return None if start is None or end is None else round(end - start, 3)
+
+
+def score_call(record: CallRecord) -> CallScore:
+    call = record.call
+    expected = call.units
+    missing = missing_capabilities(expected, record.capabilities)
+    points = dict.fromkeys(POINTS, 0.0)
+    to_dispatch = _since(record.answered_at, record.dispatched_at if expected
+                         else record.done_at)
+    if record.incident is not None:
+        points["class"] = POINTS["class"] if record.classification == call.classification \
+            else 0.0
+        points["priority"] = POINTS["priority"] if record.priority == call.priority else 0.0
+        points["units"] = (POINTS["units"] * (len(expected) - len(missing)) / len(expected)
+                           if expected else POINTS["units"])
+        asked = [q for q in call.answers if q in record.answered]
+        points["questions"] = (POINTS["questions"] * len(asked) / len(call.answers)
+                               if call.answers else POINTS["questions"])
+        if to_dispatch is not None and to_dispatch <= TARGET_S:
+            points["on_time"] = POINTS["on_time"]
+    points = {k: round(v, 2) for k, v in points.items()}
+    return CallScore(call=call.id, points=points, score=round(sum(points.values()), 2),
+                     time_to_answer=_since(record.rang_at, record.answered_at),
+                     time_to_classify=_since(record.answered_at, record.classified_at),
+                     time_to_dispatch=to_dispatch, incident=record.incident,
+                     classification=record.classification,
+                     expected_class=call.classification, dispatched=record.dispatched,
+                     missing=missing)
+
+
+def score_run(records: Sequence[CallRecord]) -> RunScore:
+    calls = tuple(score_call(r) for r in records)
+    if not calls:
+        return RunScore(100.0, (), 1.0)
+    timely = sum(1 for c in calls if c.points["on_time"] > 0)
+    return RunScore(score=round(sum(c.score for c in calls) / len(calls), 1), calls=calls,
+                    within_target=timely / len(calls))
