@@ -56,6 +56,9 @@ class CallRecord:
     """The capabilities of each unit dispatched, in order."""
     answered: frozenset[str] = frozenset()
     """The class questions the trainee answered."""
+    unfillable: tuple[str, ...] = ()
+    """Capabilities of the turnout the trainee was shown with no unit to fill them (every
+    one busy, out of service, or none on the island), as last shown before the dispatch."""
     problem: str = ""
 
 
@@ -271,6 +274,11 @@ class Engine:
                 record.classification = session.form.classification
                 record.priority = session.form.priority
                 record.answered = frozenset(session.answers)
+                shown = session.proposals
+                if Part.PROPOSALS in parts and shown is not None \
+                        and not session.pending(Part.PROPOSALS):
+                    record.unfillable = tuple(slot.capability for slot in shown.slots
+                                              if slot.gap is not None)
             if Part.DONE in parts and session.outcome is not None:
                 session.unsubscribe(follow)
                 self._done(record, session)

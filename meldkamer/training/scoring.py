@@ -5,11 +5,14 @@ The rules (docs/scenarios.md, "Scoring") give each call 100 points:
 - ``class``      30  the incident has the scenario's class (the exact code);
 - ``priority``   15  and its priority;
 - ``units``      30  the units dispatched cover the capabilities that should go, in
-                     proportion: 30 x covered / expected (none expected: 30);
+                     proportion: 30 x covered / expected (none expected: 30). A capability
+                     the turnout showed with no unit to fill it (all busy, out of
+                     service, none on the island) is not expected: it is listed as
+                     ``unfillable`` instead;
 - ``questions``  10  the class questions the caller has answers to were asked, in
                      proportion (none to ask: 10);
 - ``on_time``    15  dispatched within 60 s of answering (NFPA 1225), or, when no unit
-                     should go, the incident made within 60 s.
+                     should (or could) go, the incident made within 60 s.
 
 A call never answered, or never made an incident, scores 0. The run's score is the mean
 of its calls' scores (a scenario without calls scores 100), rounded to one decimal.
@@ -44,12 +47,15 @@ class CallScore:
     dispatched: tuple[str, ...]
     missing: tuple[str, ...]
     """Capabilities that should have gone and did not."""
+    unfillable: tuple[str, ...] = ()
+    """Capabilities that should have gone but had no unit to send."""
 
     def as_data(self) -> dict[str, Any]:
         return {"call": self.call, "score": self.score, "points": self.points,
                 "incident": self.incident, "classification": self.classification,
                 "expected_class": self.expected_class, "dispatched": list(self.dispatched),
-                "missing": list(self.missing), "time_to_answer": self.time_to_answer,
+                "missing": list(self.missing), "unfillable": list(self.unfillable),
+                "time_to_answer": self.time_to_answer,
                 "time_to_classify": self.time_to_classify,
                 "time_to_dispatch": self.time_to_dispatch}
 
@@ -96,7 +102,12 @@ def _since(start: float | None, end: float | None) -> float | None:
 
 def score_call(record: CallRecord) -> CallScore:
     call = record.call
-    expected = call.units
+    expected = list(call.units)
+    unfillable = []
+    for cap in record.unfillable:
+        if cap in expected:
+            expected.remove(cap)
+            unfillable.append(cap)
     missing = missing_capabilities(expected, record.capabilities)
     points = dict.fromkeys(POINTS, 0.0)
     to_dispatch = _since(record.answered_at, record.dispatched_at if expected
@@ -119,7 +130,7 @@ def score_call(record: CallRecord) -> CallScore:
                      time_to_dispatch=to_dispatch, incident=record.incident,
                      classification=record.classification,
                      expected_class=call.classification, dispatched=record.dispatched,
-                     missing=missing)
+                     missing=missing, unfillable=tuple(unfillable))
 
 
 def score_run(records: Sequence[CallRecord]) -> RunScore:
