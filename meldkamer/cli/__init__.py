@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from meldkamer.cli import commands as c
 from meldkamer.cli import gateway as gateway_cli
 from meldkamer.cli import maps as maps_cli
+from meldkamer.cli import scenario as scenario_cli
 from meldkamer.cli import serve as serve_cli
 from meldkamer.i18n import LANGUAGES, from_environment, set_language, tr
 
@@ -206,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     gateway_cli.add_commands(sub, cmd)
     maps_cli.add_commands(sub, cmd)
     serve_cli.add_commands(sub, cmd)
+    scenario_cli.add_commands(sub, cmd)
 
     au = cmd(sub, "audit", "the audit trail").add_subparsers(dest="audit_cmd", required=True)
     cmd(au, "verify", "check the audit hash chain").set_defaults(func=c.audit_verify)

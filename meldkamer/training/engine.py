@@ -123,7 +123,10 @@ class Engine:
 
     @property
     def finished(self) -> bool:
-        return not self._due and self.now >= self.scenario.duration
+        """Past the scenario's end with nothing left due before it (units still out
+        report clear after the end; that is not played)."""
+        end = self.scenario.duration
+        return self.now >= end and (not self._due or self._due[0].at > end)
 
     def start(self) -> None:
         """Put the units where the scenario has them and let the clock run."""
@@ -168,7 +171,7 @@ class Engine:
         """Headless: fire every inject in order, as fast as the machine goes."""
         self.start()
         fired = 0
-        while self._due:
+        while self._due and self._due[0].at <= self.scenario.duration:
             fired += self._advance(self._due[0].at)
         self.now = max(self.now, self.scenario.duration)
         return fired

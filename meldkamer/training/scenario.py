@@ -217,9 +217,10 @@ class _Reader:
     def fail(self, template: str, section: str, idx: int | None, key: str,
              **fields: Any) -> ScenarioError:
         where = f"{section}[{idx}]" if idx is not None else section
+        shown = ".".join(part for part in (where, key) if part)
         return ScenarioError(template, file=self.name,
-                             line=self.index.line(section, idx, key),
-                             field=f"{where}.{key}" if key else where, **fields)
+                             line=self.index.line(section, idx, key), field=shown or "-",
+                             **fields)
 
     def need(self, table: Mapping[str, Any], section: str, idx: int | None, key: str,
              kind: type | tuple[type, ...]) -> Any:

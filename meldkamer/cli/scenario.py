@@ -1,0 +1,150 @@
+"""``meldkamer scenario ...``: list, validate and run training scenarios (docs/scenarios.md).
+
+``run --headless`` plays on a fresh training database of its own (a temporary file,
+removed afterwards) unless ``--db`` names one, as fast as the machine goes unless
+``--speed`` is given. Without ``--headless`` it plays on the training database in real
+time (``--speed`` 1 to 60) for a trainee at the workstation on the same database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from meldkamer.cli.commands import _emit, _table
+from meldkamer.i18n import tr
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(tr("{text!r} is not a number", text=text)) from None
+    if not 1 <= value <= 60:
+        raise argparse.ArgumentTypeError(tr("{value} is out of range (1 to 60)", value=value))
+    return value
+
+
+def add_commands(sub: Any, cmd: Any) -> None:
+    sc = cmd(sub, "scenario", "training scenarios: list, validate and play them")
+    s = sc.add_subparsers(dest="scenario_cmd", required=True)
+    cmd(s, "list", "the scenarios that come with meldkamer").set_defaults(func=scenario_list)
+    p = cmd(s, "validate", "check a scenario file (errors name the line and field)")
+    p.add_argument("file", help="a scenario file, or the name of a shipped scenario")
+    p.set_defaults(func=scenario_validate)
+    p = cmd(s, "run", "play a scenario on a training database and score it")
+    p.add_argument("file", help="a scenario file, or the name of a shipped scenario")
+    p.add_argument("--speed", type=_speed, default=None,
+                   help="simulated seconds per second, 1 to 60 (default: 1; headless: as "
+                        "fast as the machine goes)")
+    p.add_argument("--headless", action="store_true",
+                   help="no workstation: on a fresh training database of its own unless "
+                        "--db is given")
+    p.add_argument("--autopilot", action="store_true",
+                   help="a perfect operator takes every call through the intake session")
+    p.set_defaults(func=scenario_run)
+
+
+def _path(text: str) -> Path:
+    from meldkamer.training import shipped
+
+    path = Path(text)
+    if not path.exists():
+        for found in shipped():
+            if found.stem == text:
+                return found
+    return path
+
+
+def _reference() -> Any:
+    from meldkamer import config
+    from meldkamer.domain.reference import load_reference
+
+    return load_reference(config.reference_dir(), cache_dir=config.cache_dir())
+
+
+def scenario_list(args: argparse.Namespace) -> int:
+    from meldkamer.training import load, shipped
+
+    ref = _reference()
+    found = [load(p, ref) for p in shipped()]
+    rows = [{"name": s.name, "title": s.title, "islands": list(s.islands),
+             "calls": len(s.calls), "minutes": round(s.duration / 60), "file": s.path}
+            for s in found]
+    _emit(args, rows, _table(
+        [[r["name"], r["title"], " ".join(r["islands"]), str(r["calls"]), str(r["minutes"])]
+         for r in rows],
+        [tr("Name"), tr("Title"), tr("Islands"), tr("Calls"), tr("Minutes")]))
+    return 0
+
+
+def scenario_validate(args: argparse.Namespace) -> int:
+    from meldkamer.training import load
+
+    s = load(_path(args.file), _reference())
+    _emit(args, {"valid": True, "name": s.name, "calls": len(s.calls),
+                 "events": len(s.events), "disturbances": len(s.disturbances)},
+          tr("{file}: valid; {calls} calls, {events} unit events, {disturbances} "
+             "disturbances", file=s.path, calls=len(s.calls), events=len(s.events),
+             disturbances=len(s.disturbances)))
+    return 0
+
+
+def scenario_run(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from meldkamer.core import Meldkamer
+    from meldkamer.demo import load_demo
+    from meldkamer.training import load
+
+    db = getattr(args, "db", None)
+    with tempfile.TemporaryDirectory(prefix="meldkamer-scenario-") as tmp:
+        if args.headless and db is None:
+            db = str(Path(tmp) / "training.sqlite3")
+        core = Meldkamer.open(db, user=getattr(args, "user", None), training=True)
+        try:
+            scenario = load(_path(args.file), core.ref)
+            load_demo(core, incidents=False)
+            result = _play(args, core, scenario)
+        finally:
+            core.close()
+    data = {"scenario": scenario.name, **result}
+    _emit(args, data, tr("{name}: score {score} of 100 over {calls} calls ({share}% "
+                         "dispatched within 60 s)", name=scenario.name, score=data["score"],
+                         calls=data["calls"], share=round(100 * data["within_60s"])))
+    return 0
+
+
+def _play(args: argparse.Namespace, core: Any, scenario: Any) -> dict[str, Any]:
+    from meldkamer.training.autopilot import Autopilot
+    from meldkamer.training.engine import Engine
+    from meldkamer.training.scoring import score_run
+
+    speed = args.speed if args.speed is not None or args.headless else 1.0
+    engine = Engine(core, scenario, speed=speed)
+    try:
+        if args.autopilot:
+            Autopilot(engine)
+        if speed is None:
+            engine.run()
+        else:
+            engine.start()
+            shown = 0
+            while not engine.finished:
+                engine.tick()
+                for entry in engine.log[shown:]:
+                    if not getattr(args, "json", False):
+                        rest = " ".join(f"{k}={v}" for k, v in entry.items()
+                                        if k not in ("at", "kind"))
+                        print(f"{entry['at']:>8.0f}s  {entry['kind']:<12} {rest}",
+                              file=sys.stderr, flush=True)
+                shown = len(engine.log)
+                time.sleep(0.2)
+    finally:
+        engine.close()
+    result = score_run(engine.records).as_data()
+    result["events"] = len(engine.log)
+    return result
