@@ -71,7 +71,7 @@ def scenario_list(args: argparse.Namespace) -> int:
 
     ref = _reference()
     found = [load(p, ref) for p in shipped()]
-    rows = [{"name": s.name, "title": s.title, "islands": list(s.islands),
+    rows: list[dict[str, Any]] = [{"name": s.name, "title": s.title, "islands": list(s.islands),
              "calls": len(s.calls), "minutes": round(s.duration / 60), "file": s.path}
             for s in found]
     _emit(args, rows, _table(

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from meldkamer.training.scenario import Scenario, ScenarioError, load, shipped
+from meldkamer.training.scenario import Scenario, ScenarioError, load, parse, shipped
 
 if TYPE_CHECKING:
     from meldkamer.core import Meldkamer
     from meldkamer.training.engine import Engine
     from meldkamer.training.scoring import RunScore
 
-__all__ = ["Scenario", "ScenarioError", "load", "play", "shipped"]
+__all__ = ["Scenario", "ScenarioError", "load", "parse", "play", "shipped"]
 
 
 def play(core: Meldkamer, scenario: Scenario, *, autopilot: bool = True

@@ -13,7 +13,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -225,9 +225,9 @@ class _Reader:
     def need(self, table: Mapping[str, Any], section: str, idx: int | None, key: str,
              kind: type | tuple[type, ...]) -> Any:
         if key not in table:
-            raise self.fail("{key} is missing", section, idx, "", key=key)
+            raise self.fail("{name} is missing", section, idx, "", name=key)
         value = table[key]
-        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
             raise self.fail("has the wrong type ({value!r})", section, idx, key, value=value)
         return value
 
@@ -292,7 +292,7 @@ class _Reader:
             [x.at + x.duration for x in disturbances]
         return Scenario(name=name, title=title, description=str(meta.get("description", "")),
                         path=self.name, islands=tuple(islands),
-                        start=start.astimezone(timezone.utc), seed=seed, units=units,
+                        start=start.astimezone(UTC), seed=seed, units=units,
                         calls=tuple(calls), events=events, disturbances=tuple(disturbances),
                         duration=max(ends, default=0.0))
 
