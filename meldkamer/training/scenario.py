@@ -19,6 +19,7 @@ from typing import Any
 
 from meldkamer.domain.reference import Reference
 from meldkamer.errors import InvalidInput
+from meldkamer.i18n import N_, tr
 
 FORMAT = 1
 LANGUAGES = ("nl", "en", "pap")
@@ -32,12 +33,16 @@ class ScenarioError(InvalidInput):
     Exit code 2 (invalid input), like every file the CLI refuses."""
 
     kind = "scenario"
+    WHERE = N_("{file}, line {line}, {field}: {problem}")
 
     def __init__(self, template: str, /, *, file: str, line: int, field: str,
                  **fields: Any) -> None:
-        super().__init__("{file}, line {line}, {field}: " + template, file=file, line=line,
-                         field=field, **fields)
+        super().__init__(template, **fields)
         self.file, self.line, self.field = file, line, field
+
+    def __str__(self) -> str:
+        return tr(self.WHERE, file=self.file, line=self.line, field=self.field,
+                  problem=super().__str__())
 
 
 @dataclass(frozen=True)
@@ -172,7 +177,7 @@ def load(path: str | Path, ref: Reference) -> Scenario:
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError("cannot read the file ({error})", file=str(p), line=0,
+        raise ScenarioError(N_("cannot read the file ({error})"), file=str(p), line=0,
                             field="-", error=str(exc)) from None
     return parse(text, ref, name=str(p))
 
@@ -182,7 +187,7 @@ def parse(text: str, ref: Reference, *, name: str = "<scenario>") -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"line (\d+)", str(exc))
-        raise ScenarioError("not valid TOML ({error})", file=name,
+        raise ScenarioError(N_("not valid TOML ({error})"), file=name,
                             line=int(found.group(1)) if found else 1, field="-",
                             error=str(exc)) from None
     return _Reader(data, LineIndex(text), ref, name).scenario()
@@ -258,7 +263,7 @@ class _Reader:
                             expected=FORMAT, value=d.get("format"))
         meta = d.get("scenario")
         if not isinstance(meta, dict):
-            raise ScenarioError("the [scenario] table is missing", file=self.name, line=1,
+            raise ScenarioError(N_("the [scenario] table is missing"), file=self.name, line=1,
                                 field="scenario")
         name = self.need(meta, "scenario", None, "name", str)
         title = self.need(meta, "scenario", None, "title", str)
