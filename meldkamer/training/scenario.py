@@ -214,6 +214,7 @@ class _Reader:
         self.data, self.index, self.ref, self.name = data, index, ref, name
         self.units = demo_units()
         self.stations = demo_stations()
+        self.islands: tuple[str, ...] = ()
         self.places = {p.name.lower(): p for p in ref.places}
         for p in ref.places:
             for alias in p.aliases:
@@ -278,6 +279,7 @@ class _Reader:
             raise self.fail("needs a UTC offset (e.g. 2026-09-10T19:00:00-04:00)",
                             "scenario", None, "start")
         seed = self.need(meta, "scenario", None, "seed", int)
+        self.islands = tuple(islands)
         units = tuple(self.unit_setup(i, u) for i, u in enumerate(d.get("unit", [])))
         calls = [self.call(i, c) for i, c in enumerate(d.get("call", []))]
         events = tuple(self.event(i, e) for i, e in enumerate(d.get("event", [])))
@@ -288,10 +290,6 @@ class _Reader:
             disturbances.append(dist)
             if dist.kind == "hurricane":
                 calls += self.flood(i, t, dist, rng)
-        for i, call in enumerate(calls):
-            if call.island not in islands:
-                raise self.fail("the call is on {island}, not an island of the scenario",
-                                *self.where_call(call, i), "location", island=call.island)
         calls.sort(key=lambda c: (c.at, c.id))
         ends = [c.at for c in calls] + [e.at for e in events] + \
             [x.at + x.duration for x in disturbances]
@@ -300,11 +298,6 @@ class _Reader:
                         start=start.astimezone(UTC), seed=seed, units=units,
                         calls=tuple(calls), events=events, disturbances=tuple(disturbances),
                         duration=max(ends, default=0.0))
-
-    def where_call(self, call: Call, i: int) -> tuple[str, int]:
-        if call.id.startswith("H"):
-            return "disturbance", int(call.id[1:].split("-")[0])
-        return "call", i
 
     def unit_setup(self, i: int, u: Any) -> UnitSetup:
         if not isinstance(u, dict):
@@ -343,6 +336,10 @@ class _Reader:
         if island is None:
             raise self.fail("{lat}, {lon} is on none of the islands", section, idx, "lat",
                             lat=lat, lon=lon)
+        if island not in self.islands:
+            raise self.fail("the call is on {island}, not an island of the scenario",
+                            section, idx, "place" if "place" in table else "lat",
+                            island=island)
         return str(said or f"{lat:.5f}, {lon:.5f}"), float(lat), float(lon), island
 
     def expected(self, table: Mapping[str, Any], section: str, idx: int
@@ -442,15 +439,19 @@ class _Reader:
             raise self.fail("a hurricane needs at least one [[disturbance.template]]",
                             "disturbance", i, "template")
         checked = []
+        # [[disturbance.template]] tables are counted over the whole file, as the line
+        # index counts them.
+        base = sum(len(d.get("template", [])) for d in self.data["disturbance"][:i]
+                   if isinstance(d, dict))
         for j, tpl in enumerate(templates):
-            where = ("disturbance", i)
+            where = ("disturbance.template", base + j)
             code, priority, units, answers = self.expected(tpl, *where)
             places = []
             for spot in tpl.get("places", []):
                 places.append(self.place({"place": spot} if isinstance(spot, str) else spot,
                                          *where))
             if not places:
-                raise self.fail("template {number} has no places", *where, "template",
+                raise self.fail("template {number} has no places", *where, "places",
                                 number=j + 1)
             checked.append((tpl, code, priority, units, answers, places,
                             max(1, int(tpl.get("weight", 1)))))

@@ -114,6 +114,7 @@ def test_an_unknown_class_is_refused_at_its_line(ref: Reference) -> None:
     (('place = "Dorp Antriol"', 'place = "Atlantis"'), "Atlantis", "call[0].place"),
     (('units = ["patrol_car"]', 'units = ["tank"]'), "tank", "call[0].units"),
     (('caller = "+599 555 9001"', 'caller = "call me"'), "call me", "call[0].caller"),
+    (('place = "Dorp Antriol"', 'place = "Windwardside"'), "Windwardside", "call[0].place"),
 ])
 def test_bad_fields_name_their_line(ref: Reference, change: tuple[str, str], needle: str,
                                     field: str) -> None:
@@ -128,6 +129,15 @@ def test_broken_toml_and_wrong_format_are_refused(ref: Reference) -> None:
     assert error_of(text, ref).line == line_of(text, "oops")
     err = error_of(HEAD.replace("format = 1", "format = 2"), ref)
     assert (err.line, err.field) == (1, "format")
+
+
+def test_a_bad_hurricane_template_is_refused_at_its_line(ref: Reference) -> None:
+    path = next(p for p in shipped() if p.stem == "hurricane-night-bonaire")
+    text = path.read_text(encoding="utf-8").replace('class = "GZ.LET.VAL"',
+                                                    'class = "GZ.LET.NOPE"')
+    err = error_of(text, ref)
+    assert (err.line, err.field) == (line_of(text, "GZ.LET.NOPE"),
+                                     "disturbance.template[2].class")
 
 
 def test_the_hurricane_is_seeded(ref: Reference) -> None:
