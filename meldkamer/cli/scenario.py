@@ -45,6 +45,9 @@ def add_commands(sub: Any, cmd: Any) -> None:
                         "--db is given")
     p.add_argument("--autopilot", action="store_true",
                    help="a perfect operator takes every call through the intake session")
+    p.add_argument("--radio", action="store_true",
+                   help="send the units' status changes through the radio simulator on a "
+                        "pty pair and a gateway, as a radio's would arrive")
     p.set_defaults(func=scenario_run)
 
 
@@ -124,7 +127,12 @@ def _play(args: argparse.Namespace, core: Any, scenario: Any) -> dict[str, Any]:
     from meldkamer.training.scoring import score_run
 
     speed = args.speed if args.speed is not None or args.headless else 1.0
-    engine = Engine(core, scenario, speed=speed)
+    path = None
+    if args.radio:
+        from meldkamer.training.radio import RadioPath
+
+        path = RadioPath(core)
+    engine = Engine(core, scenario, speed=speed, radio=path)
     try:
         if args.autopilot:
             Autopilot(engine)
@@ -145,6 +153,8 @@ def _play(args: argparse.Namespace, core: Any, scenario: Any) -> dict[str, Any]:
                 time.sleep(0.2)
     finally:
         engine.close()
+        if path is not None:
+            path.close()
     result = score_run(engine.records).as_data()
     result["events"] = len(engine.log)
     return result

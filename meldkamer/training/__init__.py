@@ -18,18 +18,30 @@ if TYPE_CHECKING:
 __all__ = ["Scenario", "ScenarioError", "load", "parse", "play", "shipped"]
 
 
-def play(core: Meldkamer, scenario: Scenario, *, autopilot: bool = True
-         ) -> tuple[Engine, RunScore]:
-    """Run ``scenario`` headless on a training core to its end; the engine and the score."""
+def play(core: Meldkamer, scenario: Scenario, *, autopilot: bool = True,
+         radio: bool = False) -> tuple[Engine, RunScore]:
+    """Run ``scenario`` headless on a training core to its end; the engine and the score.
+
+    ``radio``: the units' status changes go over the radio path (the simulator on a pty
+    pair and a gateway, see ``meldkamer.training.radio``)."""
     from meldkamer.training.autopilot import Autopilot
     from meldkamer.training.engine import Engine
     from meldkamer.training.scoring import score_run
 
-    engine = Engine(core, scenario, speed=None)
+    path = None
+    if radio:
+        from meldkamer.training.radio import RadioPath
+
+        path = RadioPath(core)
     try:
-        if autopilot:
-            Autopilot(engine)
-        engine.run()
+        engine = Engine(core, scenario, speed=None, radio=path)
+        try:
+            if autopilot:
+                Autopilot(engine)
+            engine.run()
+        finally:
+            engine.close()
     finally:
-        engine.close()
+        if path is not None:
+            path.close()
     return engine, score_run(engine.records)

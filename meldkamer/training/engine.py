@@ -32,6 +32,7 @@ from meldkamer.training.scenario import Call, Disturbance, Scenario, UnitEvent, 
 if TYPE_CHECKING:
     from meldkamer.core import Meldkamer
     from meldkamer.intake.session import IntakeSession, Part
+    from meldkamer.training.radio import RadioPath
 
 MIN_SPEED, MAX_SPEED = 1.0, 60.0
 HOLDING = ("radio_outage", "gateway_drop")
@@ -74,9 +75,12 @@ class Engine:
     """One scenario run on one training core."""
 
     def __init__(self, core: Meldkamer, scenario: Scenario, *, speed: float | None = 1.0,
-                 wall: Callable[[], float] = time.monotonic) -> None:
+                 wall: Callable[[], float] = time.monotonic,
+                 radio: RadioPath | None = None) -> None:
         """
         Args:
+            radio: send the units' status changes over this radio path (the simulator on
+                a pty pair and a gateway) instead of writing them as the scenario.
             speed: 1 to 60 simulated seconds per wall second for ``tick``; None for
                 headless ``run`` at the machine's pace.
             wall: the wall clock in seconds (tests inject one).
@@ -84,7 +88,7 @@ class Engine:
         if core.store.kind() != "training":
             raise Refused("{where} is a live database: scenarios play only on a training "
                           "database (--training)", where=core.store.safe_url)
-        self.core, self.scenario, self.wall = core, scenario, wall
+        self.core, self.scenario, self.wall, self.radio = core, scenario, wall, radio
         self.speed = self._check_speed(speed) if speed is not None else None
         self.source = Source.scenario(core.user, scenario.name)
         self.now = 0.0
@@ -223,7 +227,7 @@ class Engine:
                 for event in held:
                     self._unit_event(event)
         elif due.kind == "clear":
-            self._status(due.what, "available_mobile")
+            self._status(due.what, "available_mobile", by_radio=True)
 
     def _unit_event(self, event: UnitEvent) -> None:
         if self._holding:
@@ -238,11 +242,18 @@ class Engine:
             except MeldkamerError as exc:
                 self._note("refused", unit=event.unit, problem=exc.template)
         if event.status:
-            self._status(event.unit, event.status)
+            self._status(event.unit, event.status, by_radio=True)
         if event.radio:
             self._note("radio", unit=event.unit, text=event.radio)
 
-    def _status(self, callsign: str, status: str) -> None:
+    def _status(self, callsign: str, status: str, *, by_radio: bool = False) -> None:
+        if by_radio and self.radio is not None and self.radio.handles(callsign):
+            handled = self.radio.send_status(callsign, status)
+            if handled and self.core.units.get(callsign).status == status:
+                self._note("status", unit=callsign, status=status, via="radio")
+            else:
+                self._note("refused", unit=callsign, status=status, via="radio")
+            return
         try:
             with self.core.acting(self.source):
                 self.core.units.set_status(callsign, status)

@@ -233,6 +233,24 @@ def test_unit_events_are_written_as_the_scenario(tcore: Meldkamer, ref: Referenc
     assert "scenario" in kinds
 
 
+def test_statuses_can_take_the_radio_path_over_a_pty(tcore: Meldkamer, ref: Reference) -> None:
+    """The simulator on a real pty pair, the PEI gateway, the radio worker: the statuses
+    arrive as the simulator's, in the same order as written directly."""
+    from sqlalchemy import select
+
+    from meldkamer.store.models import UnitStatusChange
+
+    scenario = load(next(p for p in shipped() if p.stem == "pursuit-radio-outage"), ref)
+    engine, score = play(tcore, scenario, radio=True)
+    assert score.score == 100.0
+    by_radio = [(e["unit"], e["status"]) for e in engine.log if e.get("via") == "radio"]
+    assert by_radio == [("P-101", "en_route"), ("P-102", "en_route"), ("P-101", "on_scene")]
+    assert not [e for e in engine.log if e["kind"] == "refused"]
+    with tcore.store.read() as s:
+        sources = {(row.to_status, row.source) for row in s.scalars(select(UnitStatusChange))}
+    assert ("on_scene", "simulator") in sources and ("en_route", "simulator") in sources
+
+
 # -- autopilot and scoring -------------------------------------------------------------
 
 @pytest.mark.parametrize("name", [p.stem for p in shipped()])
