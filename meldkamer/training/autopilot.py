@@ -47,7 +47,14 @@ class Autopilot:
         for question in s.questions:
             if question.id in call.answers:
                 s.answer(question.id, call.answers[question.id])
-        outcome = s.create(turnout=True, partial=True)
+        original = next((r.incident for r in self.engine.records
+                         if r.call.id == call.duplicate_of), None) if call.duplicate_of else None
+        if original is not None:
+            # F9 on the offered duplicate (or the incident looked up when it is not offered)
+            offered = next((d.number for d in s.duplicates if d.number == original), original)
+            outcome = s.attach_to(offered)
+        else:
+            outcome = s.create(turnout=True, partial=True)
         if outcome is None:  # refused: the form stays; say why and let the call go
             problem = s.error
             record.problem = str(problem) if problem else "refused"

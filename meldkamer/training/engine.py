@@ -50,6 +50,8 @@ class CallRecord:
     done_at: float | None = None
     """When the call became an incident (or was attached to one)."""
     incident: str | None = None
+    attached: bool = False
+    """The call was attached to an existing incident (F9) rather than made a new one."""
     classification: str | None = None
     priority: int | None = None
     dispatched: tuple[str, ...] = ()
@@ -304,12 +306,13 @@ class Engine:
         assert outcome is not None
         record.incident, record.problem = outcome.number, outcome.problem
         record.done_at = self.now
+        record.attached = outcome.attached
         record.dispatched = outcome.dispatched
         record.capabilities = tuple(self._caps.get(cs, ()) for cs in outcome.dispatched)
         if outcome.dispatched:
             record.dispatched_at = self.now
-        self._note("incident", call=record.call.id, number=outcome.number,
-                   units=list(outcome.dispatched))
+        self._note("attached" if outcome.attached else "incident", call=record.call.id,
+                   number=outcome.number, units=list(outcome.dispatched))
         for callsign in outcome.dispatched:
             self._push(self.now + record.call.clear_after, "clear", callsign)
 

@@ -76,6 +76,9 @@ class Call:
     """The capabilities that should go (a repeated one: that many units)."""
     clear_after: float = 900.0
     """Seconds after dispatch at which the units it got report available again."""
+    duplicate_of: str = ""
+    """The id of an earlier call about the same incident: this one is to be attached to
+    the incident that one became (F9), not made a new one."""
 
 
 @dataclass(frozen=True)
@@ -290,6 +293,7 @@ class _Reader:
             disturbances.append(dist)
             if dist.kind == "hurricane":
                 calls += self.flood(i, t, dist, rng)
+        self.check_duplicates(calls)
         calls.sort(key=lambda c: (c.at, c.id))
         ends = [c.at for c in calls] + [e.at for e in events] + \
             [x.at + x.duration for x in disturbances]
@@ -298,6 +302,14 @@ class _Reader:
                         start=start.astimezone(UTC), seed=seed, units=units,
                         calls=tuple(calls), events=events, disturbances=tuple(disturbances),
                         duration=max(ends, default=0.0))
+
+    def check_duplicates(self, calls: list[Call]) -> None:
+        at = {c.id: c.at for c in calls}
+        for i, call in enumerate(calls):
+            if call.duplicate_of and not (call.duplicate_of in at
+                                          and at[call.duplicate_of] < call.at):
+                raise self.fail("{value!r} is not the id of an earlier call", "call", i,
+                                "duplicate_of", value=call.duplicate_of)
 
     def unit_setup(self, i: int, u: Any) -> UnitSetup:
         if not isinstance(u, dict):
@@ -399,7 +411,8 @@ class _Reader:
         return Call(id=str(c.get("id") or f"C{i + 1}"), at=at, caller=caller,
                     name=str(c.get("name", "")), language=language, location=said, lat=lat,
                     lon=lon, island=island, says=tuple(map(str, says)), answers=answers,
-                    classification=code, priority=priority, units=units, clear_after=clear)
+                    classification=code, priority=priority, units=units, clear_after=clear,
+                    duplicate_of=str(c.get("duplicate_of", "")))
 
     def event(self, i: int, e: Any) -> UnitEvent:
         if not isinstance(e, dict):

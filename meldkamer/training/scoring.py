@@ -14,7 +14,14 @@ The rules (docs/scenarios.md, "Scoring") give each call 100 points:
 - ``on_time``    15  dispatched within 60 s of answering (NFPA 1225), or, when no unit
                      should (or could) go, the incident made within 60 s.
 
-A call never answered, or never made an incident, scores 0. The run's score is the mean
+A call about an incident an earlier call already reported (``duplicate_of``) is scored
+on other rules, also 100 points:
+
+- ``duplicate``  85  attached to the incident the earlier call became (F9);
+- ``on_time``    15  and within 60 s of answering.
+
+A call never answered, or never made an incident, scores 0; so does a new call attached
+to an incident, and a duplicate made a new incident. The run's score is the mean
 of its calls' scores (a scenario without calls scores 100), rounded to one decimal.
 """
 
@@ -27,6 +34,7 @@ from typing import Any
 from meldkamer.training.engine import CallRecord
 
 POINTS = {"class": 30.0, "priority": 15.0, "units": 30.0, "questions": 10.0, "on_time": 15.0}
+DUPLICATE_POINTS = {"duplicate": 85.0, "on_time": 15.0}
 TARGET_S = 60.0
 """NFPA 1225: a call dispatched within 60 s of answering ..."""
 TARGET_SHARE = 0.9
@@ -75,9 +83,11 @@ class RunScore:
         return {"score": self.score, "calls": len(self.calls),
                 "within_60s": round(self.within_target, 3), "meets_nfpa_1225": self.meets_nfpa,
                 "answered": sum(1 for c in self.calls if c.time_to_answer is not None),
-                "class_right": sum(1 for c in self.calls if c.points["class"] > 0),
+                "class_right": sum(1 for c in self.calls if c.points.get("class", 0) > 0),
+                "duplicates_recognised": sum(1 for c in self.calls
+                                             if c.points.get("duplicate", 0) > 0),
                 "units_right": sum(1 for c in self.calls if not c.missing
-                                   and c.incident is not None),
+                                   and c.points.get("units", 0) > 0),
                 "per_call": [c.as_data() for c in self.calls]}
 
 
@@ -100,8 +110,11 @@ def _since(start: float | None, end: float | None) -> float | None:
     return None if start is None or end is None else round(end - start, 3)
 
 
-def score_call(record: CallRecord) -> CallScore:
+def score_call(record: CallRecord, original: CallRecord | None = None) -> CallScore:
+    """One call's points; ``original``: for a duplicate, the record of the earlier call."""
     call = record.call
+    if call.duplicate_of:
+        return _score_duplicate(record, original)
     expected = list(call.units)
     unfillable = []
     for cap in record.unfillable:
@@ -112,7 +125,7 @@ def score_call(record: CallRecord) -> CallScore:
     points = dict.fromkeys(POINTS, 0.0)
     to_dispatch = _since(record.answered_at, record.dispatched_at if expected
                          else record.done_at)
-    if record.incident is not None:
+    if record.incident is not None and not record.attached:
         points["class"] = POINTS["class"] if record.classification == call.classification \
             else 0.0
         points["priority"] = POINTS["priority"] if record.priority == call.priority else 0.0
@@ -133,8 +146,26 @@ def score_call(record: CallRecord) -> CallScore:
                      missing=missing, unfillable=tuple(unfillable))
 
 
+def _score_duplicate(record: CallRecord, original: CallRecord | None) -> CallScore:
+    points = dict.fromkeys(DUPLICATE_POINTS, 0.0)
+    done = _since(record.answered_at, record.done_at)
+    if record.attached and original is not None and original.incident is not None \
+            and record.incident == original.incident:
+        points["duplicate"] = DUPLICATE_POINTS["duplicate"]
+        if done is not None and done <= TARGET_S:
+            points["on_time"] = DUPLICATE_POINTS["on_time"]
+    return CallScore(call=record.call.id, points=points, score=round(sum(points.values()), 2),
+                     time_to_answer=_since(record.rang_at, record.answered_at),
+                     time_to_classify=_since(record.answered_at, record.classified_at),
+                     time_to_dispatch=done, incident=record.incident,
+                     classification=record.classification,
+                     expected_class=record.call.classification, dispatched=record.dispatched,
+                     missing=())
+
+
 def score_run(records: Sequence[CallRecord]) -> RunScore:
-    calls = tuple(score_call(r) for r in records)
+    by_id = {r.call.id: r for r in records}
+    calls = tuple(score_call(r, by_id.get(r.call.duplicate_of)) for r in records)
     if not calls:
         return RunScore(100.0, (), 1.0)
     timely = sum(1 for c in calls if c.points["on_time"] > 0)

@@ -263,7 +263,9 @@ def test_the_autopilot_scores_100_on_every_shipped_scenario(
         assert score.score == 100.0, [c.as_data() for c in score.calls if c.score < 100]
         assert len(score.calls) == len(scenario.calls)
         made = core.incidents.list_incidents(active=False, limit=10_000)
-        assert len(made) == len(scenario.calls)  # every call became an incident
+        duplicates = [c for c in scenario.calls if c.duplicate_of]
+        # every call became an incident, but a duplicate is attached to its original's
+        assert len(made) == len(scenario.calls) - len(duplicates)
     finally:
         core.close()
 
@@ -314,6 +316,52 @@ def test_a_late_dispatch_loses_the_time_points(tcore: Meldkamer, ref: Reference)
     assert trainee_call(tcore, ref, cls="BZ.VNM.VAN", late=61) == {**POINTS, "on_time": 0.0}
 
 
+DUPLICATE = CALL + """
+[[call]]
+id = "c2"
+at = "00:03:00"
+caller = "+599 555 9002"
+place = "Dorp Antriol"
+class = "BZ.VNM.VAN"
+duplicate_of = "c1"
+"""
+
+
+@pytest.mark.parametrize("attach", [True, False])
+def test_a_duplicate_scores_only_when_attached(tcore: Meldkamer, ref: Reference,
+                                               attach: bool) -> None:
+    engine = Engine(tcore, parse(HEAD + DUPLICATE, ref), speed=1, wall=FakeWall())
+    rang: list[CallRecord] = []
+    engine.listeners.append(rang.append)
+    engine.start()
+    session = IntakeSession(tcore, None)
+    for record, at in zip((0, 1), (60, 180), strict=True):
+        engine.jump(at)
+        session.start()
+        engine.take(rang[record], session)
+        session.set_caller(rang[record].call.caller)
+        session.set_location(LocationCandidate("Dorp Antriol", "place", 12.1663, -68.2704,
+                                               "BO", 1.0, "places"))
+        session.set_classification("BZ.VNM.VAN")
+        if record == 1 and attach:
+            assert [d.number for d in session.duplicates] == [rang[0].incident]
+            session.attach_to()  # F9
+        else:
+            session.create(turnout=True)
+    engine.close()
+    run = score_run(engine.records)
+    assert run.calls[0].score == 100.0
+    assert run.calls[1].points == ({"duplicate": 85.0, "on_time": 15.0} if attach
+                                   else {"duplicate": 0.0, "on_time": 0.0})
+    assert run.as_data()["duplicates_recognised"] == (1 if attach else 0)
+
+
+def test_a_duplicate_must_name_an_earlier_call(ref: Reference) -> None:
+    text = HEAD + DUPLICATE.replace('duplicate_of = "c1"', 'duplicate_of = "c9"')
+    err = error_of(text, ref)
+    assert (err.line, err.field) == (line_of(text, "c9"), "call[1].duplicate_of")
+
+
 def test_an_unanswered_call_scores_nothing(tcore: Meldkamer, ref: Reference) -> None:
     _, score = play(tcore, parse(HEAD + CALL, ref), autopilot=False)
     assert score.score == 0.0 and score.calls[0].time_to_answer is None
@@ -351,7 +399,7 @@ def test_nothing_from_a_training_run_reaches_the_live_database(
                             ref)
             _, score = play(training, scenario)
             assert score.score == 100.0
-            assert len(training.incidents.list_incidents(active=False)) == 5
+            assert len(training.incidents.list_incidents(active=False)) == 5  # 6 calls
         finally:
             training.close()
         assert main(["scenario", "run", "pursuit-radio-outage", "--headless",
