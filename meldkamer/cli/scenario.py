@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,50 @@ def add_commands(sub: Any, cmd: Any) -> None:
                    help="send the units' status changes through the radio simulator on a "
                         "pty pair and a gateway, as a radio's would arrive")
     p.set_defaults(func=scenario_run)
+    p = cmd(s, "from-db", "turn a period of a database into a scenario file (callers "
+                          "pseudonymised, free text dropped)")
+    p.add_argument("--from", dest="start", required=True, type=_moment,
+                   help="start, ISO 8601 with its UTC offset (2026-09-18T22:00-04:00)")
+    p.add_argument("--to", dest="end", required=True, type=_moment, help="end, likewise")
+    p.add_argument("--island", help="only this island's incidents")
+    p.add_argument("--keep-text", action="store_true",
+                   help="keep the addresses and notes (what the callers said)")
+    p.add_argument("--name", default="recorded-shift", help="the scenario's name")
+    p.add_argument("--out", metavar="FILE", help="write the file here (default: print it)")
+    p.set_defaults(func=scenario_from_db)
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(tr("{text!r} is not a date and time", text=text)) \
+            from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(tr("{text!r} needs a UTC offset (e.g. "
+                                            "2026-09-18T22:00-04:00)", text=text))
+    return moment
+
+
+def scenario_from_db(args: argparse.Namespace) -> int:
+    from meldkamer.cli.commands import _core
+    from meldkamer.training import parse
+    from meldkamer.training.record import from_db
+
+    core = _core(args)
+    try:
+        text = from_db(core, args.start, args.end, island=args.island,
+                       keep_text=args.keep_text, name=args.name)
+        scenario = parse(text, core.ref, name=args.out or "<from-db>")  # it must validate
+    finally:
+        core.close()
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        _emit(args, {"file": args.out, "calls": len(scenario.calls)},
+              tr("{file}: {calls} calls", file=args.out, calls=len(scenario.calls)))
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 def _path(text: str) -> Path:

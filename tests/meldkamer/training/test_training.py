@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -409,3 +410,49 @@ def test_nothing_from_a_training_run_reaches_the_live_database(
         assert {u.status for u in live.units.list_units()} == {"available_station"}
     finally:
         live.close()
+
+
+def test_from_db_turns_a_shift_into_a_scenario_without_its_callers(
+        tmp_path: Path, sqlite_template: Path, ref: Reference,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A generated shift (the quiet evening, played by the autopilot) becomes a scenario
+    that validates, replays to the same classes and unit types, and names no caller."""
+    source = load(next(p for p in shipped() if p.stem == "quiet-evening-bonaire"), ref)
+    url = fresh(tmp_path, sqlite_template, "shift")
+    core = training_core(url, ref)
+    try:
+        engine, _ = play(core, source)
+        went = {r.call.classification: sorted(c[0] for c in r.capabilities)
+                for r in engine.records if not r.call.duplicate_of}
+    finally:
+        core.close()
+    start = source.start.isoformat()
+    end = (source.start + timedelta(hours=3)).isoformat()
+    out = tmp_path / "recorded.toml"
+    assert main(["scenario", "from-db", "--db", url, "--from", start, "--to", end,
+                 "--out", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["calls"] == len(source.calls)
+    text = out.read_text(encoding="utf-8")
+    for call in source.calls:
+        assert call.caller not in text and (not call.name or call.name not in text)
+        assert all(line not in text for line in call.says)
+    recorded = load(out, ref)
+    assert sum(1 for c in recorded.calls if c.duplicate_of) == 1
+    replay = training_core(fresh(tmp_path, sqlite_template, "replay"), ref)
+    try:
+        engine, score = play(replay, recorded)
+        again = {r.call.classification: sorted(c[0] for c in r.capabilities)
+                 for r in engine.records if not r.call.duplicate_of}
+    finally:
+        replay.close()
+    assert again == went and score.score == 100.0
+
+
+def test_from_db_refuses_a_period_that_is_not_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scenario", "from-db", "--training", "--from", "2026-06-11T22:00-04:00",
+                 "--to", "2026-06-11T19:00-04:00"]) == 2
+    assert "is not after" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as caught:  # argparse: no UTC offset
+        main(["scenario", "from-db", "--from", "2026-06-11T19:00", "--to",
+              "2026-06-11T22:00-04:00"])
+    assert caught.value.code == 2
