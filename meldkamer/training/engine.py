@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from meldkamer.domain.source import Source
 from meldkamer.errors import InvalidInput, MeldkamerError, Refused
-from meldkamer.training.scenario import Call, Disturbance, Scenario, UnitEvent, demo_units
+from meldkamer.training.scenario import Call, Disturbance, Scenario, UnitEvent
 
 if TYPE_CHECKING:
     from meldkamer.core import Meldkamer
@@ -81,11 +81,11 @@ class Engine:
                  radio: RadioPath | None = None) -> None:
         """
         Args:
-            radio: send the units' status changes over this radio path (the simulator on
-                a pty pair and a gateway) instead of writing them as the scenario.
             speed: 1 to 60 simulated seconds per wall second for ``tick``; None for
                 headless ``run`` at the machine's pace.
             wall: the wall clock in seconds (tests inject one).
+            radio: send the units' status changes over this radio path (the simulator on
+                a pty pair and a gateway) instead of writing them as the scenario.
         """
         if core.store.kind() != "training":
             raise Refused("{where} is a live database: scenarios play only on a training "
@@ -104,7 +104,8 @@ class Engine:
         self.listeners: list[Callable[[CallRecord], None]] = []
         self._held: list[UnitEvent] = []
         self._holding: dict[int, Disturbance] = {}
-        self._caps = {cs: tuple(u.get("capabilities", ())) for cs, u in demo_units().items()}
+        # What each unit can do, as the roster in this database has it (for scoring).
+        self._caps = {u.callsign: tuple(u.capabilities) for u in core.units.list_units()}
         self._clock_before = core.clock
         self.started = False
         for call in scenario.calls:
