@@ -49,6 +49,9 @@ def add_commands(sub: Any, cmd: Any) -> None:
     p.add_argument("--radio", action="store_true",
                    help="send the units' status changes through the radio simulator on a "
                         "pty pair and a gateway, as a radio's would arrive")
+    p.add_argument("--report", metavar="OUT.html",
+                   help="write the run's after-action report here: one offline HTML page "
+                        "(Dutch unless --lang says otherwise)")
     p.set_defaults(func=scenario_run)
     p = cmd(s, "from-db", "turn a period of a database into a scenario file (callers "
                           "pseudonymised, free text dropped)")
@@ -156,17 +159,26 @@ def scenario_run(args: argparse.Namespace) -> int:
         try:
             scenario = load(_path(args.file), core.ref)
             load_demo(core, incidents=False)
-            result = _play(args, core, scenario)
+            result, records = _play(args, core, scenario)
         finally:
             core.close()
     data = {"scenario": scenario.name, **result}
+    if args.report:
+        from meldkamer.training.report import DEFAULT_LANGUAGE, write_report
+        from meldkamer.training.scoring import score_run
+
+        speed = args.speed if args.speed is not None or args.headless else 1.0
+        write_report(args.report, scenario, records, score_run(records), speed=speed,
+                     lang=getattr(args, "lang", None) or DEFAULT_LANGUAGE)
+        data["report"] = args.report
     _emit(args, data, tr("{name}: score {score} of 100 over {calls} calls ({share}% "
                          "dispatched within 60 s)", name=scenario.name, score=data["score"],
                          calls=data["calls"], share=round(100 * data["within_60s"])))
     return 0
 
 
-def _play(args: argparse.Namespace, core: Any, scenario: Any) -> dict[str, Any]:
+def _play(args: argparse.Namespace, core: Any,
+          scenario: Any) -> tuple[dict[str, Any], list[Any]]:
     from meldkamer.training.autopilot import Autopilot
     from meldkamer.training.engine import Engine
     from meldkamer.training.scoring import score_run
@@ -202,4 +214,4 @@ def _play(args: argparse.Namespace, core: Any, scenario: Any) -> dict[str, Any]:
             path.close()
     result = score_run(engine.records).as_data()
     result["events"] = len(engine.log)
-    return result
+    return result, list(engine.records)
