@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from meldkamer.cli.commands import _emit, _table
-from meldkamer.i18n import tr
+from meldkamer.i18n import N_, tr
 
 
 def _speed(text: str) -> float:
@@ -151,6 +151,14 @@ def scenario_run(args: argparse.Namespace) -> int:
     from meldkamer.demo import load_demo
     from meldkamer.training import load
 
+    if args.report and not Path(args.report).resolve().parent.is_dir():  # before the run
+        import errno
+        import os
+
+        from meldkamer.errors import InvalidInput
+
+        raise InvalidInput(N_("cannot write the report {path} ({error})"), path=args.report,
+                           error=os.strerror(errno.ENOENT))
     db = getattr(args, "db", None)
     with tempfile.TemporaryDirectory(prefix="meldkamer-scenario-") as tmp:
         if args.headless and db is None:

@@ -102,6 +102,10 @@ def test_the_report_of_an_autopilot_run_has_every_call_and_the_totals(
     rows = root.findall(".//tbody/tr")
     assert [r[0].text for r in rows] == [c.id for c in scenario.calls]
     assert len(root.findall(".//svg//rect")) == len(scenario.calls)  # answer->dispatch bars
+    duplicate = next(c for c in scenario.calls if c.duplicate_of)
+    row = rows[[c.id for c in scenario.calls].index(duplicate.id)]
+    assert row[9].text == f"dubbel van {duplicate.duplicate_of} "
+    assert row[9][0].text == "ja"  # attached to the earlier call's incident
     text = " ".join(parsed.text)
     assert "Evaluatierapport" in text  # Dutch by default
     assert f"{score.score:g} / 100" in text and score.score == 100.0
