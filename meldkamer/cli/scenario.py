@@ -179,8 +179,8 @@ def scenario_run(args: argparse.Namespace) -> int:
         write_report(args.report, scenario, records, score_run(records), speed=speed,
                      lang=getattr(args, "lang", None) or DEFAULT_LANGUAGE)
         data["report"] = args.report
-    _emit(args, data, tr("{name}: score {score} of 100 over {calls} calls ({share}% "
-                         "dispatched within 60 s)", name=scenario.name, score=data["score"],
+    _emit(args, data, tr("{name}: score {score} of 100 over {calls} calls (dispatched within "
+                         "60 s: {share}%)", name=scenario.name, score=data["score"],
                          calls=data["calls"], share=round(100 * data["within_60s"])))
     return 0
 
