@@ -18,7 +18,9 @@ are made by the scenario reader (seeded); the engine logs its start and end.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,9 +34,12 @@ from meldkamer.training.scenario import Call, Disturbance, Scenario, UnitEvent
 if TYPE_CHECKING:
     from meldkamer.core import Meldkamer
     from meldkamer.intake.session import IntakeSession, Part
+    from meldkamer.runtime import Runtime
     from meldkamer.training.radio import RadioPath
 
 MIN_SPEED, MAX_SPEED = 1.0, 60.0
+TICK_INTERVAL_S = 0.1
+"""How often the runtime's scheduler moves a running scenario's clock (``attach``)."""
 HOLDING = ("radio_outage", "gateway_drop")
 
 
@@ -108,6 +113,10 @@ class Engine:
         self._caps = {u.callsign: tuple(u.capabilities) for u in core.units.list_units()}
         self._clock_before = core.clock
         self.started = False
+        self.lock = threading.RLock()
+        """Held while the engine changes: the scheduler's tick, the trainer's buttons and
+        the trainee's intake run on different threads."""
+        self._runtime: Runtime | None = None
         for call in scenario.calls:
             self._push(call.at, "call", call)
         for event in scenario.events:
@@ -137,24 +146,28 @@ class Engine:
 
     def start(self) -> None:
         """Put the units where the scenario has them and let the clock run."""
-        if not self.started:
-            self.started = True
-            self.core.clock = self.sim_time
-            self._setup_units()
-        self.resume()
+        with self.lock:
+            if not self.started:
+                self.started = True
+                self.core.clock = self.sim_time
+                self._setup_units()
+            self.resume()
 
     def pause(self) -> None:
-        if not self.paused:
-            self._base_now, self.paused = self._target(), True
+        with self.lock:
+            if not self.paused:
+                self._base_now, self.paused = self._target(), True
 
     def resume(self) -> None:
-        if self.paused:
-            self._base_wall, self.paused = self.wall(), False
+        with self.lock:
+            if self.paused:
+                self._base_wall, self.paused = self.wall(), False
 
     def set_speed(self, speed: float) -> None:
         checked = self._check_speed(speed)
-        self._base_now, self._base_wall = self._target(), self.wall()
-        self.speed = checked
+        with self.lock:
+            self._base_now, self._base_wall = self._target(), self.wall()
+            self.speed = checked
 
     def _target(self) -> float:
         if self.paused or self.speed is None:
@@ -163,25 +176,85 @@ class Engine:
 
     def tick(self) -> int:
         """Move simulated time to where the wall clock puts it; returns injects fired."""
-        return self._advance(self._target())
+        with self.lock:
+            return self._advance(self._target())
 
     def jump(self, to: float) -> int:
         """Go straight to ``to`` seconds (forward only), firing what comes due on the way."""
-        if to < self.now:
-            raise InvalidInput("a scenario jumps forward only ({to} s is before {now} s)",
-                               to=to, now=self.now)
-        fired = self._advance(to)
-        self._base_now, self._base_wall = self.now, self.wall()
-        return fired
+        with self.lock:
+            if to < self.now:
+                raise InvalidInput("a scenario jumps forward only ({to} s is before {now} s)",
+                                   to=to, now=self.now)
+            fired = self._advance(to)
+            self._base_now, self._base_wall = self.now, self.wall()
+            return fired
 
     def run(self) -> int:
         """Headless: fire every inject in order, as fast as the machine goes."""
         self.start()
         fired = 0
-        while self._due and self._due[0].at <= self.scenario.duration:
-            fired += self._advance(self._due[0].at)
-        self.now = max(self.now, self.scenario.duration)
+        with self.lock:
+            while self._due and self._due[0].at <= self.scenario.duration:
+                fired += self._advance(self._due[0].at)
+            self.now = max(self.now, self.scenario.duration)
         return fired
+
+    # -- on the runtime's scheduler --------------------------------------------------
+
+    def attach(self, runtime: Runtime, *, seconds: float = TICK_INTERVAL_S) -> None:
+        """Let the runtime's APScheduler move the clock (job ``training``) while it runs."""
+        if self.speed is None:
+            raise InvalidInput("a headless engine (no speed) is not attached to a scheduler")
+        self._runtime = runtime
+        runtime.add_job(self.tick, "training", seconds=seconds)
+
+    def detach(self) -> None:
+        """Take the engine's job off the runtime's scheduler (pausing the clock)."""
+        runtime, self._runtime = self._runtime, None
+        self.pause()
+        if runtime is not None and runtime.scheduler is not None:
+            with contextlib.suppress(LookupError):  # JobLookupError: already gone
+                runtime.scheduler.remove_job("training")
+
+    # -- what the trainer injects by hand ----------------------------------------------
+
+    def inject_call(self, call: Call) -> CallRecord:
+        """Ring ``call`` now (the trainer's console); its ``at`` is ignored."""
+        from dataclasses import replace
+
+        with self.lock:
+            ids = {r.call.id for r in self.records} | {c.id for c in self.scenario.calls}
+            if call.id in ids:
+                raise InvalidInput("a call with id {id} is in the scenario already", id=call.id)
+            self._note("inject", what="call", call=call.id)
+            self._fire(_Due(self.now, 0, "call", replace(call, at=self.now)))
+            return self.records[-1]
+
+    def inject_status(self, callsign: str, status: str, radio: str = "") -> None:
+        """A unit event now, as if it came from the unit (held during an outage)."""
+        with self.lock:
+            self.core.units.get(callsign)  # unknown unit: NotFound before anything is noted
+            if status not in self.core.ref.statuses:
+                raise InvalidInput("unknown status {status}", status=status)
+            self._note("inject", what="status", unit=callsign, status=status)
+            self._unit_event(UnitEvent(self.now, callsign, status=status, radio=radio))
+
+    def inject_disturbance(self, kind: str, duration: float) -> None:
+        """A gateway drop, a radio outage or hurricane mode, from now for ``duration`` s."""
+        from meldkamer.training.scenario import DISTURBANCES
+
+        if kind not in DISTURBANCES:
+            raise InvalidInput("unknown disturbance {kind}", kind=kind)
+        if not 0 < duration <= 86_400:
+            raise InvalidInput("a disturbance lasts from 1 s to a day, not {duration} s",
+                               duration=duration)
+        with self.lock:
+            n = len(self.scenario.disturbances) + sum(
+                1 for e in self.log if e["kind"] == "inject" and e.get("what") == "disturbance")
+            dist = Disturbance(self.now, kind, float(duration))
+            self._note("inject", what="disturbance", disturbance=kind, duration=duration)
+            self._fire(_Due(self.now, 0, "begin", (n, dist)))
+            self._push(self.now + duration, "end", (n, dist))
 
     def _advance(self, target: float) -> int:
         fired = 0
@@ -279,12 +352,17 @@ class Engine:
         """The call is answered in ``session``: follow it until it becomes an incident."""
         from meldkamer.intake.session import Part
 
-        if record in self.ringing:
-            self.ringing.remove(record)
-        record.answered_at = self.now
-        self._note("answer", call=record.call.id)
+        with self.lock:
+            if record in self.ringing:
+                self.ringing.remove(record)
+            record.answered_at = self.now
+            self._note("answer", call=record.call.id)
 
         def follow(parts: frozenset[Part]) -> None:
+            with self.lock:
+                _follow(parts)
+
+        def _follow(parts: frozenset[Part]) -> None:
             if not session.is_empty():
                 if Part.CLASSIFICATION in parts and record.classified_at is None:
                     record.classified_at = self.now

@@ -1,0 +1,88 @@
+"""The trainer's hand on a running engine: injects, and the clock on the runtime's scheduler."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pytest
+
+from meldkamer.core import Meldkamer
+from meldkamer.domain.reference import Reference
+from meldkamer.errors import InvalidInput, MeldkamerError
+from meldkamer.runtime import Runtime
+from meldkamer.training import parse
+from meldkamer.training.engine import CallRecord, Engine
+from tests.meldkamer.training.test_training import CALL, HEAD, FakeWall, tcore  # noqa: F401
+
+
+def test_an_injected_call_rings_now(tcore: Meldkamer, ref: Reference) -> None:  # noqa: F811
+    wall = FakeWall()
+    scenario = parse(HEAD + CALL, ref)
+    engine = Engine(tcore, scenario, speed=1, wall=wall)
+    rang: list[CallRecord] = []
+    engine.listeners.append(rang.append)
+    engine.start()
+    wall.t += 20
+    engine.tick()
+    record = engine.inject_call(replace(scenario.calls[0], id="t1", at=999))
+    assert rang == [record] and record.rang_at == pytest.approx(20)
+    assert record.call.at == pytest.approx(20) and record in engine.ringing
+    assert {"at": 20, "kind": "inject", "what": "call", "call": "t1"} in engine.log
+    with pytest.raises(InvalidInput):  # the scenario's own id
+        engine.inject_call(scenario.calls[0])
+    engine.close()
+
+
+def test_an_injected_status_and_outage(tcore: Meldkamer, ref: Reference) -> None:  # noqa: F811
+    engine = Engine(tcore, parse(HEAD + CALL, ref), speed=1, wall=FakeWall())
+    engine.start()
+    engine.inject_status("P-101", "on_scene")  # not from the station: refused, and noted
+    assert tcore.units.get("P-101").status == "available_station"
+    assert engine.log[-1]["kind"] == "refused" and engine.log[-1]["status"] == "on_scene"
+    engine.inject_status("P-101", "out_of_service")
+    assert tcore.units.get("P-101").status == "out_of_service"
+    engine.inject_disturbance("radio_outage", 60)
+    engine.inject_status("P-101", "available_mobile")
+    assert tcore.units.get("P-101").status == "out_of_service"  # held
+    assert engine.log[-1] == {"at": 0, "kind": "held", "unit": "P-101"}
+    engine.jump(61)
+    assert tcore.units.get("P-101").status == "available_mobile"
+    with pytest.raises(MeldkamerError):
+        engine.inject_status("X-999", "on_scene")
+    with pytest.raises(InvalidInput):
+        engine.inject_status("P-101", "flying")
+    with pytest.raises(InvalidInput):
+        engine.inject_disturbance("earthquake", 60)
+    with pytest.raises(InvalidInput):
+        engine.inject_disturbance("gateway_drop", 0)
+    engine.close()
+
+
+def test_the_runtime_scheduler_moves_the_clock(tcore: Meldkamer, ref: Reference) -> None:  # noqa: F811
+    """The engine runs as the runtime's ``training`` job; the wall clock is injected, the
+    scheduler's interval is real (waited for, not slept on a fixed time)."""
+    wall = FakeWall()
+    engine = Engine(tcore, parse(HEAD + CALL, ref), speed=60, wall=wall)
+    runtime = Runtime(tcore, watch=False).start()
+    try:
+        engine.attach(runtime, seconds=0.05)
+        assert "training" in runtime.job_ids()
+        engine.start()
+        wall.t += 1.0  # 60 simulated seconds: the call at 00:01:00 comes due
+        deadline = time.monotonic() + 10
+        while not engine.records and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert [r.call.id for r in engine.records] == ["c1"]
+        engine.detach()
+        assert "training" not in runtime.job_ids() and engine.paused
+    finally:
+        engine.close()
+        runtime.scheduler and runtime.scheduler.shutdown(wait=True)
+        runtime.scheduler = None
+
+
+def test_a_headless_engine_is_not_attached(tcore: Meldkamer, ref: Reference) -> None:  # noqa: F811
+    engine = Engine(tcore, parse(HEAD + CALL, ref), speed=None)
+    with pytest.raises(InvalidInput):
+        engine.attach(Runtime(tcore, watch=False))
