@@ -11,6 +11,12 @@ Unit events go through the real services, written as the scenario (source kind
 the autopilot), and ``take(record, session)`` follows the intake session that takes it,
 so that scoring sees when it was answered, classified and dispatched.
 
+The training channel (``meldkamer.training.channel``): with ``publish=True``, or once
+attached to a runtime, the engine publishes its clock and its ringing calls as shared
+events, so that a trainee's workstation in another process on the same training database
+rings; what that trainee does comes back as events, and the records follow it as they
+follow ``take``. A headless run publishes nothing unless asked.
+
 Disturbances: during a radio outage or a gateway drop the units' status changes and
 radio messages do not arrive; they are held and come in when it ends. A hurricane's calls
 are made by the scenario reader (seeded); the engine logs its start and end.
@@ -20,8 +26,10 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,6 +41,8 @@ from meldkamer.training.scenario import Call, Disturbance, Scenario, UnitEvent
 
 if TYPE_CHECKING:
     from meldkamer.core import Meldkamer
+    from meldkamer.events import DomainEvent
+    from meldkamer.training.channel import EngineLink
     from meldkamer.intake.session import IntakeSession, Part
     from meldkamer.runtime import Runtime
     from meldkamer.training.radio import RadioPath
@@ -41,6 +51,7 @@ MIN_SPEED, MAX_SPEED = 1.0, 60.0
 TICK_INTERVAL_S = 0.1
 """How often the runtime's scheduler moves a running scenario's clock (``attach``)."""
 HOLDING = ("radio_outage", "gateway_drop")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -83,7 +94,8 @@ class Engine:
 
     def __init__(self, core: Meldkamer, scenario: Scenario, *, speed: float | None = 1.0,
                  wall: Callable[[], float] = time.monotonic,
-                 radio: RadioPath | None = None) -> None:
+                 radio: RadioPath | None = None, publish: bool = False,
+                 epoch: Callable[[], float] = time.time) -> None:
         """
         Args:
             speed: 1 to 60 simulated seconds per wall second for ``tick``; None for
@@ -91,6 +103,10 @@ class Engine:
             wall: the wall clock in seconds (tests inject one).
             radio: send the units' status changes over this radio path (the simulator on
                 a pty pair and a gateway) instead of writing them as the scenario.
+            publish: send the clock and the calls over the training channel (and follow
+                the trainees' answers) from the start; ``attach`` turns it on too.
+            epoch: the wall clock in epoch seconds that the channel's clock carries
+                (other processes compute the simulated time from it).
         """
         if core.store.kind() != "training":
             raise Refused("{where} is a live database: scenarios play only on a training "
@@ -117,6 +133,16 @@ class Engine:
         """Held while the engine changes: the scheduler's tick, the trainer's buttons and
         the trainee's intake run on different threads."""
         self._runtime: Runtime | None = None
+        self.run_id = uuid.uuid4().hex
+        """This run on the training channel."""
+        self.epoch = epoch
+        self.observers: list[Callable[[], None]] = []
+        """Told (no arguments) after any change of ``records`` or ``log``: the trainer's
+        console. They run on the thread that changed the engine, with ``lock`` held:
+        hand the work on (a Qt signal), never wait in one."""
+        self.ended = False
+        self._link: EngineLink | None = None
+        self._takers: dict[str, str] = {}  # call id -> the trainee that answered it
         for call in scenario.calls:
             self._push(call.at, "call", call)
         for event in scenario.events:
@@ -124,6 +150,8 @@ class Engine:
         for n, dist in enumerate(scenario.disturbances):
             self._push(dist.at, "begin", (n, dist))
             self._push(dist.at + dist.duration, "end", (n, dist))
+        if publish:
+            self.open_channel()
 
     # -- time ------------------------------------------------------------------------
 
@@ -151,23 +179,28 @@ class Engine:
                 self.started = True
                 self.core.clock = self.sim_time
                 self._setup_units()
-            self.resume()
+            if self.paused:
+                self._base_wall, self.paused = self.wall(), False
+            self._announce()
 
     def pause(self) -> None:
         with self.lock:
             if not self.paused:
                 self._base_now, self.paused = self._target(), True
+                self._announce()
 
     def resume(self) -> None:
         with self.lock:
             if self.paused:
                 self._base_wall, self.paused = self.wall(), False
+                self._announce()
 
     def set_speed(self, speed: float) -> None:
         checked = self._check_speed(speed)
         with self.lock:
             self._base_now, self._base_wall = self._target(), self.wall()
             self.speed = checked
+            self._announce()
 
     def _target(self) -> float:
         if self.paused or self.speed is None:
@@ -187,6 +220,7 @@ class Engine:
                                    to=to, now=self.now)
             fired = self._advance(to)
             self._base_now, self._base_wall = self.now, self.wall()
+            self._announce()
             return fired
 
     def run(self) -> int:
@@ -197,6 +231,8 @@ class Engine:
             while self._due and self._due[0].at <= self.scenario.duration:
                 fired += self._advance(self._due[0].at)
             self.now = max(self.now, self.scenario.duration)
+            if self._link is not None and not self.ended:
+                self._end()
         return fired
 
     # -- on the runtime's scheduler --------------------------------------------------
@@ -206,6 +242,7 @@ class Engine:
         if self.speed is None:
             raise InvalidInput("a headless engine (no speed) is not attached to a scheduler")
         self._runtime = runtime
+        self.open_channel()
         runtime.add_job(self.tick, "training", seconds=seconds)
 
     def detach(self) -> None:
@@ -267,8 +304,111 @@ class Engine:
         return fired
 
     def close(self) -> None:
-        """Give the core its own clock back."""
+        """Give the core its own clock back (a run still on the channel ends there)."""
+        with self.lock:
+            if self._link is not None:
+                if self.started and not self.ended:
+                    self._end()
+                self._link.close()
+                self._link = None
         self.core.clock = self._clock_before
+
+    # -- the training channel ----------------------------------------------------------
+
+    def open_channel(self) -> None:
+        """Publish the clock and the calls, and follow the trainees' answers (from now)."""
+        from meldkamer.training.channel import EngineLink
+
+        with self.lock:
+            if self._link is None:
+                self._link = EngineLink(self.core, self.run_id, self.source, self._heard,
+                                        self.epoch)
+                self._link.open()
+                if self.started:
+                    self._announce()
+
+    def _end(self) -> None:
+        """The run is over (``close``, or a headless ``run``'s end): the trainees' calls
+        stop ringing. Past the scenario's last inject it is not over by itself: the last
+        calls still ring and are taken."""
+        self.ended = True
+        self._note("end")
+        self._announce()
+
+    def _announce(self) -> None:
+        """The clock as it is now, on the channel."""
+        if self._link is None:
+            return
+        from meldkamer.training.channel import TrainingClock
+
+        self._send(TrainingClock(0, run=self.run_id, scenario=self.scenario.name,
+                                 start=self.scenario.start.isoformat(),
+                                 now=round(self._target(), 3), wall=self.epoch(),
+                                 speed=self.speed or 0.0, paused=self.paused,
+                                 ended=self.ended))
+
+    def _send(self, event: DomainEvent) -> None:
+        assert self._link is not None
+        try:
+            self._link.send(event)
+        except Exception as exc:  # the run goes on; the trainer's log says what was lost
+            log.warning("training channel: %s not sent", event.type_name, exc_info=True)
+            self._note("refused", what="channel", event=event.type_name,
+                       problem=str(exc))
+
+    def _ring(self, record: CallRecord) -> None:
+        from meldkamer.training.channel import TrainingCall
+
+        call = record.call
+        self._send(TrainingCall(0, run=self.run_id, call=call.id, caller=call.caller,
+                                name=call.name, language=call.language,
+                                location=call.location, says=tuple(call.says),
+                                answers=dict(call.answers), rang_at=record.rang_at))
+
+    def _heard(self, event: DomainEvent) -> None:
+        """A trainee's event (from another process, or this one) for this run."""
+        from meldkamer.training.channel import TrainingDone, TrainingProgress, TrainingTaken
+
+        with self.lock:
+            record = next((r for r in self.records if r.call.id == getattr(event, "call", "")),
+                          None)
+            if record is None:
+                return
+            if isinstance(event, TrainingTaken):
+                if record.answered_at is not None:
+                    return  # answered already (another trainee, the autopilot)
+                if record in self.ringing:
+                    self.ringing.remove(record)
+                record.answered_at = self._when(event.at, record.rang_at)
+                self._takers[record.call.id] = event.by
+                self._note("answer", call=record.call.id, by=event.user)
+                return
+            if self._takers.get(record.call.id) != event.by or record.done_at is not None:
+                return  # not the trainee that answered it, or done
+            assert record.answered_at is not None
+            if isinstance(event, TrainingProgress):
+                if event.classified_at is not None and record.classified_at is None:
+                    record.classified_at = self._when(event.classified_at, record.answered_at)
+                record.classification, record.priority = event.classification, event.priority
+                record.answered = frozenset(event.answered)
+                record.unfillable = tuple(event.unfillable)
+                self._changed()
+            elif isinstance(event, TrainingDone):
+                self._finished(record, event.incident, attached=event.attached,
+                               dispatched=tuple(event.dispatched), problem=event.problem,
+                               at=self._when(event.at, record.answered_at))
+
+    def _when(self, at: float, floor: float) -> float:
+        """A trainee's time, kept from ``floor`` to the engine's now (their clocks differ
+        by a moment)."""
+        return round(min(max(float(at), floor), max(self.now, self._target(), floor)), 3)
+
+    def _changed(self) -> None:
+        for observer in list(self.observers):
+            try:
+                observer()
+            except Exception:
+                log.exception("engine observer %r failed", observer)
 
     # -- injects ---------------------------------------------------------------------
 
@@ -278,6 +418,8 @@ class Engine:
 
     def _note(self, kind: str, **data: Any) -> None:
         self.log.append({"at": round(self.now, 3), "kind": kind, **data})
+        if self.observers:
+            self._changed()
 
     def _fire(self, due: _Due) -> None:
         if due.kind == "call":
@@ -285,6 +427,8 @@ class Engine:
             self.records.append(record)
             self.ringing.append(record)
             self._note("ring", call=due.what.id, caller=due.what.caller)
+            if self._link is not None:
+                self._ring(record)
             for listener in list(self.listeners):
                 listener(record)
         elif due.kind == "unit":
@@ -376,22 +520,23 @@ class Engine:
                                               if slot.gap is not None)
             if Part.DONE in parts and session.outcome is not None:
                 session.unsubscribe(follow)
-                self._done(record, session)
+                out = session.outcome
+                self._finished(record, out.number, attached=out.attached,
+                               dispatched=out.dispatched, problem=out.problem, at=self.now)
 
         session.subscribe(follow)
 
-    def _done(self, record: CallRecord, session: IntakeSession) -> None:
-        outcome = session.outcome
-        assert outcome is not None
-        record.incident, record.problem = outcome.number, outcome.problem
-        record.done_at = self.now
-        record.attached = outcome.attached
-        record.dispatched = outcome.dispatched
-        record.capabilities = tuple(self._caps.get(cs, ()) for cs in outcome.dispatched)
-        if outcome.dispatched:
-            record.dispatched_at = self.now
-        self._note("attached" if outcome.attached else "incident", call=record.call.id,
-                   number=outcome.number, units=list(outcome.dispatched))
-        for callsign in outcome.dispatched:
-            self._push(self.now + record.call.clear_after, "clear", callsign)
+    def _finished(self, record: CallRecord, number: str, *, attached: bool,
+                  dispatched: tuple[str, ...], problem: str, at: float) -> None:
+        record.incident, record.problem = number, problem
+        record.done_at = at
+        record.attached = attached
+        record.dispatched = dispatched
+        record.capabilities = tuple(self._caps.get(cs, ()) for cs in dispatched)
+        if dispatched:
+            record.dispatched_at = at
+        self._note("attached" if attached else "incident", call=record.call.id,
+                   number=number, units=list(dispatched))
+        for callsign in dispatched:
+            self._push(at + record.call.clear_after, "clear", callsign)
 
