@@ -77,6 +77,8 @@ CALL_ZOOM = 13
 class MainWindow(QMainWindow):
     """Intake, active incidents, incident detail and the unit board, updating live."""
 
+    trainee_changed = Signal()
+    """The training phone's calls changed (emitted from any thread)."""
     loaded = Signal()
     """The first load of incidents and units has reached the views."""
     map_added = Signal()
@@ -125,8 +127,12 @@ class MainWindow(QMainWindow):
         self.status = QStatusBar(self)
         self.setStatusBar(self.status)
         self._show_database()
+        self.trainee: Any = None
+        self.phone_bar: Any = None
+        self.caller_dock: Any = None
         if core.training:
             self._training_banner()
+            self._training_phone()
         self.bridge = EventBridge(core.bus, self)
         self.bridge.subscribe(IncidentChanged, self._incident_changed)
         self.bridge.subscribe(UnitChanged, self._unit_changed)
@@ -160,6 +166,8 @@ class MainWindow(QMainWindow):
         self._clock.timeout.connect(self._tick)
         self._clock.start(1000)
         self._restore()
+        if self.caller_dock is not None:
+            self.caller_dock.hide()  # opens with a call, whatever the saved layout says
         self.load()
         restored = self.intake_dock.session.recover()
         if restored:
@@ -221,7 +229,7 @@ class MainWindow(QMainWindow):
         self.quit_action = self.add_action(file_menu, N_("Quit"), "Ctrl+Q", self.quit)
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         call = self._menu(bar, N_("&Call"))
-        self.add_action(call, N_("New call"), "F2", self.intake_dock.start_call)
+        self.add_action(call, N_("New call"), "F2", self.new_call)
         self.add_action(call, N_("Active incidents"), "F3",
                         lambda: self._focus(self.incidents_dock, self.incidents_dock.view))
         self.add_action(call, N_("Unit board"), "F4",
@@ -268,6 +276,8 @@ class MainWindow(QMainWindow):
         for dock in (self.intake_dock, self.incidents_dock, self.detail_dock,
                      self.status_board_dock, self.technician_dock):
             docks.addAction(dock.toggleViewAction())
+        if self.caller_dock is not None:
+            docks.addAction(self.caller_dock.toggleViewAction())
 
     def _menu(self, parent: Any, title: str) -> Any:
         menu = parent.addMenu("")
@@ -344,6 +354,59 @@ class MainWindow(QMainWindow):
         self.menuBar().setCornerWidget(banner, Qt.Corner.TopRightCorner)
         self.setStyleSheet("QMainWindow { border: 4px solid #6a1b9a; }")
 
+    def _training_phone(self) -> None:
+        """Training: the scenario's calls ring here (the phone bar), F2 answers the oldest
+        and the caller panel shows the caller (``meldkamer.training.channel``)."""
+        from meldkamer.training.channel import Trainee, recent
+        from ui.docks.caller import CallerDock
+        from ui.widgets.phone import PhoneBar
+
+        self.trainee = Trainee(self.core, run=self.ops.run)
+        self._phone_problem: Exception | None = None
+        self.phone_bar = PhoneBar(self.trainee, self)
+        bar = QToolBar(self)
+        self.texts.bind(bar.setWindowTitle, N_("Phone"))
+        bar.setObjectName("phone_toolbar")
+        bar.setMovable(False)
+        bar.addWidget(self.phone_bar)
+        self.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        bar.toggleViewAction().setVisible(False)  # a ringing phone is never hidden
+        self.phone_toolbar = bar
+        self.caller_dock = CallerDock(self.core.ref, self.intake_dock.session, self)
+        # Where the incident detail is (F8 brings that back): the intake keeps its height.
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.caller_dock)
+        self.tabifyDockWidget(self.detail_dock, self.caller_dock)
+        self.trainee_changed.connect(self._trainee_changed)
+        self.trainee.observers.append(self.trainee_changed.emit)
+        core, trainee = self.core, self.trainee
+        # A run already going when the workstation starts: its clock and its calls.
+        self.ops.run(lambda: recent(core), trainee.catch_up,
+                     lambda exc: self.notify(str(exc)))
+
+    def new_call(self) -> None:
+        """F2: start a call; in training, answer the oldest ringing call with it."""
+        trainee, intake = self.trainee, self.intake_dock
+        if trainee is not None and intake.is_empty() and not intake.busy:
+            call = trainee.oldest()
+            if call is not None and trainee.answer(call.id, intake.session) is not None:
+                from ui.widgets.phone import shown_number
+
+                intake.take_call(shown_number(call.caller))
+                self.caller_dock.show_call(call)
+                return
+        intake.start_call()
+
+    def _trainee_changed(self) -> None:
+        """The phone changed: the caller panel closes once its call is over."""
+        if self.caller_dock is not None and self.caller_dock.call is not None \
+                and self.trainee.answering is None:
+            self.caller_dock.end()
+        problem = self.trainee.problem
+        if problem is not None and problem is not self._phone_problem:
+            self.notify(tr("Training: not sent to the trainer: {problem}", problem=problem))
+        self._phone_problem = problem
+
     def _focus(self, dock: Any, widget: Any) -> None:
         dock.show()
         dock.raise_()
@@ -397,6 +460,9 @@ class MainWindow(QMainWindow):
                 dock.retranslate()
         self.alarm_banner.retranslate()
         self.attention.retranslate()
+        for widget in (self.phone_bar, self.caller_dock):
+            if widget is not None:
+                widget.retranslate()
         self._show_database()
         self._units_to_map()
         self._incidents_to_map()
@@ -689,6 +755,8 @@ class MainWindow(QMainWindow):
             self.settings.setValue("window/geometry", self.saveGeometry())
             self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         self.bridge.close()
+        if self.trainee is not None:
+            self.trainee.close()
         super().closeEvent(event)
 
 

@@ -393,7 +393,8 @@ class Trainee:
             if event.ended:
                 self.ringing = []
             return True
-        if self.clock is None or event.run != self.clock.run or self.clock.ended:
+        if self.clock is None or getattr(event, "run", None) != self.clock.run \
+                or self.clock.ended:
             return False  # another run's, or before its clock
         if isinstance(event, TrainingCall):
             if event.call in self._gone or any(c.id == event.call for c in self.ringing):
@@ -524,7 +525,7 @@ class EngineLink:
         self.unsubscribe = self.core.bus.subscribe(self._received)
 
     def _received(self, event: DomainEvent) -> None:
-        if isinstance(event, TrainingTaken | TrainingProgress | TrainingDone) \
+        if isinstance(event, (TrainingTaken, TrainingProgress, TrainingDone)) \
                 and event.run == self.run and valid(event):
             self.on_event(event)
 

@@ -42,9 +42,9 @@ from meldkamer.training.scenario import Call, Disturbance, Scenario, UnitEvent
 if TYPE_CHECKING:
     from meldkamer.core import Meldkamer
     from meldkamer.events import DomainEvent
-    from meldkamer.training.channel import EngineLink
     from meldkamer.intake.session import IntakeSession, Part
     from meldkamer.runtime import Runtime
+    from meldkamer.training.channel import EngineLink
     from meldkamer.training.radio import RadioPath
 
 MIN_SPEED, MAX_SPEED = 1.0, 60.0
@@ -383,7 +383,8 @@ class Engine:
                 self._takers[record.call.id] = event.by
                 self._note("answer", call=record.call.id, by=event.user)
                 return
-            if self._takers.get(record.call.id) != event.by or record.done_at is not None:
+            if self._takers.get(record.call.id) != getattr(event, "by", None) \
+                    or record.done_at is not None:
                 return  # not the trainee that answered it, or done
             assert record.answered_at is not None
             if isinstance(event, TrainingProgress):

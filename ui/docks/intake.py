@@ -289,6 +289,14 @@ class IntakeDock(QDockWidget):
         self.caller.setFocus()
         self.caller.selectAll()
 
+    def take_call(self, number: str) -> None:
+        """F2 on a ringing call: the phone system gives the caller's number (caller ID);
+        it is filled in and looked up, and the name is next."""
+        self.start_call()
+        self.caller.setText(number)  # as if typed: the session follows the field
+        self.lookup_caller()
+        self.name.setFocus()
+
     def lookup_caller(self) -> None:
         self._drive(self.session.lookup_caller)
 

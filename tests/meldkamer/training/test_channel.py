@@ -23,9 +23,9 @@ from meldkamer.store.db import Store
 from meldkamer.store.models import ChangeEvent
 from meldkamer.training import parse
 from meldkamer.training.channel import (
+    Trainee,
     TrainingCall,
     TrainingClock,
-    Trainee,
     publish,
     recent,
 )
@@ -263,7 +263,7 @@ def test_a_workstation_started_during_a_run_catches_up(pair: Pair, sqlite_url: s
         assert trainee.running and [c.id for c in trainee.ringing] == ["c2"]
         assert late.clock() == pair.scenario.start + timedelta(seconds=120)
         # an older clock after a newer one changes nothing
-        stale = [e for e in recent(late) if isinstance(e, TrainingClock)][0]
+        stale = next(e for e in recent(late) if isinstance(e, TrainingClock))
         pair.engine.pause()
         trainee.catch_up(recent(late))
         assert trainee.clock is not None and trainee.clock.paused
