@@ -502,6 +502,11 @@ class Engine:
                 self.ringing.remove(record)
             record.answered_at = self.now
             self._note("answer", call=record.call.id)
+            if self._link is not None:  # it stops ringing at the trainees' workstations
+                from meldkamer.training.channel import TrainingTaken
+
+                self._send(TrainingTaken(0, run=self.run_id, call=record.call.id,
+                                         by="engine", user=self.core.user, at=self.now))
 
         def follow(parts: frozenset[Part]) -> None:
             with self.lock:

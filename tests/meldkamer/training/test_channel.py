@@ -32,7 +32,7 @@ from meldkamer.training.channel import (
 from meldkamer.training.engine import Engine
 from meldkamer.training.scoring import POINTS, score_run
 from tests.fixtures import open_core
-from tests.meldkamer.training.test_training import HEAD, FakeWall, training_core
+from tests.meldkamer.training.test_training import HEAD, FakeWall, tcore, training_core  # noqa: F401
 
 BURGLARY = """
 [[call]]
@@ -291,3 +291,35 @@ def test_a_headless_run_publishes_nothing(pair: Pair, ref: Reference) -> None:
     observed.jump(120)
     assert len(seen) >= 2  # the calls rang: the console is told
     observed.close()
+
+
+def test_one_process_engine_and_trainee_share_a_core(tcore: Meldkamer,  # noqa: F811
+                                                    ref: Reference) -> None:
+    """The trainer's window in the workstation: no change feed, the local bus only."""
+    wall = FakeWall()
+    trainee = Trainee(tcore, wall=wall)
+    engine = Engine(tcore, parse(HEAD + BURGLARY, ref), speed=1, wall=wall, epoch=wall,
+                    publish=True)
+    try:
+        engine.start()
+        wall.t += 60
+        engine.tick()
+        assert [c.id for c in trainee.ringing] == ["c1"]
+        session = IntakeSession(tcore, None)
+        session.start()
+        trainee.answer("c1", session)
+        session.set_caller("+599 555 1104")
+        session.set_location(belnem())
+        session.set_classification("BZ.INB.WON")
+        outcome = session.create(turnout=True, partial=True)
+        assert outcome is not None and engine.records[0].incident == outcome.number
+        assert engine.records[0].dispatched == outcome.dispatched
+        # a call the engine's own listener takes (the autopilot) stops ringing here too
+        engine.listeners.append(lambda record: engine.take(record, IntakeSession(tcore)))
+        wall.t += 60
+        engine.tick()
+        assert engine.records[1].answered_at == 120 and trainee.ringing == []
+    finally:
+        engine.close()
+        trainee.close()
+    assert not trainee.running
