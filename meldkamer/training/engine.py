@@ -508,12 +508,19 @@ class Engine:
                 self._send(TrainingTaken(0, run=self.run_id, call=record.call.id,
                                          by="engine", user=self.core.user, at=self.now))
 
+        filled = [not session.is_empty()]
+
         def follow(parts: frozenset[Part]) -> None:
             with self.lock:
                 _follow(parts)
 
         def _follow(parts: frozenset[Part]) -> None:
+            if session.is_empty() and filled[0] and not session.busy \
+                    and session.outcome is None:
+                session.unsubscribe(follow)  # discarded: the next call is another record's
+                return
             if not session.is_empty():
+                filled[0] = True
                 if Part.CLASSIFICATION in parts and record.classified_at is None:
                     record.classified_at = self.now
                 record.classification = session.form.classification

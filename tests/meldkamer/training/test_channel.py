@@ -8,6 +8,7 @@ trainee does in B comes back to A's records.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -323,3 +324,48 @@ def test_one_process_engine_and_trainee_share_a_core(tcore: Meldkamer,  # noqa: 
         engine.close()
         trainee.close()
     assert not trainee.running
+
+
+def test_a_discarded_call_is_not_followed_into_the_next(tcore: Meldkamer,  # noqa: F811
+                                                        ref: Reference) -> None:
+    """One session takes call after call: a call let go leaves its record as it was."""
+    wall = FakeWall()
+    trainee = Trainee(tcore, wall=wall)
+    engine = Engine(tcore, parse(HEAD + BURGLARY, ref), speed=1, wall=wall, epoch=wall,
+                    publish=True)
+    try:
+        engine.start()
+        engine.jump(120)
+        session = IntakeSession(tcore, None)
+        for call in ("c1", "c2"):
+            session.start()
+            trainee.answer(call, session)
+            session.set_caller("+599 555 1104")
+            session.set_location(belnem())
+            session.set_classification("BZ.INB.WON")
+            if call == "c1":
+                session.discard()  # Esc: the caller is let go
+                assert trainee.answering is None
+        outcome = session.create(turnout=True, partial=True)
+        assert outcome is not None
+        first, second = engine.records
+        assert first.answered_at == 120 and first.incident is None and first.dispatched == ()
+        assert second.incident == outcome.number
+        # the engine's own take() lets a discarded call go the same way
+        engine.inject_call(replace(engine.scenario.calls[0], id="x1"))
+        engine.inject_call(replace(engine.scenario.calls[0], id="x2"))
+        x1, x2 = engine.records[-2:]
+        for record in (x1, x2):
+            session.start()
+            engine.take(record, session)
+            session.set_caller("+599 555 1104")
+            session.set_location(belnem())
+            session.set_classification("BZ.INB.WON")
+            if record is x1:
+                session.discard()
+        done = session.create(turnout=True, partial=True)
+        assert done is not None and x2.incident == done.number
+        assert x1.incident is None and x1.classification == "BZ.INB.WON"
+    finally:
+        engine.close()
+        trainee.close()
