@@ -293,6 +293,7 @@ class RingingCall:
 
 @dataclass
 class _Following:
+    run: str
     call: RingingCall
     session: IntakeSession
     listener: Callable[[frozenset[Part]], None]
@@ -399,8 +400,9 @@ class Trainee:
         if isinstance(event, TrainingCall):
             if event.call in self._gone or any(c.id == event.call for c in self.ringing):
                 return False
-            self.ringing.append(RingingCall.of(event))
-            self.ringing.sort(key=lambda c: c.rang_at)
+            # A new list, never one sorted in place: readers on other threads copy it.
+            self.ringing = sorted([*self.ringing, RingingCall.of(event)],
+                                  key=lambda c: c.rang_at)
             return True
         if isinstance(event, TrainingTaken):
             self._gone.add(event.call)
@@ -431,7 +433,7 @@ class Trainee:
             clock = self.clock
             if call is None or clock is None or clock.ended:
                 return None
-            self.ringing.remove(call)
+            self.ringing = [c for c in self.ringing if c is not call]
             self._gone.add(call.id)
         self._tell()
         if self._following is not None:
@@ -443,7 +445,7 @@ class Trainee:
         def listener(parts: frozenset[Part]) -> None:
             self._follow(following, parts)
 
-        following = _Following(call, session, listener)
+        following = _Following(run, call, session, listener)
         following.filled = not session.is_empty()
         self._following = following
         session.subscribe(listener)
@@ -458,14 +460,12 @@ class Trainee:
     def _follow(self, following: _Following, parts: frozenset[Part]) -> None:
         from meldkamer.intake.session import Part
 
-        session, clock = following.session, self.clock
-        if clock is None:
-            return
+        session, run = following.session, following.run
         at = round(self.now() or following.call.rang_at, 3)
         if Part.DONE in parts and session.outcome is not None:
             self._stop(following)
             out = session.outcome
-            self._send(TrainingDone(0, run=clock.run, call=following.call.id, by=self.id,
+            self._send(TrainingDone(0, run=run, call=following.call.id, by=self.id,
                                     at=at, incident=out.number, attached=out.attached,
                                     dispatched=tuple(out.dispatched), problem=out.problem))
             return
@@ -485,7 +485,7 @@ class Trainee:
         if state == following.sent:
             return
         following.sent = state
-        self._send(TrainingProgress(0, run=clock.run, call=following.call.id, by=self.id,
+        self._send(TrainingProgress(0, run=run, call=following.call.id, by=self.id,
                                     at=at, classified_at=state[0], classification=state[1],
                                     priority=state[2], answered=state[3],
                                     unfillable=state[4]))
