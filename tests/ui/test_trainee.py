@@ -134,7 +134,12 @@ def test_a_scenario_call_rings_and_is_taken_by_keyboard(qtbot: QtBot, trainer: T
     dock.raise_()
     qtbot.wait(50)
     SHOT.parent.mkdir(parents=True, exist_ok=True)
+    win.set_language("nl")  # as the trainee sees it: in Dutch, the call still there
+    qtbot.wait(600)  # laid out again, and the bar has blinked
+    assert dock.answer_shown("weapon") == "Onbekend" and intake.caller.text() == first
+    assert "Ctrl+1" in dock.buttons[0].text() and dock.buttons[-1].text().startswith("Vraag")
     assert win.grab().save(str(SHOT), "PNG")
+    win.set_language("en")
 
     kb.press(Key.Key_F5)  # the whole turnout
     qtbot.waitUntil(intake.is_empty, timeout=5000)

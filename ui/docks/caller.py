@@ -175,6 +175,7 @@ class CallerDock(QDockWidget):
             item = self.grid.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                widget.hide()  # gone now, not when the event loop deletes it
                 widget.deleteLater()
         self.rows = self._asks()
         self.buttons, self.answers = [], []
