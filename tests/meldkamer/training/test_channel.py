@@ -369,3 +369,25 @@ def test_a_discarded_call_is_not_followed_into_the_next(tcore: Meldkamer,  # noq
     finally:
         engine.close()
         trainee.close()
+
+
+def test_an_engine_on_the_runtimes_scheduler_publishes(pair: Pair, ref: Reference) -> None:
+    from meldkamer.runtime import Runtime
+
+    engine = Engine(pair.a, parse(HEAD + BURGLARY, ref), speed=1, wall=pair.wall,
+                    epoch=pair.wall)
+    runtime = Runtime(pair.a).start()
+    try:
+        engine.attach(runtime)  # the channel opens with it
+        assert "training" in runtime.job_ids()
+        engine.start()
+        pair.watch_b.poll()
+        assert pair.trainee.clock is not None and pair.trainee.clock.run == engine.run_id
+        engine.detach()
+        pair.watch_b.poll()
+        assert pair.trainee.clock.paused
+    finally:
+        engine.close()
+        runtime.stop()
+    pair.watch_b.poll()
+    assert not pair.trainee.running
