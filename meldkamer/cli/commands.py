@@ -126,14 +126,22 @@ def _unit_rows(ref: Reference, units: list[UnitView]) -> list[list[str]]:
 
 # -- gui -------------------------------------------------------------------------------
 
-def gui(args: argparse.Namespace) -> int:
-    """Start the workstation through the UI package's registered entry point."""
+def frontend(name: str) -> Any | None:
+    """The UI package's entry point ``name`` (group ``meldkamer.frontends``), loaded; None
+    when it is not installed. The core reaches the UI only this way, never by import."""
     from importlib.metadata import entry_points
 
-    found = entry_points(group="meldkamer.frontends", name="gui")
+    found = entry_points(group="meldkamer.frontends", name=name)
     if not found:
+        return None
+    return next(iter(found)).load()
+
+
+def gui(args: argparse.Namespace) -> int:
+    """Start the workstation through the UI package's registered entry point."""
+    launch = frontend("gui")
+    if launch is None:
         raise MeldkamerError("the workstation UI is not installed (no 'gui' frontend)")
-    launch = next(iter(found)).load()
     return int(launch(args) or 0)
 
 

@@ -49,9 +49,10 @@ def add_commands(sub: Any, cmd: Any) -> None:
     p.add_argument("--radio", action="store_true",
                    help="send the units' status changes through the radio simulator on a "
                         "pty pair and a gateway, as a radio's would arrive")
-    p.add_argument("--report", metavar="OUT.html",
-                   help="write the run's after-action report here: one offline HTML page "
-                        "(Dutch unless --lang says otherwise)")
+    p.add_argument("--report", metavar="OUT.html|OUT.pdf",
+                   help="write the run's after-action report here: one offline HTML page, "
+                        "or a PDF (A4) when the name ends in .pdf (Dutch unless --lang says "
+                        "otherwise)")
     p.set_defaults(func=scenario_run)
     p = cmd(s, "from-db", "turn a period of a database into a scenario file (callers "
                           "pseudonymised, free text dropped)")
@@ -144,6 +145,34 @@ def scenario_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+REPORT_KINDS = {".html": "html", ".htm": "html", ".pdf": "pdf"}
+
+
+def _report_writer(report: str) -> Any | None:
+    """Check ``--report`` before playing: its kind from the extension, its folder, and
+    for a PDF the UI's writer (the ``pdf`` frontend; None for HTML)."""
+    import errno
+    import os
+
+    from meldkamer.cli.commands import frontend
+    from meldkamer.errors import InvalidInput, MeldkamerError
+
+    kind = REPORT_KINDS.get(Path(report).suffix.lower())
+    if kind is None:
+        raise InvalidInput(N_("cannot write the report {path}: the name must end in .html "
+                              "or .pdf"), path=report)
+    if not Path(report).resolve().parent.is_dir():
+        raise InvalidInput(N_("cannot write the report {path} ({error})"), path=report,
+                           error=os.strerror(errno.ENOENT))
+    if kind == "html":
+        return None
+    to_pdf = frontend("pdf")
+    if to_pdf is None:
+        raise MeldkamerError(N_("a PDF report needs the workstation UI (QtWebEngine), which "
+                                "is not installed (no 'pdf' frontend); write .html instead"))
+    return to_pdf
+
+
 def scenario_run(args: argparse.Namespace) -> int:
     import tempfile
 
@@ -151,14 +180,7 @@ def scenario_run(args: argparse.Namespace) -> int:
     from meldkamer.demo import load_demo
     from meldkamer.training import load
 
-    if args.report and not Path(args.report).resolve().parent.is_dir():  # before the run
-        import errno
-        import os
-
-        from meldkamer.errors import InvalidInput
-
-        raise InvalidInput(N_("cannot write the report {path} ({error})"), path=args.report,
-                           error=os.strerror(errno.ENOENT))
+    to_pdf = _report_writer(args.report) if args.report else None  # before the run
     db = getattr(args, "db", None)
     with tempfile.TemporaryDirectory(prefix="meldkamer-scenario-") as tmp:
         if args.headless and db is None:
@@ -172,12 +194,17 @@ def scenario_run(args: argparse.Namespace) -> int:
             core.close()
     data = {"scenario": scenario.name, **result}
     if args.report:
-        from meldkamer.training.report import DEFAULT_LANGUAGE, write_report
+        from meldkamer.training.report import DEFAULT_LANGUAGE, render_report, write_report
         from meldkamer.training.scoring import score_run
 
         speed = args.speed if args.speed is not None or args.headless else 1.0
-        write_report(args.report, scenario, records, score_run(records), speed=speed,
-                     lang=getattr(args, "lang", None) or DEFAULT_LANGUAGE)
+        lang = getattr(args, "lang", None) or DEFAULT_LANGUAGE
+        if to_pdf is None:
+            write_report(args.report, scenario, records, score_run(records), speed=speed,
+                         lang=lang)
+        else:
+            to_pdf(render_report(scenario, records, score_run(records), speed=speed,
+                                 lang=lang), args.report)
         data["report"] = args.report
     _emit(args, data, tr("{name}: score {score} of 100 over {calls} calls (dispatched within "
                          "60 s: {share}%)", name=scenario.name, score=data["score"],

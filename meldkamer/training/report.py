@@ -40,9 +40,23 @@ td.num{text-align:right}
 .bad{color:#a00}.good{color:#060}
 dl.totals{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}
 dl.totals dt{font-weight:bold}dl.totals dd{margin:0}
+svg{display:block}
 svg text{font-size:10px;font-family:sans-serif}
-@media print{body{margin:1cm}}
+@media print{
+body{margin:0;font-size:9pt;-webkit-print-color-adjust:exact;print-color-adjust:exact}
+h1,h2{break-after:avoid}
+table{width:100%;font-size:7.5pt}
+thead{display:table-header-group}
+tr,svg,dl.totals{break-inside:avoid}
+td.tel{white-space:nowrap}
+td.wrap{overflow-wrap:anywhere}
+svg{max-width:100%;height:auto}
+}
 """
+# Calls per timeline chart: a chart is one picture and a printed page cannot split it,
+# so a long run gets one chart per this many calls, each with its own axis, that fits an
+# A4 page (landscape or portrait) whole.
+TIMELINE_ROWS = 20
 
 
 def _t(template: str, lang: str, **fields: object) -> str:
@@ -95,19 +109,31 @@ def _row(record: CallRecord, score: CallScore, lang: str) -> str:
         _seconds(score.time_to_dispatch), klass, units,
         f"{asked} / {len(call.answers)}", f"{score.score:g}", _deductions(score),
     ]
-    num = {1, 6, 7, 8, 11, 12}
-    return "<tr>" + "".join(f'<td class="num">{c}</td>' if i in num else f"<td>{c}</td>"
-                            for i, c in enumerate(cells)) + "</tr>"
+    num, tel, wrap = {1, 6, 7, 8, 11, 12}, {3}, {9, 10, 13}
+    return "<tr>" + "".join(f'<td class="num">{c}</td>' if i in num
+                            else f'<td class="tel">{c}</td>' if i in tel
+                            else f'<td class="wrap">{c}</td>' if i in wrap
+                            else f"<td>{c}</td>" for i, c in enumerate(cells)) + "</tr>"
 
 
 def _timeline(records: Sequence[CallRecord], scores: Sequence[CallScore], lang: str) -> str:
-    """An SVG chart: one line per call, a dot where it rang, a bar from answer to dispatch
-    (green within 60 s, red later or never)."""
+    """SVG charts on one time axis: one line per call, a dot where it rang, a bar from
+    answer to dispatch (green within 60 s, red later or never); one chart per
+    ``TIMELINE_ROWS`` calls, so that each fits a printed page."""
     longest = max((len(r.call.id) for r in records), default=4)
-    width, left, row, top = 900, min(220, 12 + 6 * longest), 14, 24
     ends = [x for r in records for x in (r.call.at, r.rang_at, r.answered_at,
                                          r.dispatched_at, r.done_at) if x is not None]
     span = max(ends, default=0.0) or 1.0
+    left = min(220, 12 + 6 * longest)
+    charts = [_chart(records[i:i + TIMELINE_ROWS], scores[i:i + TIMELINE_ROWS], lang,
+                     span=span, left=left)
+              for i in range(0, len(records), TIMELINE_ROWS)]
+    return "\n".join(charts) or _chart([], [], lang, span=span, left=left)
+
+
+def _chart(records: Sequence[CallRecord], scores: Sequence[CallScore], lang: str, *,
+           span: float, left: int) -> str:
+    width, row, top = 900, 14, 24
     scale = (width - left - 10) / span
     height = top + row * len(records) + 10
 
@@ -123,7 +149,9 @@ def _timeline(records: Sequence[CallRecord], scores: Sequence[CallScore], lang: 
         t = span * k / ticks
         parts.append(f'<line x1="{x(t)}" y1="{top - 6}" x2="{x(t)}" y2="{height - 10}" '
                      'stroke="#ddd"/>')
-        parts.append(f'<text x="{x(t)}" y="{top - 10}" text-anchor="middle">{_clock(t)}</text>')
+        anchor = "end" if k == ticks else "middle"  # the last label inside the chart
+        parts.append(f'<text x="{x(t)}" y="{top - 10}" text-anchor="{anchor}">'
+                     f'{_clock(t)}</text>')
     for n, (record, score) in enumerate(zip(records, scores, strict=True)):
         y = top + n * row + row / 2
         parts.append(f'<text x="{left - 6}" y="{y + 3}" text-anchor="end">'
