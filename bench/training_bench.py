@@ -1,8 +1,9 @@
-"""Issue 10: the hurricane scenario headless at the machine's pace.
+"""Issue 10: the hurricane scenario headless at the machine's pace, and at 60x with the
+workstation open (``bench/training_gui.py``: the GUI event loop's latency).
 
-With the autopilot taking all its calls through the intake session (wall time for the
-whole run, and per call), and without it (the engine's own overhead per inject: the
-calls ring, the units' events go through the services), each on a fresh training
+Headless: with the autopilot taking all its calls through the intake session (wall time
+for the whole run, and per call), and without it (the engine's own overhead per inject:
+the calls ring, the units' events go through the services), each on a fresh training
 database with the demo roster.
 """
 
@@ -40,10 +41,13 @@ def run(ref: Reference) -> list[Row]:
     wall, events, score = _run(ref, autopilot=True)
     calls = 160
     bare, bare_events, _ = _run(ref, autopilot=False)
+    from bench import training_gui
+
     return [
         Row("hurricane scenario headless with autopilot (160 calls, 3 h simulated)", "wall",
             wall, None, f"score {score}; {wall / calls:.1f} ms per call; {events} log entries",
             unit="ms"),
         Row("training engine overhead per inject (hurricane, no autopilot)", "mean",
             bare / max(1, bare_events), None, f"{bare_events} injects in {bare:.0f} ms"),
+        *training_gui.run(ref),
     ]
