@@ -79,18 +79,6 @@ def test_a_headless_autopilot_run_writes_a_pdf_report(tmp_path: Path) -> None:
     assert abs(width - 585) <= 2 and abs(height - 413) <= 2  # A4 landscape at 50 dpi
 
 
-def test_the_cli_refuses_a_report_of_another_kind(tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    from meldkamer.cli import main
-
-    out = tmp_path / "report.docx"
-    assert main(["scenario", "run", "saba-medevac-statia-fire", "--headless", "--autopilot",
-                 "--report", str(out)]) == 2
-    err = capsys.readouterr().err
-    assert "must end in .html or .pdf" in err and "Traceback" not in err
-    assert not out.exists()
-
-
 @needs_poppler
 def test_html_to_pdf_inside_a_running_application(qapp: object, tmp_path: Path) -> None:
     rows = "".join(f"<tr><td>row-{n:03d}</td><td>{'x' * 40}</td></tr>" for n in range(400))

@@ -156,6 +156,16 @@ def test_cli_run_writes_the_report(tmp_path: Path, capsys: pytest.CaptureFixture
     assert str(tmp_path / "no") in capsys.readouterr().err
 
 
+def test_the_cli_refuses_a_report_of_another_kind(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "report.docx"
+    assert main(["scenario", "run", "saba-medevac-statia-fire", "--headless", "--autopilot",
+                 "--report", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "must end in .html or .pdf" in err and "Traceback" not in err
+    assert not out.exists()
+
+
 def test_an_unwritable_report_is_invalid_input(tmp_path: Path, tcore: Meldkamer,
                                                ref: Reference) -> None:
     scenario = parse(HEAD + CALL, ref)
