@@ -65,7 +65,7 @@ class _SchedulerAutopilot:
         pilot.take(record)
 
 
-def _spin(app: Any, condition: Any, timeout_s: float) -> bool:
+def _spin(condition: Any, timeout_s: float) -> bool:
     """Run the GUI event loop until ``condition()`` holds (checked every 50 ms)."""
     from PySide6.QtCore import QEventLoop, QTimer
 
@@ -73,7 +73,12 @@ def _spin(app: Any, condition: Any, timeout_s: float) -> bool:
         return True
     loop = QEventLoop()
     check = QTimer()
-    check.timeout.connect(lambda: condition() and loop.quit())
+
+    def poll() -> None:
+        if condition():
+            loop.quit()
+
+    check.timeout.connect(poll)
     check.start(50)
     deadline = QTimer()
     deadline.setSingleShot(True)
@@ -123,7 +128,7 @@ def run(ref: Reference) -> list[Row]:
 
         engine: Engine | None = None
         try:
-            if not _spin(app, lambda: loaded["done"] and ops.pending == 0, LOAD_TIMEOUT_S):
+            if not _spin(lambda: loaded["done"] and ops.pending == 0, LOAD_TIMEOUT_S):
                 raise RuntimeError("the main window did not load in time")
             settle_after_start()
             engine = Engine(core, scenario, speed=SPEED)
@@ -147,7 +152,7 @@ def run(ref: Reference) -> list[Row]:
             t0 = time.perf_counter()
             due["at"] = t0 + INTERVAL_MS / 1000
             timer.start(INTERVAL_MS)
-            reached = _spin(app, lambda: engine is not None and engine.now >= SPAN_S,
+            reached = _spin(lambda: engine is not None and engine.now >= SPAN_S,
                             SPAN_S / SPEED + 30)
             wall = time.perf_counter() - t0
             timer.stop()
