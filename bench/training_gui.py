@@ -41,10 +41,9 @@ class _SchedulerAutopilot:
     """The engine's listener: the autopilot takes each call on the scheduler thread that
     rang it.
 
-    An ``IntakeSession`` is driven only from the thread that made it, and the runtime's
-    APScheduler runs the engine's job on any thread of its pool; each call is taken whole
-    inside one listener call, so one autopilot (and session) per scheduler thread, made
-    on that thread, keeps every step on its owner.
+    An ``IntakeSession`` is driven only from the thread that made it; the runtime runs the
+    engine's job on one thread of its own, so the autopilot is made there, at its first
+    call (one per thread, should that ever change).
     """
 
     def __init__(self, engine: Any) -> None:

@@ -50,6 +50,10 @@ PRUNE_INTERVAL_S = 3600.0
 FLAGGED = ("overdue", "escalated")
 
 
+TRAINING_EXECUTOR = "training"
+"""The scheduler's single-thread executor for a scenario's engine (``Engine.attach``)."""
+
+
 class UnitTimers:
     """Follows every unit's status timer and publishes a change of its state.
 
@@ -151,6 +155,7 @@ class Runtime:
 
     def start(self) -> Runtime:
         """Start the scheduler and its jobs, then the radio links."""
+        from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.background import BackgroundScheduler
 
         from meldkamer.services.changes import ChangeWatcher
@@ -160,6 +165,10 @@ class Runtime:
                 return self
             self.scheduler = BackgroundScheduler(
                 timezone="UTC",
+                # A scenario's engine runs on one thread of its own: the intake sessions
+                # its listeners drive belong to the thread that made them.
+                executors={"default": ThreadPoolExecutor(10),
+                           TRAINING_EXECUTOR: ThreadPoolExecutor(1)},
                 job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
             )
             if self.watch:
@@ -182,8 +191,11 @@ class Runtime:
         return self
 
     def add_job(self, fn: Callable[[], Any], job_id: str, *, seconds: float | None = None,
-                run_date: datetime | None = None) -> None:
+                run_date: datetime | None = None, executor: str = "default") -> None:
         """Run ``fn`` every ``seconds`` (or once at ``run_date``) on the scheduler.
+
+        ``executor``: "default" (a pool of threads) or ``TRAINING_EXECUTOR`` (one thread,
+        always the same: for a job whose work must stay on one thread).
 
         A job that fails is logged and runs again at its next time: a database that is
         briefly unreachable must not stop the clock.
@@ -193,10 +205,10 @@ class Runtime:
         job = _guarded(fn, job_id)
         if run_date is not None:
             self.scheduler.add_job(job, "date", id=job_id, run_date=run_date,
-                                   replace_existing=True)
+                                   replace_existing=True, executor=executor)
         else:
             self.scheduler.add_job(job, "interval", id=job_id, seconds=seconds,
-                                   replace_existing=True)
+                                   replace_existing=True, executor=executor)
 
     def job_ids(self) -> list[str]:
         """The scheduled jobs, for diagnostics and tests."""

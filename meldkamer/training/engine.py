@@ -243,7 +243,10 @@ class Engine:
             raise InvalidInput("a headless engine (no speed) is not attached to a scheduler")
         self._runtime = runtime
         self.open_channel()
-        runtime.add_job(self.tick, "training", seconds=seconds)
+        from meldkamer.runtime import TRAINING_EXECUTOR
+
+        # Always the same thread: a listener's intake session belongs to its thread.
+        runtime.add_job(self.tick, "training", seconds=seconds, executor=TRAINING_EXECUTOR)
 
     def detach(self) -> None:
         """Take the engine's job off the runtime's scheduler (pausing the clock)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import replace
 
@@ -86,3 +87,31 @@ def test_a_headless_engine_is_not_attached(tcore: Meldkamer, ref: Reference) -> 
     engine = Engine(tcore, parse(HEAD + CALL, ref), speed=None)
     with pytest.raises(InvalidInput):
         engine.attach(Runtime(tcore, watch=False))
+
+
+def test_the_engine_job_keeps_to_one_thread(tcore: Meldkamer, ref: Reference) -> None:  # noqa: F811
+    """Listeners (an autopilot's intake session) are called on one thread, every tick."""
+    calls = "".join(CALL.replace("c1", f"c{n}").replace('"00:01:00"', f'"00:0{n}:00"')
+                    for n in range(1, 7))
+    wall = FakeWall()
+    engine = Engine(tcore, parse(HEAD + calls, ref), speed=60, wall=wall)
+    threads: list[int] = []
+    engine.listeners.append(lambda _record: threads.append(threading.get_ident()))
+    runtime = Runtime(tcore, watch=False).start()
+    try:
+        engine.attach(runtime, seconds=0.02)
+        engine.start()
+        for n in range(1, 7):
+            wall.t += 1.0  # one simulated minute: the next call
+            deadline = time.monotonic() + 10
+            while len(threads) < n and time.monotonic() < deadline:
+                time.sleep(0.005)
+        assert len(threads) == 6
+        assert len(set(threads)) == 1 and threads[0] != threading.get_ident()
+        job = runtime.scheduler.get_job("training") if runtime.scheduler else None
+        assert job is not None and job.executor == "training"
+    finally:
+        engine.detach()
+        engine.close()
+        runtime.scheduler and runtime.scheduler.shutdown(wait=True)
+        runtime.scheduler = None
