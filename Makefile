@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench lint system-deps clean translations
+.PHONY: run test bench lint system-deps system-deps-test clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,12 +20,15 @@ $(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
 system-deps:
 	@scripts/system-deps.sh
 
+system-deps-test:
+	@scripts/system-deps.sh --test
+
 ## Start the workstation on the embedded database, with KPCN demo data.
 run: system-deps $(VENV)/.stamp-run
 	$(BIN)/meldkamer gui --demo
 
 ## Lint, the layering contract, type checks and the whole suite, headless.
-test: system-deps $(VENV)/.stamp-test
+test: system-deps-test $(VENV)/.stamp-test
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy

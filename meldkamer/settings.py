@@ -36,7 +36,9 @@ class Setting(Generic[T]):
 LANGUAGE = Setting("ui.language", "nl", str, ("nl", "en", "pap"), "language of the workstation")
 THEME = Setting("ui.theme", "dark", str, ("dark", "light"), "colour theme")
 FONT_SCALE = Setting("ui.font_scale", 1.0, float, (), "font size factor (0.8 to 2.0)")
-ALL = (LANGUAGE, THEME, FONT_SCALE)
+SPEECH = Setting("training.speech", True, bool, (True, False),
+                 "in training, speak the caller's lines (where espeak-ng is installed)")
+ALL = (LANGUAGE, THEME, FONT_SCALE, SPEECH)
 
 
 class Settings:

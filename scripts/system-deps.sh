@@ -21,7 +21,13 @@ PACKAGES=(
   libxkbcommon0 libxkbfile1 libxrandr2 libxrender1 libxtst6
   # Not linked, but fontconfig needs at least one font
   fonts-dejavu-core
+  # Not linked: training speaks the caller's lines with it where it is installed
+  espeak-ng
 )
+# `--test`: also the tools the test suite checks the app's output with (PDF pages).
+if [[ "${1:-}" == "--test" ]]; then
+  PACKAGES+=(poppler-utils)
+fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   exit 0

@@ -28,7 +28,7 @@ from meldkamer.events import (
 )
 from meldkamer.i18n import LANGUAGES, N_, tr
 from meldkamer.radio import RadioLink
-from meldkamer.settings import FONT_SCALE, LANGUAGE, THEME, Settings
+from meldkamer.settings import FONT_SCALE, LANGUAGE, SPEECH, THEME, Settings
 from ui import theme
 from ui.attention import AttentionControls
 from ui.bridge import EventBridge
@@ -269,6 +269,12 @@ class MainWindow(QMainWindow):
             act.setChecked(self.prefs.get(LANGUAGE) == code)
             group.addAction(act)
             self.language_actions[code] = act
+        if self.caller_dock is not None:  # training: the caller's voice
+            act = self.add_action(view, N_("Speak the caller"), None, self.set_speech)
+            act.setObjectName("speech_action")
+            act.setCheckable(True)
+            act.setChecked(self.prefs.get(SPEECH))
+            act.setEnabled(self.speaker.available())
         help_menu = self._menu(bar, N_("&Help"))
         self.add_action(help_menu, N_("Keyboard shortcuts"), "F1", self.show_keys)
         docks = self._menu(bar, N_("&Windows"))
@@ -377,6 +383,12 @@ class MainWindow(QMainWindow):
         # Where the incident detail is (F8 brings that back): the intake keeps its height.
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.caller_dock)
         self.tabifyDockWidget(self.detail_dock, self.caller_dock)
+        from ui.speech import Speaker
+
+        # The caller's lines spoken in their language (optional: espeak-ng, Qt Multimedia).
+        self.speaker = Speaker(self)
+        self.speaker.failed.connect(self.notify)
+        self.caller_dock.said.connect(self._speak)
         self.trainee_changed.connect(self._trainee_changed)
         self.trainee.observers.append(self.trainee_changed.emit)
         core, trainee = self.core, self.trainee
@@ -397,11 +409,21 @@ class MainWindow(QMainWindow):
                 return
         intake.start_call()
 
+    def _speak(self, text: str, language: str) -> None:
+        if self.prefs.get(SPEECH) and self.speaker.available():
+            self.speaker.say(text, language)
+
+    def set_speech(self, on: bool) -> None:
+        self.prefs.set(SPEECH, on)
+        if not on:
+            self.speaker.stop()
+
     def _trainee_changed(self) -> None:
         """The phone changed: the caller panel closes once its call is over."""
         if self.caller_dock is not None and self.caller_dock.call is not None \
                 and self.trainee.answering is None:
             self.caller_dock.end()
+            self.speaker.stop()
         problem = self.trainee.problem
         if problem is not None and problem is not self._phone_problem:
             self.notify(tr("Training: not sent to the trainer: {problem}", problem=problem))

@@ -17,6 +17,9 @@ DARK = {
     QPalette.ColorRole.Highlight: "#3d6fb6",
     QPalette.ColorRole.HighlightedText: "#ffffff",
     QPalette.ColorRole.PlaceholderText: "#8a9099",
+    # Links and revealed answers (the caller panel): light enough to read on the dark base.
+    QPalette.ColorRole.Link: "#7cb7ff",
+    QPalette.ColorRole.LinkVisited: "#c3a6ff",
 }
 
 

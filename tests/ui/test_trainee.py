@@ -7,6 +7,7 @@ only through the change feed (its watcher polled by the test).
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from pytestqt.qtbot import QtBot
 from meldkamer.core import Meldkamer
 from meldkamer.domain.reference import Reference
 from meldkamer.services.changes import ChangeWatcher
+from meldkamer.settings import SPEECH
 from meldkamer.training import parse
 from meldkamer.training.engine import Engine
 from meldkamer.training.scoring import score_run
@@ -25,12 +27,11 @@ from tests.meldkamer.training.test_training import HEAD, FakeWall, training_core
 from tests.ui.dbguard import allowed, db_allowed
 from tests.ui.test_workstation import Keyboard, open_window
 from ui.main_window import MainWindow
-from ui.qt import Qt
+from ui.qt import QAction, Qt
 from ui.widgets.phone import shown_number
 
 Key = Qt.Key
 CTRL = Qt.KeyboardModifier.ControlModifier
-SHOT = Path("/tmp/h/t1-trainee.png")
 
 
 class Trainer:
@@ -133,12 +134,12 @@ def test_a_scenario_call_rings_and_is_taken_by_keyboard(qtbot: QtBot, trainer: T
     qtbot.waitUntil(lambda: intake.session.top_unit is not None, timeout=5000)
     dock.raise_()
     qtbot.wait(50)
-    SHOT.parent.mkdir(parents=True, exist_ok=True)
+    shot = tmp_path / "trainee.png"
     win.set_language("nl")  # as the trainee sees it: in Dutch, the call still there
     qtbot.wait(600)  # laid out again, and the bar has blinked
     assert dock.answer_shown("weapon") == "Onbekend" and intake.caller.text() == first
     assert "Ctrl+1" in dock.buttons[0].text() and dock.buttons[-1].text().startswith("Vraag")
-    assert win.grab().save(str(SHOT), "PNG")
+    assert win.grab().save(str(shot), "PNG")
     win.set_language("en")
 
     kb.press(Key.Key_F5)  # the whole turnout
@@ -160,6 +161,42 @@ def test_a_scenario_call_rings_and_is_taken_by_keyboard(qtbot: QtBot, trainer: T
     assert intake.caller.text() == second and dock.call is not None
     assert dock.call.id == "c2" and second not in bar.queue.text()
     assert bar.indicator.text() == "No calls waiting"
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_the_caller_is_spoken_when_asked(qtbot: QtBot, trainer: Trainer, trainee: Meldkamer,
+                                         tmp_path: Path) -> None:
+    """With speech on, what the caller says and answers goes to the speaker in the
+    caller's language, as a WAV espeak-ng made; switched off, nothing more is said."""
+    win = open_window(qtbot, trainee, tmp_path)
+    with db_allowed():
+        watcher = ChangeWatcher(trainee)
+    win.trainee.wall = trainer.wall
+    spoken: list[bytes] = []  # each WAV's header, read when it is ready (removed once played)
+
+    def ready(path: str) -> None:
+        with open(path, "rb") as wav:
+            spoken.append(wav.read(4))
+
+    win.speaker.synthesized.connect(ready)
+    said: list[tuple[str, str]] = []
+    win.caller_dock.said.connect(lambda text, lang: said.append((text, lang)))
+    action = win.findChild(QAction, "speech_action")
+    assert action is not None and action.isChecked() and action.isEnabled()
+    with db_allowed():
+        trainer.engine.start()
+        trainer.wall.t += 60
+        trainer.engine.tick()
+        watcher.poll()
+    qtbot.waitUntil(lambda: win.trainee.oldest() is not None, timeout=5000)
+    Keyboard(qtbot).press(Key.Key_F2)
+    assert said and "achterdeur" in said[0][0] and said[0][1] == "nl"
+    qtbot.waitUntil(lambda: bool(spoken), timeout=20_000)  # espeak-ng wrote the first line
+    assert spoken[0] == b"RIFF"
+    action.trigger()  # off
+    assert not win.prefs.get(SPEECH) and not win.speaker.busy()
+    Keyboard(qtbot).press(Key.Key_1, CTRL)  # the caller answers, silently now
+    assert len(said) == 2 and not win.speaker.busy()
 
 
 def test_f2_without_a_ringing_call_is_an_ordinary_call(qtbot: QtBot, trainer: Trainer,
