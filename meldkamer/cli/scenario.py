@@ -65,6 +65,11 @@ def add_commands(sub: Any, cmd: Any) -> None:
     p.add_argument("--name", default="recorded-shift", help="the scenario's name")
     p.add_argument("--out", metavar="FILE", help="write the file here (default: print it)")
     p.set_defaults(func=scenario_from_db)
+    p = cmd(s, "reset", "empty the training database (incidents, calls, logs, audit trail) "
+                        "and load the demo roster again; a live database is refused")
+    p.add_argument("--yes", action="store_true",
+                   help="do not ask for confirmation (needed when not on a terminal)")
+    p.set_defaults(func=scenario_reset)
 
 
 def _moment(text: str) -> datetime:
@@ -97,6 +102,43 @@ def scenario_from_db(args: argparse.Namespace) -> int:
               tr("{file}: {calls} calls", file=args.out, calls=len(scenario.calls)))
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def scenario_reset(args: argparse.Namespace) -> int:
+    """Reset the training database (``--db``, else the training database)."""
+    from meldkamer import config
+    from meldkamer.core import Meldkamer
+    from meldkamer.errors import InvalidInput, Refused
+    from meldkamer.store.db import Store
+    from meldkamer.training.reset import LIVE_REFUSED, reset_training
+
+    url = config.database_url(getattr(args, "db", None), training=True)
+    store = Store(url, upgrade=False)
+    try:  # a live database is refused before anything is asked, created or marked
+        where = store.safe_url
+        if store.revision() is not None and store.kind() != "training":
+            raise Refused(LIVE_REFUSED, where=where)
+    finally:
+        store.dispose()
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise InvalidInput(N_("not on a terminal: give --yes to reset {where}"),
+                               where=where)
+        answer = input(tr("Reset the training database {where}? Every incident, call, log "
+                          "line and audit event in it is deleted. Type 'yes' to go on: ",
+                          where=where))
+        if answer.strip().lower() not in ("yes", tr("yes").lower()):
+            _emit(args, {"reset": False}, tr("Nothing was changed."))
+            return 0
+    core = Meldkamer.open(url, user=getattr(args, "user", None), training=True)
+    try:
+        result = reset_training(core)
+    finally:
+        core.close()
+    _emit(args, {"reset": True, "database": where, **result},
+          tr("{where}: reset; {stations} stations and {units} units loaded", where=where,
+             stations=result["stations_loaded"], units=result["units_loaded"]))
     return 0
 
 

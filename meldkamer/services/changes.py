@@ -59,6 +59,12 @@ def changes_since(core: Meldkamer, cursor: Cursor, limit: int = 1000, *,
             select(ChangeEvent.seq, ChangeEvent.id)
             .order_by(ChangeEvent.seq.desc(), ChangeEvent.id.desc()).limit(1)
         ).first()
+        if newest is not None and (int(newest[0]), int(newest[1])) < cursor:
+            # The feed is behind the cursor: the (training) database was reset and its
+            # trail starts afresh (meldkamer.training.reset). Read it from its start.
+            seq, row_id = cursor = (0, 0)
+            after = or_(ChangeEvent.seq > seq,
+                        and_(ChangeEvent.seq == seq, ChangeEvent.id > row_id))
         if newest is None or (int(newest[0]), int(newest[1])) <= cursor:
             return [], cursor
         top: Cursor = (int(newest[0]), int(newest[1]))
