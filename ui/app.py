@@ -84,6 +84,7 @@ def launch(args: argparse.Namespace) -> int:
                else DraftJournal.for_database(core.store.url, core.user))
     window = MainWindow(core, ops, settings, prefs, journal, radio=runtime.radio,
                         with_map=True)
+    window.runtime = runtime  # type: ignore[attr-defined]  # Training > Trainer console
     for problem in gateway_problems:
         window.notify(problem)
         print("meldkamer: " + tr("{problem} (gateway skipped)", problem=problem),

@@ -275,6 +275,11 @@ class MainWindow(QMainWindow):
             act.setCheckable(True)
             act.setChecked(self.prefs.get(SPEECH))
             act.setEnabled(self.speaker.available())
+        if self.core.training:  # the trainer's console on this core and runtime
+            from ui.trainer import open_console
+
+            self.add_action(self._menu(bar, N_("&Training")), N_("Trainer console"),
+                            "Ctrl+Shift+T", lambda: open_console(self))
         help_menu = self._menu(bar, N_("&Help"))
         self.add_action(help_menu, N_("Keyboard shortcuts"), "F1", self.show_keys)
         docks = self._menu(bar, N_("&Windows"))

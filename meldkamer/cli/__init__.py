@@ -87,6 +87,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="exit as soon as the window has loaded (start-up checks and benchmarks)")
     p.set_defaults(func=c.gui)
 
+    p = cmd(sub, "trainer", "start the trainer console on the training database")
+    p.add_argument("--scenario", metavar="NAME|FILE",
+                   help="load this scenario (a shipped one by name, or a file)")
+    p.add_argument("--autopilot", action="store_true",
+                   help="a perfect operator in this process takes the calls (demonstrations)")
+    p.add_argument("--jump", metavar="H:MM:SS",
+                   help="with --screenshot: play the scenario to this time first")
+    p.add_argument("--screenshot", metavar="PATH", help="render the console to a PNG and exit")
+    p.add_argument("--size", default="1600x1000", type=_size,
+                   help="window size for --screenshot, e.g. 1600x1000")
+    p.set_defaults(func=c.trainer)
+
     db = cmd(sub, "db", "database maintenance").add_subparsers(dest="db_cmd", required=True)
     cmd(db, "upgrade", "bring the database schema up to date").set_defaults(func=c.db_upgrade)
     cmd(db, "info", "where the database is and what it holds").set_defaults(func=c.db_info)

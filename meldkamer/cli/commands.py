@@ -145,6 +145,17 @@ def gui(args: argparse.Namespace) -> int:
     return int(launch(args) or 0)
 
 
+def trainer(args: argparse.Namespace) -> int:
+    """Start the trainer console through the UI package's registered entry point."""
+    from importlib.metadata import entry_points
+
+    found = entry_points(group="meldkamer.frontends", name="trainer")
+    if not found:
+        raise MeldkamerError("the trainer console is not installed (no 'trainer' frontend)")
+    launch = next(iter(found)).load()
+    return int(launch(args) or 0)
+
+
 # -- db and demo -----------------------------------------------------------------------
 
 def db_upgrade(args: argparse.Namespace) -> int:

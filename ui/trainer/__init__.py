@@ -1,0 +1,145 @@
+"""The trainer console (``ui.trainer.console``): in its own process or from the workstation.
+
+- ``meldkamer trainer [--db URL] [--scenario NAME|FILE]``: ``launch`` (the ``trainer``
+  frontend of the ``meldkamer.frontends`` entry point group) opens the training database
+  (``config.database_url(training=True)``, the one ``meldkamer gui --training`` uses), puts
+  the demo roster in if it has no units, starts a runtime of its own and shows the console.
+  ``--screenshot OUT.png`` renders it and exits; with ``--autopilot`` a perfect operator in
+  the same process takes the calls and ``--jump H:MM:SS`` plays the scenario to there
+  first (for demonstrations and the docs' picture).
+- In the workstation with ``--training``: Training > Trainer console (Ctrl+Shift+T) calls
+  ``open_console(window)``, a window of its own on the workstation's core and runtime.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from meldkamer.errors import MeldkamerError
+from meldkamer.i18n import tr
+
+SCREENSHOT_TIMEOUT_MS = 60_000
+
+
+def open_console(window: Any) -> Any:
+    """The workstation's console window (made once, shown and raised on every call)."""
+    from ui.trainer.console import TrainerConsole
+
+    console = getattr(window, "trainer_console", None)
+    if console is None:
+        runtime = getattr(window, "runtime", None)
+        if runtime is None or not window.core.training:
+            window.notify(tr("The trainer console needs the workstation in training mode "
+                             "(--training)"))
+            return None
+        console = TrainerConsole(window.core, runtime)
+        window.trainer_console = console
+    console.show()
+    console.raise_()
+    console.activateWindow()
+    return console
+
+
+def launch(args: argparse.Namespace) -> int:
+    """Entry point of ``meldkamer trainer`` (registered as the 'trainer' frontend)."""
+    from meldkamer import config, i18n
+    from meldkamer.core import Meldkamer
+    from meldkamer.runtime import Runtime
+    from meldkamer.settings import LANGUAGE, Settings
+
+    screenshot = getattr(args, "screenshot", None)
+    headless = sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if headless and not os.environ.get("QT_QPA_PLATFORM"):
+        if not screenshot:
+            raise MeldkamerError(
+                "no screen to show the trainer console on (DISPLAY is not set); run it on a "
+                "desktop, under Xvfb, or with --screenshot PATH")
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    url = config.database_url(getattr(args, "db", None), training=True)
+    core = Meldkamer.open(url, user=getattr(args, "user", None), training=True)
+    if not core.units.list_units():
+        from meldkamer.demo import load_demo
+
+        load_demo(core, incidents=False)
+    prefs = Settings()
+    lang = getattr(args, "lang", None) or prefs.get(LANGUAGE)
+    i18n.set_language(lang)
+    runtime = Runtime(core, watch=False)
+    try:  # its start reads the store: before there is a GUI thread
+        runtime.start()
+    except BaseException:
+        runtime.stop()
+        raise
+    try:
+        return _show(args, core, runtime, lang, screenshot)
+    finally:
+        runtime.stop()
+
+
+def _show(args: argparse.Namespace, core: Any, runtime: Any, lang: str,
+          screenshot: str | None) -> int:
+    from meldkamer.settings import FONT_SCALE, Settings
+    from ui import theme
+    from ui.i18n import install_qt_translations
+    from ui.qt import QApplication, QTimer
+    from ui.trainer.console import TrainerConsole
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("meldkamer-trainer")
+    install_qt_translations(app, lang)
+    theme.apply_font(app, Settings().get(FONT_SCALE))  # type: ignore[arg-type]
+    console = TrainerConsole(core, runtime, autopilot=bool(getattr(args, "autopilot", False)))
+    result = {"code": 0}
+    name = getattr(args, "scenario", None)
+    jump = getattr(args, "jump", None)
+    if name and not console.load_name(name):
+        print("meldkamer: " + console.scenario_error.text(), file=sys.stderr)
+        if not screenshot:
+            result["code"] = 2
+    if screenshot:
+        width, _, height = str(getattr(args, "size", "1600x1000")).partition("x")
+        console.resize(int(width), int(height))
+
+        def grab() -> None:
+            console.refresh()
+            if not console.grab().save(screenshot, "PNG"):
+                print(f"meldkamer: could not write {screenshot}", file=sys.stderr)
+                result["code"] = 6
+            app.quit()
+
+        shot = {"due": False}
+
+        def played() -> None:
+            if not shot["due"]:
+                shot["due"] = True
+                QTimer.singleShot(600, grab)  # a few refreshes: the table, totals, log
+
+        def loaded() -> None:
+            if jump:
+                console.jump_to.setText(jump)
+                console.jump()
+                console.ops.delivered.connect(lambda: not console.busy and played())
+            else:
+                played()
+
+        if console.scenario is not None:
+            console.loaded.connect(loaded)
+        else:
+            QTimer.singleShot(300, grab)
+
+        def too_slow() -> None:
+            print("meldkamer: the trainer console did not finish in time", file=sys.stderr)
+            result["code"] = 1
+            app.quit()
+
+        QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, too_slow)
+    elif result["code"]:
+        return result["code"]
+    console.show()
+    app.exec()
+    console.close()
+    return result["code"]
