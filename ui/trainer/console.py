@@ -93,6 +93,7 @@ class TrainerConsole(QMainWindow):
         self._log_shown = 0
         self._busy = 0
         self._scenarios: list[Scenario] = []
+        self._pilot: PilotThread | None = None
         self.texts.bind(self._set_title, N_("Trainer console"))
         self._build()
         self._actions()
@@ -381,8 +382,8 @@ class TrainerConsole(QMainWindow):
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col:
-                    item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight
-                                              | Qt.AlignmentFlag.AlignVCenter))
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                          | Qt.AlignmentFlag.AlignVCenter)
                 item.setToolTip(s.description or s.name)
                 self.shipped.setItem(row, col, item)
         if self._scenarios:
@@ -451,11 +452,12 @@ class TrainerConsole(QMainWindow):
             if old is not None:
                 old.detach()
                 old.close()
+            if self._pilot is not None:
+                self._pilot.close()
+                self._pilot = None
             engine = Engine(core, scenario, speed=speed, wall=wall)
             if autopilot:
-                from meldkamer.training.autopilot import Autopilot
-
-                Autopilot(engine)
+                self._pilot = PilotThread(engine)
             return engine
 
         def ready(engine: Engine) -> None:
@@ -472,7 +474,7 @@ class TrainerConsole(QMainWindow):
 
     def start(self) -> None:
         engine, runtime = self.engine, self.runtime
-        if engine is None or self.busy:
+        if engine is None:
             return
         self.run_error.clear()
 
@@ -702,7 +704,41 @@ class TrainerConsole(QMainWindow):
 
             self.ops.run(stop)
         self.ops.wait()
+        if self._pilot is not None:
+            self._pilot.close()
+            self._pilot = None
         super().closeEvent(event)
+
+
+class PilotThread:
+    """An autopilot trainee on a thread of its own (demonstrations and tests).
+
+    An intake session is driven from one thread only, while calls ring on the scheduler's
+    threads (the tick) and on the console's worker (injects): each ringing call is handed
+    to this thread, where the autopilot takes it as soon as it can, as a trainee in
+    another process would."""
+
+    def __init__(self, engine: Engine) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from meldkamer.training.autopilot import Autopilot
+
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autopilot")
+        self.pilot: Autopilot = self.pool.submit(Autopilot, engine).result()
+        engine.listeners.remove(self.pilot.take)
+        engine.listeners.append(self.ring)
+
+    def ring(self, record: Any) -> None:
+        self.pool.submit(self._take, record)
+
+    def _take(self, record: Any) -> None:
+        try:
+            self.pilot.take(record)
+        except MeldkamerError as exc:  # the call stays unanswered, as a trainee's might
+            record.problem = str(exc)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _empty_score() -> Any:
