@@ -49,6 +49,8 @@ class CallForm:
     units: tuple[str, ...] = ()
     answers: Mapping[str, str] = field(default_factory=dict)
     clear_after: float = 900.0
+    point: tuple[float, float] | None = None
+    """Where the caller is when ``location`` is an address (a scenario call copied)."""
 
 
 def leaf_classes(ref: Reference) -> list[str]:
@@ -108,7 +110,13 @@ def manual_call(ref: Reference, form: CallForm, taken: Iterable[str] = ()) -> Ca
                          known=", ".join(LANGUAGES))
     if form.island not in ref.islands:
         raise FieldError("island", N_("choose an island"))
-    said, lat, lon = locate(ref, form.location, form.island)
+    if form.point is not None and form.location.strip():
+        said, (lat, lon) = " ".join(form.location.split()), form.point
+        if not ref.islands[form.island].contains(lat, lon):
+            raise FieldError("island", N_("{lat}, {lon} is not on {island}"), lat=lat,
+                             lon=lon, island=ref.islands[form.island].name)
+    else:
+        said, lat, lon = locate(ref, form.location, form.island)
     code = form.classification.strip().split(" ", 1)[0].upper()
     if code not in ref.classifications:
         raise FieldError("classification", N_("choose a class from the list (unknown class "

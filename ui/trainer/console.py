@@ -602,7 +602,7 @@ class TrainerConsole(QMainWindow):
         state = (tr("finished") if snap.finished else tr("paused") if snap.paused
                  else tr("running at {speed}x", speed=f"{snap.speed or 0:g}")) \
             if snap.started else tr("not started")
-        self.totals.setText(tr("Score {score} / 100 · {share}% dispatched within 60 s · "
+        self.totals.setText(tr("Score {score} / 100 · dispatched within 60 s: {share}% · "
                                "{ringing} ringing · {state}", score=f"{snap.score.score:g}",
                                share=share, ringing=snap.ringing, state=state))
         self._show_controls(snap)

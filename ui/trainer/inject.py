@@ -129,6 +129,7 @@ class CallInjectForm(_Form):
         self.units = self.row("units", N_("Expected units"), QLineEdit(self))
         self.units.setToolTip(", ".join(sorted(ref.capabilities)))
         self.answers: dict[str, str] = {}
+        self.copied: tuple[str, tuple[float, float]] | None = None
         self.button = self.add_button(N_("Ring now"), self._submit)
         self.texts.bind(self.location.setPlaceholderText, N_("place name, or lat, lon"))
         self.texts.bind(self.units.setPlaceholderText, N_("capabilities, comma-separated"))
@@ -159,6 +160,7 @@ class CallInjectForm(_Form):
         self.priority.setValue(call.priority)
         self.units.setText(", ".join(call.units))
         self.answers = dict(call.answers)
+        self.copied = (call.location, (call.lat, call.lon))
 
     def _class_chosen(self, *_: Any) -> None:
         code = self.classification.currentData()
@@ -177,7 +179,10 @@ class CallInjectForm(_Form):
             code = typed
         units = tuple(u for u in self.units.text().replace(";", ",").replace(" ", ",")
                       .split(",") if u)
+        point = self.copied[1] if self.copied is not None \
+            and self.copied[0] == self.location.text() else None
         return CallForm(caller=self.caller.text(), location=self.location.text(),
+                        point=point,
                         island=str(self.island.currentData() or ""),
                         classification=str(code or ""), name=self.name.text(),
                         language=str(self.language.currentData() or "nl"),

@@ -195,7 +195,8 @@ def test_reset_from_the_console_empties_the_training_database(
     load(qtbot, console)
     console.jump_to.setText("0:30:00")
     console.jump()
-    qtbot.waitUntil(lambda: console.model.rowCount() == 3, timeout=20_000)
+    qtbot.waitUntil(lambda: console.model.rowCount() == 3 and all(
+        console.model.index(r, 10).data() for r in range(3)), timeout=20_000)
     assert incidents(station[0]) == 3
     answer(None, click="confirm_keep")  # the safe answer: nothing happens
     console.reset_button.click()
@@ -221,7 +222,7 @@ def test_a_scenario_file_that_does_not_validate_starts_nothing(
                    encoding="utf-8")
     assert not console.load_file(bad)
     shown = console.findChild(QLabel, "scenario_error").text()
-    assert "bad.toml" in shown and "line 14" in shown and "call[0].class" in shown
+    assert "bad.toml" in shown and "line 13" in shown and "call[0].class" in shown
     assert console.engine is None and console.scenario is None
     assert not console.start_button.isEnabled()
 
