@@ -83,6 +83,7 @@ def launch(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace, core: Any, runtime: Any, lang: str,
           screenshot: str | None) -> int:
     from meldkamer.settings import FONT_SCALE, Settings
+    from meldkamer.training.scenario import offset
     from ui import theme
     from ui.i18n import install_qt_translations
     from ui.qt import QApplication, QTimer
@@ -119,9 +120,9 @@ def _show(args: argparse.Namespace, core: Any, runtime: Any, lang: str,
                 QTimer.singleShot(600, grab)  # a few refreshes: the table, totals, log
 
         def loaded() -> None:
-            if jump:
-                console.jump_to.setText(jump)
-                console.jump()
+            to = offset(jump) if jump else None
+            if to is not None:
+                console.play_to(to)
                 console.ops.delivered.connect(lambda: not console.busy and played())
             else:
                 played()

@@ -14,6 +14,7 @@ Ctrl+S save the after-action report, Ctrl+W close.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -62,6 +63,10 @@ from ui.trainer.follow import RecordsModel, Snapshot, clock, log_line
 from ui.trainer.inject import CallInjectForm, DisturbanceInjectForm, StatusInjectForm
 from ui.trainer.report import pdf_available, save_pdf, save_report
 
+# A tick still running when the next is due is skipped on purpose (max_instances 1): at
+# 60x with a busy trainee that is normal, not a warning for the trainer's terminal.
+logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
+
 PRESETS = (1, 5, 10, 30, 60)
 REFRESH_MS = 250
 ERROR_STYLE = "color: #b00020; font-weight: bold;"
@@ -106,6 +111,7 @@ class TrainerConsole(QMainWindow):
         self._list_shipped()
         self._load_roster()
         self._show_controls()
+        self.shipped.setFocus()
 
     # -- building ----------------------------------------------------------------------
 
@@ -204,7 +210,7 @@ class TrainerConsole(QMainWindow):
 
     def _left_column(self, parent: QWidget) -> QWidget:
         column = QWidget(parent)
-        column.setMaximumWidth(540)
+        column.setMaximumWidth(500)
         layout = QVBoxLayout(column)
         layout.setContentsMargins(0, 0, 0, 0)
         box = QGroupBox(column)
@@ -254,7 +260,7 @@ class TrainerConsole(QMainWindow):
         layout.addWidget(tabs, 1)
         report = QGroupBox(column)
         self.texts.bind(report.setTitle, N_("After-action report and database"))
-        buttons = QHBoxLayout(report)
+        buttons = QGridLayout(report)
         self.report_button = self._button(N_("Save report (Ctrl+S)"), self.ask_report, report,
                                           "report_button")
         self.pdf_button = self._button(N_("Save as PDF"), self.ask_pdf, report, "pdf_button")
@@ -263,9 +269,9 @@ class TrainerConsole(QMainWindow):
             self.pdf_button.setToolTip(tr("PDF export is not installed yet"))
         self.reset_button = self._button(N_("Reset training database…"), self.ask_reset,
                                          report, "reset_button")
-        buttons.addWidget(self.report_button)
-        buttons.addWidget(self.pdf_button)
-        buttons.addWidget(self.reset_button)
+        buttons.addWidget(self.report_button, 0, 0)
+        buttons.addWidget(self.pdf_button, 0, 1)
+        buttons.addWidget(self.reset_button, 1, 0, 1, 2)
         layout.addWidget(report)
         return column
 
@@ -277,9 +283,14 @@ class TrainerConsole(QMainWindow):
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(False)
-        self.table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        for key, width in (("units", 190), ("sent", 120)):  # cut; whole in the tooltip
+            column = self.model.column(key)
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, width)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setAlternatingRowColors(False)
         self.log = QPlainTextEdit(split)
         self.log.setObjectName("event_log")
@@ -384,7 +395,7 @@ class TrainerConsole(QMainWindow):
                 if col:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight
                                           | Qt.AlignmentFlag.AlignVCenter)
-                item.setToolTip(s.description or s.name)
+                item.setToolTip(f"{s.title}\n{s.description}" if s.description else s.title)
                 self.shipped.setItem(row, col, item)
         if self._scenarios:
             self.shipped.selectRow(0)
@@ -432,6 +443,9 @@ class TrainerConsole(QMainWindow):
         self.scenario_error.hide()
         self.run_error.clear()
         self.scenario = scenario
+        for row, shipped_one in enumerate(self._scenarios):
+            if shipped_one.path == scenario.path:
+                self.shipped.selectRow(row)
         self.texts.apply()
         self.current.setText(tr("{title}: {calls} calls, {duration}, islands {islands}",
                                 title=scenario.title, calls=len(scenario.calls),
@@ -523,6 +537,26 @@ class TrainerConsole(QMainWindow):
         self._run(go, lambda fired: self.statusBar().showMessage(
             tr("Jumped to {at}: {fired} injects fired", at=clock(to), fired=fired), 8000))
 
+    def play_to(self, to: float, step: float = 10.0) -> None:
+        """Demonstrations: jump to ``to`` in steps, letting the autopilot trainee take
+        each call before the clock moves on (so its times read like a quick operator's)."""
+        engine, pilot, runtime = self.engine, self._pilot, self.runtime
+        if engine is None:
+            return
+
+        def go() -> None:
+            if not engine.started:
+                engine.start()
+                engine.attach(runtime)
+            at = engine.now
+            while at < to:
+                at = min(to, at + step)
+                engine.jump(at)
+                if pilot is not None:
+                    pilot.pool.submit(lambda: None).result()  # its queue taken
+
+        self._run(go)
+
     # -- injects -----------------------------------------------------------------------
 
     def inject_call(self, form: Any) -> None:
@@ -599,11 +633,12 @@ class TrainerConsole(QMainWindow):
         self.progress.setMaximum(max(1, snap.total))
         self.progress.setValue(len(snap.records))
         share = round(100 * snap.score.within_target)
+        speed, score = format(snap.speed or 0, "g"), format(snap.score.score, "g")
         state = (tr("finished") if snap.finished else tr("paused") if snap.paused
-                 else tr("running at {speed}x", speed=f"{snap.speed or 0:g}")) \
+                 else tr("running at {speed}x", speed=speed)) \
             if snap.started else tr("not started")
         self.totals.setText(tr("Score {score} / 100 · dispatched within 60 s: {share}% · "
-                               "{ringing} ringing · {state}", score=f"{snap.score.score:g}",
+                               "{ringing} ringing · {state}", score=score,
                                share=share, ringing=snap.ringing, state=state))
         self._show_controls(snap)
         self.refreshed.emit()

@@ -78,15 +78,36 @@ def clock(seconds: float) -> str:
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
+def counted(ref: Reference, codes: tuple[str, ...]) -> str:
+    """Capabilities by name, a repeated one once with its count ("2× Patrol car")."""
+    order = list(dict.fromkeys(codes))
+    return ", ".join(names.capability(ref, c) if codes.count(c) == 1
+                     else f"{codes.count(c)}× {names.capability(ref, c)}" for c in order)
+
+
 def _after(record: CallRecord, at: float | None) -> str:
     return "" if at is None else f"{at - record.rang_at:.0f}"
 
 
 COLUMNS = (
     N_("Call"), N_("Rang"), N_("Answered"), N_("Classified"), N_("Dispatched"),
-    N_("Expected class"), N_("Chosen class"), N_("Expected units"), N_("Sent"),
+    N_("Expected"), N_("Chosen"), N_("Units expected"), N_("Sent"),
     N_("Duplicate"), N_("Points"),
 )
+KEYS = ("call", "rang", "answered", "classified", "dispatched", "expected", "chosen",
+        "units", "sent", "duplicate", "points")
+ORDER = (0, 10, 1, 2, 3, 4, 5, 6, 7, 8, 9)
+"""The columns as shown: the points next to the call, where a trainer looks first."""
+TIPS = {
+    1: N_("When the call rang, from the scenario's start"),
+    2: N_("Seconds after ringing"), 3: N_("Seconds after ringing"),
+    4: N_("Seconds after ringing"),
+    5: N_("The class and priority the scenario expects"),
+    6: N_("The class and priority the trainee chose"),
+    7: N_("The unit types that should go"),
+    8: N_("The units dispatched"),
+    10: N_("Points of 100 (docs/scenarios.md, Scoring)"),
+}
 
 
 class RecordsModel(QAbstractTableModel):
@@ -122,8 +143,12 @@ class RecordsModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return tr(COLUMNS[section])
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return tr(COLUMNS[ORDER[section]])
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tr(TIPS[ORDER[section]]) if ORDER[section] in TIPS else None
         return None
 
     def state(self, row: int) -> str:
@@ -155,11 +180,17 @@ class RecordsModel(QAbstractTableModel):
             return QBrush(QColor("#1a1a1a"))
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(record, score)
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (1, 2, 3, 4, 10):
+        column = ORDER[index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (1, 2, 3, 4, 10):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        return self._text(index.column(), record, score)
+        return self._text(column, record, score)
+
+    @staticmethod
+    def column(key: str) -> int:
+        """Where the column ``key`` (one of ``KEYS``) is shown."""
+        return ORDER.index(KEYS.index(key))
 
     def _text(self, column: int, record: CallRecord, score: CallScore) -> str:
         call = record.call
@@ -181,12 +212,11 @@ class RecordsModel(QAbstractTableModel):
             prio = f" P{record.priority}" if record.priority is not None else ""
             return f"{record.classification}{prio}"
         if column == 7:
-            return names.capabilities(self.ref, call.units) if call.units else "-"
+            return counted(self.ref, call.units) if call.units else "-"
         if column == 8:
             sent = ", ".join(record.dispatched)
             if score.missing:
-                sent += "  " + tr("missing: {caps}", caps=names.capabilities(self.ref,
-                                                                             score.missing))
+                sent += "  " + tr("missing: {caps}", caps=counted(self.ref, score.missing))
             return sent
         if column == 9:
             return self._duplicate(record, score)
