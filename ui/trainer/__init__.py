@@ -35,7 +35,9 @@ def open_console(window: Any) -> Any:
             window.notify(tr("The trainer console needs the workstation in training mode "
                              "(--training)"))
             return None
-        console = TrainerConsole(window.core, runtime)
+        # A window of its own, owned by the workstation's: it goes when the workstation
+        # does, and does not keep the application running after it.
+        console = TrainerConsole(window.core, runtime, parent=window)
         window.trainer_console = console
     console.show()
     console.raise_()
@@ -91,7 +93,7 @@ def _show(args: argparse.Namespace, core: Any, runtime: Any, lang: str,
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("meldkamer-trainer")
-    install_qt_translations(app, lang)
+    install_qt_translations(app, lang)  # type: ignore[arg-type]
     theme.apply_font(app, Settings().get(FONT_SCALE))  # type: ignore[arg-type]
     console = TrainerConsole(core, runtime, autopilot=bool(getattr(args, "autopilot", False)))
     result = {"code": 0}
@@ -123,7 +125,11 @@ def _show(args: argparse.Namespace, core: Any, runtime: Any, lang: str,
             to = offset(jump) if jump else None
             if to is not None:
                 console.play_to(to)
-                console.ops.delivered.connect(lambda: not console.busy and played())
+                def maybe_played() -> None:
+                    if not console.busy:
+                        played()
+
+                console.ops.delivered.connect(maybe_played)
             else:
                 played()
 

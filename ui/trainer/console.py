@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -311,9 +312,10 @@ class TrainerConsole(QMainWindow):
             self.texts.bind(menu.setTitle, title)
             menus[key] = menu
 
-        def add(menu: str, text: str, keys: str | None, slot: Callable[[], Any]) -> QAction:
+        def add(menu: str, text: str, keys: str | None, slot: Callable[[], Any],
+                **fields: Any) -> QAction:
             action = QAction(self)
-            self.texts.bind(action.setText, text)
+            self.texts.bind(action.setText, text, **fields)
             if keys:
                 action.setShortcut(QKeySequence(keys))
             action.triggered.connect(lambda _=False: slot())
@@ -328,8 +330,8 @@ class TrainerConsole(QMainWindow):
         add("run", N_("Start"), "F5", self.start)
         add("run", N_("Pause or resume"), "F6", self.toggle_pause)
         for n, value in enumerate(PRESETS, 1):
-            add("run", N_("Speed {speed}x"), f"Ctrl+{n}",
-                lambda v=value: self.set_speed(v)).setText(tr("Speed {speed}x", speed=value))
+            add("run", N_("Speed {speed}x"), f"Ctrl+{n}", partial(self.set_speed, value),
+                speed=value)
         add("run", N_("Jump to…"), "Ctrl+J", self.jump_to.setFocus)
         add("run", N_("Inject a call"), "Ctrl+N", self._focus_call_form)
         add("report", N_("Save report (HTML)…"), "Ctrl+S", self.ask_report)

@@ -7,7 +7,7 @@ hands every inject to the engine on its worker thread.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from meldkamer import names
 from meldkamer.domain.reference import Reference
@@ -23,12 +23,12 @@ from ui.qt import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
     Signal,
 )
 from ui.trainer.follow import disturbance_name
 
+W = TypeVar("W", bound=QWidget)
 ERROR_STYLE = "color: #b00020; font-weight: bold;"
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English", "pap": "Papiamentu"}
 
@@ -42,7 +42,7 @@ class _Form(QWidget):
         self.layout_ = QFormLayout(self)
         self.errors: dict[str, QLabel] = {}
 
-    def row(self, field: str, label: str, widget: QWidget) -> QWidget:
+    def row(self, field: str, label: str, widget: W) -> W:
         title = QLabel(self)
         self.texts.bind(title.setText, label)
         title.setBuddy(widget)
@@ -253,12 +253,3 @@ class DisturbanceInjectForm(_Form):
             return
         self.submitted.emit(str(self.kind.currentData()), float(self.minutes.value() * 60))
 
-
-def inject_panel(*forms: QWidget) -> QWidget:
-    """The forms one above the other (the console puts them in tabs)."""
-    panel = QWidget()
-    layout = QVBoxLayout(panel)
-    for form in forms:
-        layout.addWidget(form)
-    layout.addStretch(1)
-    return panel

@@ -15,8 +15,8 @@ from meldkamer.domain.reference import Reference
 from meldkamer.errors import Refused
 from meldkamer.services.changes import ChangeWatcher
 from meldkamer.store.models import AuditEvent, Call, Incident, LogEntry, Unit
-from meldkamer.training import play, shipped
 from meldkamer.training import load as load_scenario
+from meldkamer.training import play, shipped
 from meldkamer.training.reset import reset_training
 from tests.fixtures import open_core
 from tests.meldkamer.training.test_training import training_core
