@@ -36,6 +36,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _offset(text: str) -> str:
+    """A time from a scenario's start (h:mm:ss, mm:ss or seconds), for --jump."""
+    from meldkamer.training.scenario import offset
+
+    if offset(text) is None:
+        raise argparse.ArgumentTypeError(tr("{text!r} is not a time: type h:mm:ss, mm:ss or "
+                                            "seconds", text=text))
+    return text
+
+
 def _size(text: str) -> str:
     """WIDTHxHEIGHT in pixels, for --size."""
     width, _, height = text.lower().partition("x")
@@ -92,8 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="load this scenario (a shipped one by name, or a file)")
     p.add_argument("--autopilot", action="store_true",
                    help="a perfect operator in this process takes the calls (demonstrations)")
-    p.add_argument("--jump", metavar="H:MM:SS",
-                   help="with --screenshot: play the scenario to this time first")
+    p.add_argument("--jump", metavar="H:MM:SS", type=_offset,
+                   help="play the scenario to this time first (demonstrations, --screenshot)")
     p.add_argument("--screenshot", metavar="PATH", help="render the console to a PNG and exit")
     p.add_argument("--size", default="1600x1000", type=_size,
                    help="window size for --screenshot, e.g. 1600x1000")

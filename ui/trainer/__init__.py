@@ -98,44 +98,44 @@ def _show(args: argparse.Namespace, core: Any, runtime: Any, lang: str,
     console = TrainerConsole(core, runtime, autopilot=bool(getattr(args, "autopilot", False)))
     result = {"code": 0}
     name = getattr(args, "scenario", None)
-    jump = getattr(args, "jump", None)
+    to = offset(str(getattr(args, "jump", None) or "")) if getattr(args, "jump", None) else None
     if name and not console.load_name(name):
         print("meldkamer: " + console.scenario_error.text(), file=sys.stderr)
+        result["code"] = 2
         if not screenshot:
-            result["code"] = 2
+            return result["code"]
+    shot = {"due": False}
+
+    def ready() -> None:
+        """The scenario is loaded (and played to --jump): the picture, if one is wanted."""
+        if screenshot and not shot["due"]:
+            shot["due"] = True
+            QTimer.singleShot(600, grab)  # a few refreshes: the table, totals, log
+
+    def played() -> None:
+        if not console.busy:
+            ready()
+
+    def loaded() -> None:
+        if to is not None:
+            console.ops.delivered.connect(played)
+            console.play_to(to)
+        else:
+            ready()
+
+    def grab() -> None:
+        console.refresh()
+        if not console.grab().save(str(screenshot), "PNG"):
+            print(f"meldkamer: could not write {screenshot}", file=sys.stderr)
+            result["code"] = 6
+        app.quit()
+
+    if console.scenario is not None:
+        console.loaded.connect(loaded)
     if screenshot:
         width, _, height = str(getattr(args, "size", "1600x1000")).partition("x")
         console.resize(int(width), int(height))
-
-        def grab() -> None:
-            console.refresh()
-            if not console.grab().save(screenshot, "PNG"):
-                print(f"meldkamer: could not write {screenshot}", file=sys.stderr)
-                result["code"] = 6
-            app.quit()
-
-        shot = {"due": False}
-
-        def played() -> None:
-            if not shot["due"]:
-                shot["due"] = True
-                QTimer.singleShot(600, grab)  # a few refreshes: the table, totals, log
-
-        def loaded() -> None:
-            to = offset(jump) if jump else None
-            if to is not None:
-                console.play_to(to)
-                def maybe_played() -> None:
-                    if not console.busy:
-                        played()
-
-                console.ops.delivered.connect(maybe_played)
-            else:
-                played()
-
-        if console.scenario is not None:
-            console.loaded.connect(loaded)
-        else:
+        if console.scenario is None:
             QTimer.singleShot(300, grab)
 
         def too_slow() -> None:
@@ -144,8 +144,6 @@ def _show(args: argparse.Namespace, core: Any, runtime: Any, lang: str,
             app.quit()
 
         QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, too_slow)
-    elif result["code"]:
-        return result["code"]
     console.show()
     app.exec()
     console.close()

@@ -272,3 +272,20 @@ def test_meldkamer_trainer_screenshot(tmp_path: Path) -> None:
     assert out.stat().st_size > 10_000
     assert (tmp_path / "data" / "training.sqlite3").exists()  # the training database
     assert not (tmp_path / "data" / "meldkamer.sqlite3").exists()  # never the live one
+
+
+def test_meldkamer_trainer_refuses_a_bad_jump_and_a_bad_scenario(tmp_path: Path) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT),
+               MELDKAMER_DATA_DIR=str(tmp_path / "data"),
+               MELDKAMER_CONFIG_DIR=str(tmp_path / "config"))
+    code = ("import sys; from meldkamer.cli import build_parser; from ui.trainer import launch;"
+            " sys.exit(launch(build_parser().parse_args(sys.argv[1:])))")
+    done = subprocess.run([sys.executable, "-c", code, "trainer", "--jump", "morgen"],
+                          env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 2 and "'morgen' is not a time" in done.stderr
+    bad = tmp_path / "bad.toml"
+    bad.write_text("format = 2\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", code, "trainer", "--scenario", str(bad)],
+                          env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 2 and "bad.toml, regel 1, format" in done.stderr  # Dutch
+    assert "Traceback" not in done.stderr
