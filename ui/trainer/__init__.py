@@ -70,7 +70,8 @@ def launch(args: argparse.Namespace) -> int:
     prefs = Settings()
     lang = getattr(args, "lang", None) or prefs.get(LANGUAGE)
     i18n.set_language(lang)
-    runtime = Runtime(core, watch=False)
+    # The change feed brings the trainees' answers (another process) back to the engine.
+    runtime = Runtime(core)
     try:  # its start reads the store: before there is a GUI thread
         runtime.start()
     except BaseException:

@@ -62,7 +62,7 @@ from ui.qt import (
 )
 from ui.trainer.follow import RecordsModel, Snapshot, clock, log_line
 from ui.trainer.inject import CallInjectForm, DisturbanceInjectForm, StatusInjectForm
-from ui.trainer.report import pdf_available, save_pdf, save_report
+from ui.trainer.report import save_pdf, save_report
 
 # A tick still running when the next is due is skipped on purpose (max_instances 1): at
 # 60x with a busy trainee that is normal, not a warning for the trainer's terminal.
@@ -265,9 +265,6 @@ class TrainerConsole(QMainWindow):
         self.report_button = self._button(N_("Save report (Ctrl+S)"), self.ask_report, report,
                                           "report_button")
         self.pdf_button = self._button(N_("Save as PDF"), self.ask_pdf, report, "pdf_button")
-        if not pdf_available():
-            self.pdf_button.setEnabled(False)
-            self.pdf_button.setToolTip(tr("PDF export is not installed yet"))
         self.reset_button = self._button(N_("Reset training database…"), self.ask_reset,
                                          report, "reset_button")
         buttons.addWidget(self.report_button, 0, 0)
@@ -335,8 +332,7 @@ class TrainerConsole(QMainWindow):
         add("run", N_("Jump to…"), "Ctrl+J", self.jump_to.setFocus)
         add("run", N_("Inject a call"), "Ctrl+N", self._focus_call_form)
         add("report", N_("Save report (HTML)…"), "Ctrl+S", self.ask_report)
-        pdf = add("report", N_("Save report as PDF…"), None, self.ask_pdf)
-        pdf.setEnabled(pdf_available())
+        add("report", N_("Save report as PDF…"), None, self.ask_pdf)
 
     def _focus_call_form(self) -> None:
         self.inject_tabs.setCurrentWidget(self.call_form)
@@ -656,6 +652,7 @@ class TrainerConsole(QMainWindow):
                                       else tr("Pause (F6)"))
         self.jump_button.setEnabled(have)
         self.report_button.setEnabled(have and started)
+        self.pdf_button.setEnabled(have and started)
 
     # -- report and reset --------------------------------------------------------------
 
@@ -684,14 +681,30 @@ class TrainerConsole(QMainWindow):
         return out
 
     def ask_pdf(self) -> None:
-        if self.engine is None or not pdf_available():
+        if self.engine is None:
             return
         path, _ = QFileDialog.getSaveFileName(self, tr("Save the after-action report"),
                                               f"{self.engine.scenario.name}.pdf",
                                               tr("PDF (*.pdf)"))
+        if path:
+            self.save_pdf(path)
+
+    def save_pdf(self, path: str | Path) -> Path | None:
+        """Write the run's after-action report as a PDF to ``path``; None if it failed
+        (the message is shown)."""
         snap = self._snapshot(wait=True)
-        if path and snap is not None:
-            save_pdf(path, self.engine.scenario, snap.records, snap.score, speed=snap.speed)
+        if self.engine is None or snap is None:
+            return None
+        self.statusBar().showMessage(tr("Writing the PDF…"))
+        try:
+            out = save_pdf(path, self.engine.scenario, snap.records, snap.score,
+                           speed=snap.speed)
+        except MeldkamerError as exc:
+            self.run_error.setText(str(exc))
+            self.statusBar().clearMessage()
+            return None
+        self.statusBar().showMessage(tr("Report saved: {path}", path=str(out)), 8000)
+        return out
 
     def ask_reset(self) -> None:
         if confirm(self, tr("Reset training database"),

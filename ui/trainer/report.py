@@ -1,9 +1,9 @@
-"""The after-action report from the console: HTML now, PDF where it will be wired in.
+"""The after-action report from the console: the HTML page, or the same page as a PDF.
 
-``save_report`` writes the HTML page of ``meldkamer.training.report``. ``save_pdf`` is
-the one place the PDF export (``ui/pdf.py``, being built separately) is to be wired in;
-until it is, ``pdf_available()`` is False, the console's PDF button and menu entry are
-disabled and ``save_pdf`` refuses with a message.
+``save_report`` writes the HTML page of ``meldkamer.training.report``; ``save_pdf`` lays
+the same page out as a PDF through ``ui.pdf.html_to_pdf`` (QtWebEngine, offline). Both
+touch files only, never the database, so they run on the GUI thread (the PDF's layout
+runs in a local event loop: the windows keep painting).
 """
 
 from __future__ import annotations
@@ -11,15 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from meldkamer.errors import MeldkamerError
 from meldkamer.i18n import language
 from meldkamer.training.engine import CallRecord
 from meldkamer.training.report import render_report, write_report
 from meldkamer.training.scenario import Scenario
 from meldkamer.training.scoring import RunScore
-
-PDF_WIRED = False
-"""Set to True when ``save_pdf`` calls ``ui/pdf.py``."""
 
 
 def save_report(path: str | Path, scenario: Scenario, records: Sequence[CallRecord],
@@ -29,17 +25,11 @@ def save_report(path: str | Path, scenario: Scenario, records: Sequence[CallReco
     return write_report(path, scenario, records, score, speed=speed, lang=language())
 
 
-def pdf_available() -> bool:
-    """Whether the console offers the PDF export."""
-    return PDF_WIRED
-
-
 def save_pdf(path: str | Path, scenario: Scenario, records: Sequence[CallRecord],
              score: RunScore, *, speed: float | None) -> Path:
-    """The report as a PDF at ``path``.
+    """Write the report as a PDF (A4 landscape); ``InvalidInput`` when the path cannot
+    be written, ``MeldkamerError`` when the layout fails."""
+    from ui.pdf import html_to_pdf
 
-    To wire in: render the HTML (below) and hand it to ``ui/pdf.py``'s export, return
-    the path written, and set ``PDF_WIRED``."""
     html = render_report(scenario, records, score, speed=speed, lang=language())
-    raise MeldkamerError("PDF export is not available yet; save the report as HTML "
-                         "({chars} characters for {path})", chars=len(html), path=str(path))
+    return html_to_pdf(html, path)

@@ -115,6 +115,10 @@ def test_a_shipped_scenario_at_60x_followed_with_an_autopilot(
     assert out is not None
     html = out.read_text(encoding="utf-8")
     assert "A medevac on Saba" in html and "100 / 100" in html
+    pdf = console.save_pdf(tmp_path / "run.pdf")
+    assert pdf is not None and pdf.read_bytes().startswith(b"%PDF")
+    assert console.save_pdf(tmp_path / "no" / "such" / "folder.pdf") is None
+    assert console.run_error.text()  # why, on the run line
     assert incidents(station[0]) == 3
 
 
