@@ -276,7 +276,15 @@ def log_line(ref: Reference, entry: dict[str, Any]) -> str:
             if fields.get("status") else tr("position")
     if kind == "incident":
         fields["units"] = ", ".join(fields.get("units") or []) or tr("no unit")
-    if kind == "disturbance":
+    if kind == "end":
+        text = tr("the run ends")
+    elif kind == "answer" and fields.get("by"):
+        text = tr("call {call} answered by {by}", call=fields.get("call", ""),
+                  by=fields.get("by", ""))
+    elif kind == "refused" and fields.get("what") == "channel":
+        text = tr("training channel: {event} not sent ({problem})",
+                  event=fields.get("event", ""), problem=fields.get("problem", ""))
+    elif kind == "disturbance":
         text = tr("{what} begins", what=disturbance_name(str(fields.get("what")))) \
             if fields.get("state") == "begins" else \
             tr("{what} ends", what=disturbance_name(str(fields.get("what"))))
