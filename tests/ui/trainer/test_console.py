@@ -255,6 +255,22 @@ def test_the_workstation_opens_the_console_with_ctrl_shift_t(
     console = getattr(win, "trainer_console", None)
     assert isinstance(console, TrainerConsole) and console.isVisible()
     assert console.core is core and console.runtime is runtime
+    # The console's run rings at this workstation's phone (the training channel), and the
+    # trainee's answer there reaches the console's table.
+    load(qtbot, console)
+    console.jump_to.setText("0:01:30")
+    console.jump()
+    qtbot.waitUntil(lambda: win.trainee is not None and len(win.trainee.ringing) == 1,
+                    timeout=20_000)
+    model = console.model
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=10_000)
+    assert model.index(0, model.column("answered")).data() == ""
+    win.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=5000)
+    win.new_call()  # F2: the oldest ringing call, its number filled in
+    qtbot.waitUntil(lambda: model.index(0, model.column("answered")).data() != "",
+                    timeout=20_000)
+    assert "statia-house-fire" in console.log.toPlainText()
     console.close()
     win.ops.wait()
 
