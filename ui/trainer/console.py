@@ -62,6 +62,7 @@ from ui.qt import (
 )
 from ui.trainer.follow import RecordsModel, Snapshot, clock, log_line
 from ui.trainer.inject import CallInjectForm, DisturbanceInjectForm, StatusInjectForm
+from ui.trainer.pilot import PilotThread
 from ui.trainer.report import save_pdf, save_report
 
 # A tick still running when the next is due is skipped on purpose (max_instances 1): at
@@ -758,37 +759,6 @@ class TrainerConsole(QMainWindow):
             self._pilot.close()
             self._pilot = None
         super().closeEvent(event)
-
-
-class PilotThread:
-    """An autopilot trainee on a thread of its own (demonstrations and tests).
-
-    An intake session is driven from one thread only, while calls ring on the scheduler's
-    threads (the tick) and on the console's worker (injects): each ringing call is handed
-    to this thread, where the autopilot takes it as soon as it can, as a trainee in
-    another process would."""
-
-    def __init__(self, engine: Engine) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        from meldkamer.training.autopilot import Autopilot
-
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autopilot")
-        self.pilot: Autopilot = self.pool.submit(Autopilot, engine).result()
-        engine.listeners.remove(self.pilot.take)
-        engine.listeners.append(self.ring)
-
-    def ring(self, record: Any) -> None:
-        self.pool.submit(self._take, record)
-
-    def _take(self, record: Any) -> None:
-        try:
-            self.pilot.take(record)
-        except MeldkamerError as exc:  # the call stays unanswered, as a trainee's might
-            record.problem = str(exc)
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _empty_score() -> Any:
