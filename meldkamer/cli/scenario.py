@@ -267,25 +267,39 @@ def _play(args: argparse.Namespace, core: Any,
 
         path = RadioPath(core)
     engine = Engine(core, scenario, speed=speed, radio=path)
+    runtime = None
     try:
         if args.autopilot:
             Autopilot(engine)
         if speed is None:
             engine.run()
         else:
+            # In real time on the runtime's scheduler, as the trainer console plays it: the
+            # calls ring at the trainees' workstations on this training database and their
+            # answers come back through the change feed.
+            from meldkamer.runtime import Runtime
+
+            runtime = Runtime(core).start()
+            engine.attach(runtime)
             engine.start()
             shown = 0
             while not engine.finished:
-                engine.tick()
-                for entry in engine.log[shown:]:
+                time.sleep(0.2)
+                with engine.lock:
+                    new = engine.log[shown:]
+                    shown += len(new)
+                for entry in new:
                     if not getattr(args, "json", False):
                         rest = " ".join(f"{k}={v}" for k, v in entry.items()
                                         if k not in ("at", "kind"))
                         print(f"{entry['at']:>8.0f}s  {entry['kind']:<12} {rest}",
                               file=sys.stderr, flush=True)
-                shown = len(engine.log)
-                time.sleep(0.2)
+            engine.detach()
     finally:
+        if runtime is not None and runtime.scheduler is not None:
+            engine.detach()
+            runtime.scheduler.shutdown(wait=True)
+            runtime.scheduler = None
         engine.close()
         if path is not None:
             path.close()

@@ -9,6 +9,7 @@ plays to 100 is a scenario a trainee can play.
 from __future__ import annotations
 
 import math
+import threading
 
 from meldkamer.domain.lookup import LocationCandidate
 from meldkamer.errors import InvalidInput
@@ -30,8 +31,17 @@ class Autopilot:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.session = IntakeSession(engine.core, None)
+        self._local = threading.local()
         engine.listeners.append(self.take)
+
+    @property
+    def session(self) -> IntakeSession:
+        """The intake session of the thread that rings the calls (an ``IntakeSession`` is
+        driven only from the thread that made it): made there, at its first call."""
+        session: IntakeSession | None = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = IntakeSession(self.engine.core, None)
+        return session
 
     def take(self, record: CallRecord) -> None:
         call, s = record.call, self.session

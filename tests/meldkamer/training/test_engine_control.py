@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -115,3 +116,33 @@ def test_the_engine_job_keeps_to_one_thread(tcore: Meldkamer, ref: Reference) ->
         engine.close()
         runtime.scheduler and runtime.scheduler.shutdown(wait=True)
         runtime.scheduler = None
+
+
+def test_scenario_run_in_real_time_rings_for_trainees(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, ref: Reference) -> None:
+    """Not headless, ``scenario run`` plays on the runtime's scheduler and publishes on the
+    training channel: a trainee's core on the same database sees the call ring."""
+    import json
+
+    from meldkamer.cli import main
+    from meldkamer.store.db import Store
+    from meldkamer.training.channel import TrainingCall, TrainingClock, TrainingTaken, recent
+
+    db = tmp_path / "training.sqlite3"
+    scenario = tmp_path / "one.toml"
+    scenario.write_text(HEAD + CALL, encoding="utf-8")
+    assert main(["--db", str(db), "scenario", "run", str(scenario), "--speed", "60",
+                 "--autopilot", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["score"] == 100.0 and result["calls"] == 1
+    trainee_core = Meldkamer(Store(str(db)), ref, user="trainee")
+    try:
+        # What a trainee's workstation on this database received over the change feed.
+        events = recent(trainee_core)
+        rang = [e.call for e in events if isinstance(e, TrainingCall)]
+        taken = [e.call for e in events if isinstance(e, TrainingTaken)]
+        clocks = [e for e in events if isinstance(e, TrainingClock)]
+        assert rang == ["c1"] and taken == ["c1"]
+        assert clocks and clocks[0].speed == 60
+    finally:
+        trainee_core.close()
