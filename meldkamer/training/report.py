@@ -187,6 +187,10 @@ def render_report(scenario: Scenario, records: Sequence[CallRecord], score: RunS
         (_t(N_("Dispatched within 60 s"), lang),
          _t(N_("{share}% (NFPA 1225 target: {target}%)"), lang, share=share,
             target=round(100 * TARGET_SHARE)) + " " + _yes_no(score.meets_nfpa, lang)),
+        (_t(N_("Answered within 15 s"), lang),
+         _t(N_("{share}% (NFPA 1225 target: {target}%)"), lang,
+            share=round(100 * score.answered_in_time), target=round(100 * TARGET_SHARE))
+         + " " + _yes_no(score.answered_in_time >= TARGET_SHARE, lang)),
         (_t(N_("Class right"), lang), str(data["class_right"])),
         (_t(N_("Unit types right"), lang), str(data["units_right"])),
         (_t(N_("Duplicates recognised"), lang), str(data["duplicates_recognised"])),

@@ -39,6 +39,9 @@ TARGET_S = 60.0
 """NFPA 1225: a call dispatched within 60 s of answering ..."""
 TARGET_SHARE = 0.9
 """... for 90% of calls."""
+ANSWER_TARGET_S = 15.0
+"""NFPA 1225 also: a call answered within 15 s of ringing for 90% of calls (reported
+beside the score, not scored: a flood of calls is answered in turn)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ class RunScore:
     calls: tuple[CallScore, ...]
     within_target: float
     """Share of the calls dispatched (or made) within 60 s of answering."""
+    answered_in_time: float = 1.0
+    """Share of the calls answered within 15 s of ringing (``ANSWER_TARGET_S``)."""
 
     @property
     def meets_nfpa(self) -> bool:
@@ -82,6 +87,7 @@ class RunScore:
     def as_data(self) -> dict[str, Any]:
         return {"score": self.score, "calls": len(self.calls),
                 "within_60s": round(self.within_target, 3), "meets_nfpa_1225": self.meets_nfpa,
+                "answered_within_15s": round(self.answered_in_time, 3),
                 "answered": sum(1 for c in self.calls if c.time_to_answer is not None),
                 "class_right": sum(1 for c in self.calls if c.points.get("class", 0) > 0),
                 "duplicates_recognised": sum(1 for c in self.calls
@@ -169,5 +175,7 @@ def score_run(records: Sequence[CallRecord]) -> RunScore:
     if not calls:
         return RunScore(100.0, (), 1.0)
     timely = sum(1 for c in calls if c.points["on_time"] > 0)
+    quick = sum(1 for c in calls
+                if c.time_to_answer is not None and c.time_to_answer <= ANSWER_TARGET_S)
     return RunScore(score=round(sum(c.score for c in calls) / len(calls), 1), calls=calls,
-                    within_target=timely / len(calls))
+                    within_target=timely / len(calls), answered_in_time=quick / len(calls))

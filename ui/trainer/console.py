@@ -265,7 +265,7 @@ class TrainerConsole(QMainWindow):
         buttons = QGridLayout(report)
         self.report_button = self._button(N_("Save report (Ctrl+S)"), self.ask_report, report,
                                           "report_button")
-        self.pdf_button = self._button(N_("Save as PDF"), self.ask_pdf, report, "pdf_button")
+        self.pdf_button = self._button(N_("Save as PDF (Ctrl+P)"), self.ask_pdf, report, "pdf_button")
         self.reset_button = self._button(N_("Reset training database…"), self.ask_reset,
                                          report, "reset_button")
         buttons.addWidget(self.report_button, 0, 0)
@@ -333,7 +333,7 @@ class TrainerConsole(QMainWindow):
         add("run", N_("Jump to…"), "Ctrl+J", self.jump_to.setFocus)
         add("run", N_("Inject a call"), "Ctrl+N", self._focus_call_form)
         add("report", N_("Save report (HTML)…"), "Ctrl+S", self.ask_report)
-        add("report", N_("Save report as PDF…"), None, self.ask_pdf)
+        add("report", N_("Save report as PDF…"), "Ctrl+P", self.ask_pdf)
 
     def _focus_call_form(self) -> None:
         self.inject_tabs.setCurrentWidget(self.call_form)
@@ -637,8 +637,10 @@ class TrainerConsole(QMainWindow):
                  else tr("running at {speed}x", speed=speed)) \
             if snap.started else tr("not started")
         self.totals.setText(tr("Score {score} / 100 · dispatched within 60 s: {share}% · "
-                               "{ringing} ringing · {state}", score=score,
-                               share=share, ringing=snap.ringing, state=state))
+                               "answered within 15 s: {answered}% · {ringing} ringing · "
+                               "{state}", score=score, share=share,
+                               answered=round(100 * snap.score.answered_in_time),
+                               ringing=snap.ringing, state=state))
         self._show_controls(snap)
         self.refreshed.emit()
 

@@ -146,3 +146,18 @@ def test_scenario_run_in_real_time_rings_for_trainees(
         assert clocks and clocks[0].speed == 60
     finally:
         trainee_core.close()
+
+
+def test_the_answer_time_is_reported_against_nfpa_1225(ref: Reference) -> None:
+    """Calls answered within 15 s of ringing, as a share of the calls (not scored)."""
+    from meldkamer.training.scoring import score_run
+
+    scenario = parse(HEAD + CALL, ref)
+    call = scenario.calls[0]
+    records = [CallRecord(replace(call, id=f"q{n}"), rang_at=100.0, answered_at=100.0 + wait)
+               for n, wait in enumerate((0.0, 15.0, 15.5, 40.0))]
+    records.append(CallRecord(replace(call, id="never"), rang_at=100.0))  # never answered
+    run = score_run(records)
+    assert run.answered_in_time == pytest.approx(2 / 5)
+    assert run.as_data()["answered_within_15s"] == 0.4
+    assert score_run([]).answered_in_time == 1.0
