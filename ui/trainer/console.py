@@ -265,7 +265,8 @@ class TrainerConsole(QMainWindow):
         buttons = QGridLayout(report)
         self.report_button = self._button(N_("Save report (Ctrl+S)"), self.ask_report, report,
                                           "report_button")
-        self.pdf_button = self._button(N_("Save as PDF (Ctrl+P)"), self.ask_pdf, report, "pdf_button")
+        self.pdf_button = self._button(N_("Save as PDF (Ctrl+P)"), self.ask_pdf, report,
+                                       "pdf_button")
         self.reset_button = self._button(N_("Reset training database…"), self.ask_reset,
                                          report, "reset_button")
         buttons.addWidget(self.report_button, 0, 0)
