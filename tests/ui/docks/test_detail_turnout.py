@@ -125,7 +125,9 @@ def test_a_cleared_house_fire_shows_its_slots_and_f5_sends_them_again(
     assert sorted(active(core, number)) == sorted(ps.to_dispatch)
     qtbot.waitUntil(lambda: dock.turnout.proposals is not None and all(
         s.state == "assigned" for s in dock.turnout.proposals.slots), timeout=5000)
-    assert cells(dock, 0)[:len(needs)] == ["✓"] * len(needs)
+    # the table and the message follow the proposals on the next turns of the event loop
+    qtbot.waitUntil(lambda: cells(dock, 0)[:len(needs)] == ["✓"] * len(needs), timeout=5000)
+    qtbot.waitUntil(lambda: bool(messages), timeout=5000)
     assert messages == [f"Turnout dispatched to {number}: {', '.join(ps.to_dispatch)}"]
     assert incident(core, number).attention == ()
     kb.press(Key.Key_F5)  # every slot is filled now: the core says so
