@@ -197,7 +197,13 @@ def format_number(number: str) -> str:
         parsed: phonenumbers.PhoneNumber = pn.parse(number, None)
     except pn.NumberParseException:
         return number
-    return str(pn.format_number(parsed, pn.PhoneNumberFormat.INTERNATIONAL))
+    shown = str(pn.format_number(parsed, pn.PhoneNumberFormat.INTERNATIONAL))
+    national = str(parsed.national_number)
+    if parsed.country_code == 599 and len(national) == 7 and shown.endswith(f" {national}"):
+        # A Caribbean Netherlands number outside the known ranges (a new range, or the
+        # scenarios' fictional 555): grouped as the islands write numbers, 3 + 4.
+        shown = f"+599 {national[:3]} {national[3:]}"
+    return shown
 
 
 def shown(value: str | None, lang: str | None = None) -> str:

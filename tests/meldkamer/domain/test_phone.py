@@ -20,6 +20,7 @@ from meldkamer.errors import InvalidInput
     ("+599 717 1234", "+5997171234", "+599 717 1234"),
     ("00599 717 1234", "+5997171234", "+599 717 1234"),
     ("599 717 1234", "+5997171234", "+599 717 1234"),
+    ("555 2201", "+5995552201", "+599 555 2201"),  # outside the known ranges: still 3 + 4
 ])
 def test_numbers_of_the_three_islands(typed: str, e164: str, shown: str) -> None:
     number = phone.parse(typed)
