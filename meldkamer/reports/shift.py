@@ -246,10 +246,12 @@ def collect(core: Meldkamer, day: date, kind: str | None = None, *,
                 last_log=line(entries[-1]) if entries else None,
                 in_shift=inc.created_at >= start, handed_over=closed is None))
             notable += _notable_of(incidents[-1], entries, line, win)
-        for alarm, unit in alarms:
+        logged = {n.at for n in notable if n.kind == "emergency"}
+        for alarm, unit in alarms:  # those on no incident (the others are in its log)
+            if alarm.raised_at in logged:
+                continue
             who = unit.callsign if unit is not None else f"ISSI {alarm.issi}"
-            inc_no = unit.incident.number if unit is not None and unit.incident else None
-            notable.append(Notable(alarm.raised_at, "emergency", inc_no,
+            notable.append(Notable(alarm.raised_at, "emergency", None,
                                    f"EMERGENCY from {who} ({alarm.kind})"))
         units = _unit_uses(uses, win)
     notable.sort(key=lambda n: (n.at, n.number or ""))
@@ -267,6 +269,8 @@ def _notable_of(inc: ShiftIncident, entries: list[LogEntry],
         if e.kind == "attention" and e.template and not e.template.startswith(
                 "Attention acknowledged"):
             out.append(Notable(e.at, "attention", inc.number, log=line(e).view))
+        elif e.kind == "alarm" and (e.template or "").startswith("EMERGENCY"):
+            out.append(Notable(e.at, "emergency", inc.number, log=line(e).view))
         elif e.kind == "dispatch" and e.template == GAP_TEMPLATE:
             out.append(Notable(e.at, "turnout_gap", inc.number, log=line(e).view))
     lasted = (inc.closed_at or win.stop) - inc.created_at
@@ -369,6 +373,7 @@ table{border-collapse:collapse;margin:.4em 0;font-size:.85em}
 th,td{border:1px solid #bbb;padding:.2em .45em;text-align:left;vertical-align:top}
 th{background:#eee}
 td.num{text-align:right}
+td.nw{white-space:nowrap}
 p.none{font-style:italic;color:#555}
 .p1{color:#a00;font-weight:bold}
 dl.totals{display:grid;grid-template-columns:max-content auto;gap:.15em 1em}
@@ -386,13 +391,14 @@ td.wrap{overflow-wrap:anywhere}
 
 
 def _table(heads: list[str], rows: list[list[str]], *, numeric: frozenset[int] = frozenset(),
-           none: str, wide: bool = False) -> str:
+           none: str, wide: bool = False, nowrap: frozenset[int] = frozenset({0})) -> str:
     """A table (cells already escaped), or a line that says there is nothing."""
     if not rows:
         return f'<p class="none">{escape(none)}</p>'
     head = "".join(f"<th>{escape(h)}</th>" for h in heads)
     body = "\n".join(
-        "<tr>" + "".join(f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>"
+        "<tr>" + "".join(f'<td class="num">{c}</td>' if i in numeric else
+                         f'<td class="nw">{c}</td>' if i in nowrap else f"<td>{c}</td>"
                          for i, c in enumerate(r)) + "</tr>" for r in rows)
     klass = ' class="wide"' if wide else ""
     return f"<table{klass}><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>"
@@ -407,42 +413,39 @@ def render_html(report: ShiftReport, ref: Reference, *, lang: str = DEFAULT_LANG
 def _render(report: ShiftReport, ref: Reference, lang: str) -> str:
     from meldkamer import names
 
-    def t(template: str, **fields: object) -> str:
-        return tr(template, lang=lang, **fields)
-
     created = report.created
-    nothing = t("none")
+    nothing = tr("none")
     totals = [
-        (t("Incidents created"), str(len(created))),
-        (t("Closed in the shift"), str(sum(1 for i in report.incidents
+        (tr("Incidents created"), str(len(created))),
+        (tr("Closed in the shift"), str(sum(1 for i in report.incidents
                                            if i.closed_at is not None and i.state != "open"))),
-        (t("Duplicates"), str(sum(1 for i in created if i.state == "duplicate"))),
-        (t("Handed over (open at the end)"), str(len(report.handed_over))),
-        (t("Priority 1"), str(sum(1 for i in created if i.priority == 1))),
-        (t("Calls"), str(sum(i.calls for i in created))),
-        (t("Units used"), str(len(report.units))),
-        (t("Notable events"), str(len(report.notable))),
+        (tr("Duplicates"), str(sum(1 for i in created if i.state == "duplicate"))),
+        (tr("Handed over (open at the end)"), str(len(report.handed_over))),
+        (tr("Priority 1"), str(sum(1 for i in created if i.priority == 1))),
+        (tr("Calls"), str(sum(i.calls for i in created))),
+        (tr("Units used"), str(len(report.units))),
+        (tr("Notable events"), str(len(report.notable))),
     ]
     dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in totals)
     islands = sorted({i.island for i in created})
     per: Counter[tuple[str | None, str]] = Counter((i.classification, i.island)
                                                     for i in created)
     classes = sorted({c for c, _ in per}, key=lambda c: (c is None, c or ""))
-    class_rows = [[escape(c or "-"), escape(names.classification(ref, c) or t("no class")),
+    class_rows = [[escape(c or "-"), escape(names.classification(ref, c) or tr("no class")),
                    *[str(per[(c, isl)] or "") for isl in islands],
                    str(sum(per[(c, isl)] for isl in islands))] for c in classes]
     if class_rows:
-        class_rows.append(["", f"<b>{escape(t('Total'))}</b>",
+        class_rows.append(["", f"<b>{escape(tr('Total'))}</b>",
                            *[str(sum(1 for i in created if i.island == isl)) for isl in islands],
                            f"<b>{len(created)}</b>"])
     unit_rows = [[escape(u.callsign), escape(names.discipline(ref, u.discipline)),
                   escape(u.island), str(u.dispatches), _duration(u.committed)]
                  for u in report.units]
-    notable_rows = [[_when(report, n.at), escape(t(NOTABLE_KINDS[n.kind])),
+    notable_rows = [[_when(report, n.at), escape(tr(NOTABLE_KINDS[n.kind])),
                      escape(n.number or ""), escape(_notable_text(ref, n, report, lang))]
                     for n in report.notable]
-    handed = [[escape(i.number), escape(t(STATES[i.state])), str(i.priority),
-               escape(names.classification(ref, i.classification) or t("no class")),
+    handed = [[escape(i.number), escape(tr(STATES[i.state])), str(i.priority),
+               escape(names.classification(ref, i.classification) or tr("no class")),
                _when(report, i.created_at) if i.in_shift else _local(i.created_at, day=True),
                escape(", ".join(i.units_on) or "-"),
                (escape(f"{_when(report, i.last_log.at)} {_log_line(ref, i, lang)}")
@@ -450,39 +453,40 @@ def _render(report: ShiftReport, ref: Reference, lang: str) -> str:
               for i in report.handed_over]
     all_rows = [[escape(i.number), str(i.priority) + (f" {escape(i.urgency)}" if i.urgency
                                                       else ""),
-                 escape(names.classification(ref, i.classification) or t("no class")),
+                 escape(names.classification(ref, i.classification) or tr("no class")),
                  escape(i.address), _when(report, i.created_at),
                  _when(report, i.first_dispatch) if i.first_dispatch else "",
                  _when(report, i.first_on_scene) if i.first_on_scene else "",
                  _when(report, i.closed_at) if i.closed_at else "",
-                 escape(t(STATES[i.state]) + (f" {names.disposition(ref, i.disposition)}"
+                 escape(tr(STATES[i.state]) + (f" {names.disposition(ref, i.disposition)}"
                                                if i.disposition else "")),
                  escape(", ".join(i.units))] for i in created]
     sections = [
-        ("Totals", f'<dl class="totals">{dl}</dl>'),
-        ("Incidents per class and island",
-         _table([t("Code"), t("Class"), *islands, t("Total")], class_rows,
+        (N_("Totals"), f'<dl class="totals">{dl}</dl>'),
+        (N_("Incidents per class and island"),
+         _table([tr("Code"), tr("Class"), *islands, tr("Total")], class_rows,
                 numeric=frozenset(range(2, 3 + len(islands))), none=nothing)),
-        ("Units used", _table([t("Unit"), t("Discipline"), t("Island"), t("Dispatches"),
-                               t("Committed (h:mm)")], unit_rows,
+        (N_("Units used"), _table([tr("Unit"), tr("Discipline"), tr("Island"), tr("Dispatches"),
+                               tr("Committed (h:mm)")], unit_rows,
                               numeric=frozenset({3, 4}), none=nothing)),
-        ("Notable events", _table([t("Time"), t("Event"), t("Incident"), t("Details")],
-                                  notable_rows, none=nothing, wide=True)),
-        ("Open incidents handed over",
-         _table([t("Incident"), t("State"), t("Priority"), t("Class"), t("Created"),
-                 t("Units"), t("Last log line")], handed, none=nothing, wide=True)),
-        ("Incidents of the shift",
-         _table([t("Incident"), t("Priority"), t("Class"), t("Address"), t("Created"),
-                 t("Dispatched"), t("On scene"), t("Closed"), t("State"), t("Units")],
+        (N_("Notable events"), _table([tr("Time"), tr("Event"), tr("Incident"), tr("Details")],
+                                  notable_rows, none=nothing, wide=True,
+                                  nowrap=frozenset({0, 2}))),
+        (N_("Open incidents handed over"),
+         _table([tr("Incident"), tr("State"), tr("Priority"), tr("Class"), tr("Created"),
+                 tr("Units"), tr("Last log line")], handed, none=nothing, wide=True)),
+        (N_("Incidents of the shift"),
+         _table([tr("Incident"), tr("Priority"), tr("Class"), tr("Address"), tr("Created"),
+                 tr("Dispatched"), tr("On scene"), tr("Closed"), tr("State"), tr("Units")],
                 all_rows, none=nothing, wide=True)),
     ]
-    body = "\n".join(f"<h2>{escape(t(h))}</h2>\n{content}" for h, content in sections)
+    body = "\n".join(f"<h2>{escape(tr(h))}</h2>\n{content}" for h, content in sections)
     heading = escape(title(report, lang))
     return (f'<!DOCTYPE html>\n<html lang="{escape(lang)}">\n<head>\n<meta charset="utf-8"/>\n'
             f"<title>{heading}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
             f"<h1>{heading}</h1>\n<p>"
-            + escape(t("Written {at} (local time, UTC-4).", at=_local(report.written, day=True))
-                     + (" " + t("The shift was still running: figures up to then.")
+            + escape(tr("Written {at} (local time, UTC-4).", at=_local(report.written, day=True))
+                     + (" " + tr("The shift was still running: figures up to then.")
                         if report.window.until else ""))
             + f"</p>\n{body}\n</body>\n</html>\n")
 
