@@ -14,7 +14,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", nargs="*", default=None,
                         choices=["core", "dispatch", "workstation", "maps", "lookup",
-                                 "hardware", "radio", "cli", "training"],
+                                 "hardware", "radio", "cli", "training", "reports"],
                         help="run only these groups")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -26,6 +26,7 @@ def main() -> int:
         lookup_bench,
         maps_bench,
         radio_bench,
+        shift_bench,
         training_bench,
         turnout_bench,
         workstation_bench,
@@ -43,6 +44,7 @@ def main() -> int:
         "radio": lambda: radio_bench.run(ref),
         "cli": lambda: cli_bench.run(ref),
         "training": lambda: training_bench.run(ref),
+        "reports": lambda: shift_bench.run(ref),
     }
     rows = []
     for name, run in groups.items():
