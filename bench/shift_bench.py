@@ -19,6 +19,7 @@ from bench.stats import Row
 from meldkamer.core import Meldkamer
 from meldkamer.demo import load_demo
 from meldkamer.domain.reference import Reference
+from meldkamer.errors import MeldkamerError
 from meldkamer.store.db import Store
 
 DAY = date(2026, 9, 18)
@@ -61,7 +62,7 @@ def fill(url: str, ref: Reference, incidents: int = INCIDENTS) -> None:
             last = k >= incidents - 30
             try:
                 core.dispatch.dispatch(number, [unit])
-            except Exception:  # noqa: BLE001  (busy: left without a unit, as it happens)
+            except MeldkamerError:  # busy elsewhere: left without a unit, as it happens
                 continue
             clock.now += timedelta(minutes=1)
             core.units.set_status(unit, "on_scene")

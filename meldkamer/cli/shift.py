@@ -67,7 +67,7 @@ def report_shift(args: argparse.Namespace) -> int:
     finally:
         core.close()
     data: dict[str, Any] = {
-        "date": day.isoformat(), "shift": args.shift or "day24",
+        "date": day.isoformat(), "shift": args.shift,
         "start": report.window.start.isoformat(), "end": report.window.end.isoformat(),
         "island": report.island, "incidents": len(report.created),
         "handed_over": len(report.handed_over), "notable": len(report.notable),

@@ -51,7 +51,8 @@ def test_the_night_shift_as_a_pdf(tmp_path: Path, sqlite_template: Path,
     run = _run(tmp_path, "report", "shift", "--db", url, "--date", "2026-09-18", "--shift",
                "night", "--pdf", str(out), "--csv", str(csv_out))
     assert run.returncode == 0, run.stderr
-    assert out.read_bytes().startswith(b"%PDF-") and _pages(out) == 2  # totals to notable events; the tables after
+    assert out.read_bytes().startswith(b"%PDF-")
+    assert _pages(out) == 2  # totals to the notable events, then the two wide tables
     text = _text(out)
     assert "Dienstrapport 2026-09-18, nachtdienst (2026-09-18 19:00 tot 2026-09-19 07:00)" \
         in text
