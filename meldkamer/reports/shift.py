@@ -181,10 +181,12 @@ def collect(core: Meldkamer, day: date, kind: str | None = None, *,
     code = core.ref.island(island).code if island else None
     start, end = win.start, win.end
     with core.store.read() as session:
+        # Every incident the shift worked on: made in it, or taken over from the shift
+        # before (open at its start, whether closed in this shift or handed on again).
         q = select(Incident).where(
             Incident.created_at < end,
             or_(Incident.created_at >= start, Incident.closed_at.is_(None),
-                Incident.closed_at >= end),
+                Incident.closed_at >= start),
         ).options(selectinload(Incident.calls),
                   selectinload(Incident.assignments).selectinload(Assignment.unit))
         if code:

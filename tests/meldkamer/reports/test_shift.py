@@ -164,3 +164,21 @@ def test_cli_writes_the_csv(day_db: tuple[str, dict[str, str]], tmp_path: Path,
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert [r["number"] for r in rows] == [n["burglary"]]
     assert rows[0]["classification_name"].startswith("Bezitsaantasting")  # Dutch default
+
+
+def test_an_incident_taken_over_and_closed_in_the_shift_is_in_it(
+        day_db: tuple[str, dict[str, str]], ref: Reference) -> None:
+    """The noise complaint of 23:30 on the 18th, closed at 01:00 on the 19th: the 19th's
+    report has it (taken over, closed in the shift), though it was not made that day."""
+    url, n = day_db
+    core = Meldkamer(Store(url), ref, user="tester", clock=shiftdata.Clock(shiftdata.at(20, 12)))
+    try:
+        report = shift.collect(core, date(2026, 9, 19), None)
+    finally:
+        core.close()
+    numbers = [i.number for i in report.incidents]
+    assert n["noise"] in numbers and n["cardiac"] in numbers  # taken over from the 18th
+    assert n["burglary"] not in numbers  # closed on the 18th: not this day's work
+    assert [i.number for i in report.created] == [n["livestock"]]
+    noise = next(i for i in report.incidents if i.number == n["noise"])
+    assert noise.closed_at == shiftdata.at(19, 1) and not noise.in_shift
