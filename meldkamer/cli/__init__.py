@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from meldkamer.cli import commands as c
+from meldkamer.cli import exchange as exchange_cli
 from meldkamer.cli import gateway as gateway_cli
 from meldkamer.cli import maps as maps_cli
 from meldkamer.cli import scenario as scenario_cli
@@ -230,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     maps_cli.add_commands(sub, cmd)
     serve_cli.add_commands(sub, cmd)
     scenario_cli.add_commands(sub, cmd)
+    exchange_cli.add_commands(sub, cmd)
 
     au = cmd(sub, "audit", "the audit trail").add_subparsers(dest="audit_cmd", required=True)
     cmd(au, "verify", "check the audit hash chain").set_defaults(func=c.audit_verify)
