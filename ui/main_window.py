@@ -26,6 +26,7 @@ from meldkamer.events import (
     UnitChanged,
     UnitTimerChanged,
 )
+from meldkamer.exchange.alerts import AlertStored
 from meldkamer.i18n import LANGUAGES, N_, tr
 from meldkamer.radio import RadioLink
 from meldkamer.settings import FONT_SCALE, LANGUAGE, SPEECH, THEME, Settings
@@ -33,6 +34,7 @@ from ui import theme
 from ui.attention import AttentionControls
 from ui.bridge import EventBridge
 from ui.dialogs.confirm import confirm
+from ui.docks.alerts import AlertsDock
 from ui.docks.detail import DetailDock
 from ui.docks.incidents import IncidentsDock
 from ui.docks.intake import IntakeDock
@@ -109,6 +111,7 @@ class MainWindow(QMainWindow):
         self.detail_dock = DetailDock(core, ops, self)
         self.status_board_dock = StatusBoardDock(core, ops, self.units, self)
         self.technician_dock = TechnicianDock(radio, self)
+        self.alerts_dock = AlertsDock(core, ops, self)
         self.map_dock: Any = None
         self._want_map = with_map
         self._map_scheduled = False
@@ -139,10 +142,12 @@ class MainWindow(QMainWindow):
         self.bridge.subscribe(RosterChanged, self._roster_changed)
         self.bridge.subscribe(AlarmChanged, self._alarm_changed)
         self.bridge.subscribe(UnitTimerChanged, self._timer_changed)
+        self.bridge.subscribe(AlertStored, self.alerts_dock.reload)
         self.detail_dock.follow(self.bridge)
         self.attention = AttentionControls(self)
         self.ops.failed.connect(self.notify)
-        for dock in (self.intake_dock, self.detail_dock, self.status_board_dock):
+        for dock in (self.intake_dock, self.detail_dock, self.status_board_dock,
+                     self.alerts_dock):
             dock.message.connect(self.notify)
         self.intake_dock.incident_created.connect(self._show_created)
         self.incidents_dock.selected.connect(self.detail_dock.load)
@@ -188,6 +193,9 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.status_board_dock)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.technician_dock)
         self.tabifyDockWidget(self.status_board_dock, self.technician_dock)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.alerts_dock)
+        self.tabifyDockWidget(self.technician_dock, self.alerts_dock)
+        self.status_board_dock.raise_()
         self.status_board_dock.raise_()
         # An empty centre with no height: it gives the middle column its width while the
         # incident docks above and below it share the height.
@@ -248,6 +256,7 @@ class MainWindow(QMainWindow):
                         lambda: self.alarm_banner._acknowledge())
         self.add_action(call, N_("Acknowledge attention"), "F7",
                         lambda: self.attention.acknowledge())
+        self.add_action(call, N_("Public warnings"), "Ctrl+Shift+W", self.alerts_dock.focus_list)
         view = self._menu(bar, N_("&View"))
         self.add_action(view, N_("Larger text"), "Ctrl++", lambda: self.scale_font(0.1))
         self.add_action(view, N_("Smaller text"), "Ctrl+-", lambda: self.scale_font(-0.1))
@@ -285,7 +294,7 @@ class MainWindow(QMainWindow):
         docks = self._menu(bar, N_("&Windows"))
         self._windows_menu = docks
         for dock in (self.intake_dock, self.incidents_dock, self.detail_dock,
-                     self.status_board_dock, self.technician_dock):
+                     self.status_board_dock, self.technician_dock, self.alerts_dock):
             docks.addAction(dock.toggleViewAction())
         if self.caller_dock is not None:
             docks.addAction(self.caller_dock.toggleViewAction())
@@ -482,7 +491,8 @@ class MainWindow(QMainWindow):
         """Show every text again in the current language (menus, docks, tables, map)."""
         self.texts.apply()
         for dock in (self.intake_dock, self.incidents_dock, self.detail_dock,
-                     self.status_board_dock, self.technician_dock, self.map_dock):
+                     self.status_board_dock, self.technician_dock, self.alerts_dock,
+                     self.map_dock):
             if dock is not None and hasattr(dock, "retranslate"):
                 dock.retranslate()
         self.alarm_banner.retranslate()
@@ -502,6 +512,7 @@ class MainWindow(QMainWindow):
         self.ops.run(self.core.units.list_units, self._units_loaded)
         self.load_alarms()
         self.attention.reload()
+        self.alerts_dock.reload()
 
     # -- emergencies -------------------------------------------------------------------
 

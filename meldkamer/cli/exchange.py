@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from meldkamer.cli.commands import _core, _emit, _table, _t
+from meldkamer.cli.commands import _core, _emit, _t, _table
 from meldkamer.i18n import tr
 
 SEVERITIES = ["Extreme", "Severe", "Moderate", "Minor", "Unknown"]

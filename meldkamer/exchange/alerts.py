@@ -137,7 +137,8 @@ class PublicWarnings:
             raise InvalidInput("the alert would expire before it is sent ({expires})",
                                expires=expires)
         status = self._status(status)
-        msg_type, references = "Alert", ()
+        msg_type = "Alert"
+        references: tuple[str, ...] = ()
         if update and cancel:
             raise InvalidInput("an alert either updates or cancels an earlier one, not both")
         if update or cancel:

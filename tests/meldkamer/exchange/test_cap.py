@@ -71,7 +71,7 @@ def test_site_catalogue_overrides_and_bad_one_is_a_clear_error(tmp_path: Path) -
     from meldkamer.errors import ReferenceDataError
 
     (tmp_path / "cap.toml").write_text('sender = "a b"\n[[event]]\ncode = "x"\n')
-    with pytest.raises(ReferenceDataError, match="cap.toml"):
+    with pytest.raises(ReferenceDataError, match=r"cap\.toml"):
         load_catalogue(tmp_path)
 
 
