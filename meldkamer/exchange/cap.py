@@ -264,12 +264,25 @@ def parse(data: bytes, *, source: str = "CAP") -> Alert:
     return _Reader(source).alert(root)
 
 
+class _Problem:
+    """A translated message inside another, translated when the error is shown."""
+
+    def __init__(self, template: str, fields: dict[str, Any]) -> None:
+        self.template, self.fields = template, fields
+
+    def __str__(self) -> str:
+        from meldkamer.i18n import tr
+
+        return tr(self.template, **self.fields)
+
+
 class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
 
     def fail(self, template: str, **fields: Any) -> InvalidInput:
-        return InvalidInput("{source}: " + template, source=self.source, **fields)
+        return InvalidInput("{source}: {problem}", source=self.source,
+                            problem=_Problem(template, fields))
 
     def children(self, parent: etree._Element, name: str) -> list[etree._Element]:
         return [c for c in parent if isinstance(c.tag, str) and c.tag == f"{{{NS}}}{name}"]

@@ -81,7 +81,8 @@ class AlertsDock(QDockWidget):
     def retranslate(self) -> None:
         self.view.setHorizontalHeaderLabels([tr(h) for h in HEADERS])
         self._title()
-        self.show_alerts(self.alerts)
+        selected = self.selected()
+        self._fill(selected.seq if selected else None)
 
     def _title(self) -> None:
         self.setWindowTitle(tr("Public warnings ({count})", count=len(self.alerts))
@@ -100,10 +101,21 @@ class AlertsDock(QDockWidget):
         self.ops.run(self._active, self.show_alerts)
 
     def show_alerts(self, alerts: list[StoredAlert]) -> None:
-        """Fill the list (keeping the selection); tell the operator about new ones."""
+        """Show the alerts loaded; tell the operator about new ones (not at the first load)."""
         selected = self.selected()
-        keep = selected.seq if selected else None
         self.alerts = list(alerts)
+        self._fill(selected.seq if selected else None)
+        new = [k for k in self.alerts if self._seen is not None and k.seq not in self._seen]
+        self._seen = (self._seen or set()) | {k.seq for k in self.alerts}
+        lang = language()
+        for kept in new:
+            info = kept.alert.info(lang)
+            self.message.emit(tr("New public warning: {headline}",
+                                 headline=(info.headline or info.event) if info else
+                                 kept.alert.identifier))
+
+    def _fill(self, keep: int | None = None) -> None:
+        """Fill the list in the current language, keeping the alert ``keep`` selected."""
         lang = language()
         self.view.setRowCount(len(self.alerts))
         for row, kept in enumerate(self.alerts):
@@ -117,9 +129,8 @@ class AlertsDock(QDockWidget):
                      _time(kept.alert.sent), _time(kept.alert.expires)]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if col == 0 and severity in COLOURS:
-                    item.setForeground(QColor("white"))
-                    item.setBackground(QColor(COLOURS[severity]))
+                if col == 0 and severity in COLOURS:  # a swatch: still seen when selected
+                    item.setData(Qt.ItemDataRole.DecorationRole, QColor(COLOURS[severity]))
                 self.view.setItem(row, col, item)
         self.view.resizeColumnToContents(0)
         self._title()
@@ -130,13 +141,6 @@ class AlertsDock(QDockWidget):
             self.view.selectRow(0)
         else:
             self.detail.setHtml(escape(tr("No public warnings in force")))
-        new = [k for k in self.alerts if self._seen is not None and k.seq not in self._seen]
-        self._seen = (self._seen or set()) | {k.seq for k in self.alerts}
-        for kept in new:
-            info = kept.alert.info(lang)
-            self.message.emit(tr("New public warning: {headline}",
-                                 headline=(info.headline or info.event) if info else
-                                 kept.alert.identifier))
 
     def selected(self) -> StoredAlert | None:
         rows = self.view.selectionModel().selectedRows() if self.view.selectionModel() else []
@@ -151,10 +155,16 @@ class AlertsDock(QDockWidget):
         a = kept.alert
         info = a.info(language())
         parts = [f"<h3>{escape(info.headline or info.event if info else a.identifier)}</h3>"]
+        if info and info.description:
+            parts.append(f"<p>{escape(info.description)}</p>")
+        if info and info.instruction:
+            label = tr("Instruction")
+            parts.append(f"<p><b>{escape(label)}:</b> {escape(info.instruction)}</p>")
+        facts: list[str] = []
 
         def line(label: str, value: str) -> None:
             if value:
-                parts.append(f"<b>{escape(label)}:</b> {escape(value)}<br>")
+                facts.append(f"<b>{escape(label)}:</b> {escape(value)}")
 
         if info:
             line(tr("Event"), info.event)
@@ -165,11 +175,7 @@ class AlertsDock(QDockWidget):
         line(tr("Expires"), _time(a.expires))
         line(tr("Source"), tr("sent by this control room") if kept.direction == "out"
              else tr("imported"))
-        if info and info.description:
-            parts.append(f"<p>{escape(info.description)}</p>")
-        if info and info.instruction:
-            parts.append(f"<p><b>{escape(tr('Instruction'))}:</b> "
-                         f"{escape(info.instruction)}</p>")
+        parts.append(f"<p>{' &nbsp;·&nbsp; '.join(facts)}</p>")
         self.detail.setHtml("".join(parts))
 
     def focus_list(self) -> None:

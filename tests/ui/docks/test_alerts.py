@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -92,11 +93,11 @@ def test_an_imported_alert_is_listed_and_read_by_keyboard(
         assert dock.selected().alert.identifier == "MDS-2026-0042"  # type: ignore[union-attr]
         shown = dock.detail.toPlainText()
         assert "Tot 100 mm regen" in shown and "Mijd rooien" in shown
-        assert "Meteo BES" in shown and "geïmporteerd" in shown
-        out = Path(__file__).resolve().parents[3] / "docs" / "images" / "cap-alerts.png"
+        assert "Meteo BES" in shown and "geïmporteerd" in shown and "Instructie:" in shown
         image = tmp_path / "cap-alerts.png"
         assert dock.grab().save(str(image))
-        if out.parent.is_dir() and not out.exists():
+        if os.environ.get("MELDKAMER_DOCS_IMAGES"):  # refresh the picture in the docs
+            out = Path(__file__).resolve().parents[3] / "docs" / "images" / "cap-alerts.png"
             out.write_bytes(image.read_bytes())
     finally:
         ops.wait()
