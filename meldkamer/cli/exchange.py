@@ -108,7 +108,9 @@ def import_cap(args: argparse.Namespace) -> int:
         kept = PublicWarnings(core).import_file(Path(args.file))
     finally:
         core.close()
-    info = kept.alert.info("nl")
+    from meldkamer.i18n import language
+
+    info = kept.alert.info(language())
     _emit(args, kept.as_data(), tr("imported {identifier} from {sender}: {headline}",
                                    identifier=kept.alert.identifier, sender=kept.alert.sender,
                                    headline=(info.headline or info.event) if info else "-"))
