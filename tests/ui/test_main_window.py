@@ -237,3 +237,27 @@ def test_file_quit_asks_first_and_keeps_working_by_default(qtbot: QtBot, shift: 
     assert not win.isVisible()
     with db_allowed():
         assert shift.incidents.list_incidents(active=True)  # nothing else happened
+
+
+def test_an_alert_stored_here_shows_in_the_public_warnings_dock(
+        qtbot: QtBot, shift: Meldkamer, tmp_path: Path) -> None:
+    from meldkamer.exchange.alerts import PublicWarnings
+
+    win = open_window(qtbot, shift, tmp_path, (1600, 900))
+    assert win.alerts_dock.view.rowCount() == 0
+    with db_allowed():
+        warnings = PublicWarnings(shift)
+        warnings.export(warnings.compose(headline="Kaya Grandi afgesloten", areas=["BO"],
+                                         event="road_closure",
+                                         texts={"en": {"headline": "Kaya Grandi closed"}}))
+    # The stored event reloads the dock (off the GUI thread) and the operator is told.
+    qtbot.waitUntil(lambda: win.alerts_dock.view.rowCount() == 1, timeout=5000)
+    # The English workstation shows the English block.
+    assert win.alerts_dock.view.item(0, 1).text() == "Kaya Grandi closed"
+    qtbot.waitUntil(lambda: "Kaya Grandi closed" in win.status.currentMessage(),
+                    timeout=5000)
+    qtbot.keyClick(win, Key.Key_W, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: win.alerts_dock.view.hasFocus(), timeout=5000)
+    assert "Kaya Grandi closed" in win.alerts_dock.detail.toPlainText()
+    win.close()
