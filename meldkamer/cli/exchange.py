@@ -119,7 +119,11 @@ def import_cap(args: argparse.Namespace) -> int:
 
 def cap_list(args: argparse.Namespace) -> int:
     from meldkamer.exchange.alerts import PublicWarnings
+    from meldkamer.exchange.cap import MSG_TYPE_NAMES, SEVERITY_NAMES, STATUS_NAMES
     from meldkamer.i18n import language
+
+    def name(names: dict[str, str], code: str) -> str:
+        return tr(names[code]) if code in names else code
 
     core = _core(args)
     try:
@@ -131,8 +135,9 @@ def cap_list(args: argparse.Namespace) -> int:
     rows = []
     for k in kept:
         info = k.alert.info(lang)
-        rows.append([k.alert.identifier, k.alert.status, k.alert.msg_type,
-                     info.severity if info else "-",
+        rows.append([k.alert.identifier, name(STATUS_NAMES, k.alert.status),
+                     name(MSG_TYPE_NAMES, k.alert.msg_type),
+                     name(SEVERITY_NAMES, info.severity) if info else "-",
                      ", ".join(a.description for a in info.areas) if info else "-",
                      _t(k.alert.sent), _t(k.alert.expires),
                      (info.headline or info.event) if info else "-"])

@@ -214,10 +214,6 @@ class PublicWarnings:
         alert, data = read_file(path)
         return self._store(alert, data.decode("utf-8", "replace"), "in", path)
 
-    def import_bytes(self, data: bytes, source: str = "CAP") -> StoredAlert:
-        alert = parse(data, source=source)
-        return self._store(alert, data.decode("utf-8", "replace"), "in", None)
-
     def _store(self, alert: Alert, xml: str, direction: str, path: Path | None) -> StoredAlert:
         for kept in self.stored():
             if kept.alert.reference_key == alert.reference_key:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from lxml import etree
 
 from meldkamer import config
 from meldkamer.errors import InvalidInput, ReferenceDataError
+from meldkamer.i18n import N_
 
 NS = "urn:oasis:names:tc:emergency:cap:1.2"
 MAX_BYTES = 1_000_000  # a CAP alert is a few kilobytes; anything this big is not one
@@ -32,6 +33,13 @@ CATEGORIES = ("Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "E
 URGENCIES = ("Immediate", "Expected", "Future", "Past", "Unknown")
 SEVERITIES = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
 CERTAINTIES = ("Observed", "Likely", "Possible", "Unlikely", "Unknown")
+# What people read for CAP's codes (the XML and --json keep the codes).
+SEVERITY_NAMES = {"Extreme": N_("Extreme"), "Severe": N_("Severe"),
+                  "Moderate": N_("Moderate"), "Minor": N_("Minor"), "Unknown": N_("Unknown")}
+STATUS_NAMES = {"Actual": N_("Actual"), "Exercise": N_("Exercise"), "Test": N_("Test"),
+                "System": N_("System"), "Draft": N_("Draft")}
+MSG_TYPE_NAMES = {"Alert": N_("Alert"), "Update": N_("Update"), "Cancel": N_("Cancel"),
+                  "Ack": N_("Acknowledgement"), "Error": N_("Error")}
 # RFC 3066 tags (CAP 1.2 section 3.2.2): Dutch and English of the BQ region, and
 # Papiamentu by its ISO 639-2 code (it has no two-letter one).
 LANGUAGE_TAGS = {"nl": "nl-BQ", "en": "en-BQ", "pap": "pap-BQ"}
@@ -133,7 +141,6 @@ class Alert:
     infos: tuple[Info, ...] = ()
     references: tuple[str, ...] = ()  # "sender,identifier,sent" each
     note: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def info(self, lang: str) -> Info | None:
         """The info block in ``lang`` (nl, en, pap), else the first one."""

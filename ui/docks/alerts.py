@@ -13,6 +13,8 @@ from typing import Any
 from meldkamer.core import Meldkamer
 from meldkamer.domain.views import local
 from meldkamer.exchange.alerts import PublicWarnings, StoredAlert
+from meldkamer.exchange.cap import SEVERITY_NAMES as SEVERITY
+from meldkamer.exchange.cap import STATUS_NAMES as STATUS
 from meldkamer.i18n import N_, language, tr
 from ui.ops import Operations
 from ui.qt import (
@@ -31,10 +33,6 @@ from ui.qt import (
 )
 
 HEADERS = (N_("Severity"), N_("Headline"), N_("Area"), N_("Sent"), N_("Expires"))
-SEVERITY = {"Extreme": N_("Extreme"), "Severe": N_("Severe"), "Moderate": N_("Moderate"),
-            "Minor": N_("Minor"), "Unknown": N_("Unknown")}
-STATUS = {"Actual": N_("Actual"), "Exercise": N_("Exercise"), "Test": N_("Test"),
-          "System": N_("System"), "Draft": N_("Draft")}
 COLOURS = {"Extreme": "#c0392b", "Severe": "#d35400", "Moderate": "#b7950b"}
 RELOAD_MS = 60_000
 
