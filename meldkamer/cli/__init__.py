@@ -21,6 +21,7 @@ from meldkamer.cli import gateway as gateway_cli
 from meldkamer.cli import maps as maps_cli
 from meldkamer.cli import scenario as scenario_cli
 from meldkamer.cli import serve as serve_cli
+from meldkamer.cli.export_incidents import add_export_incidents
 from meldkamer.i18n import LANGUAGES, from_environment, set_language, tr
 
 
@@ -231,7 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
     maps_cli.add_commands(sub, cmd)
     serve_cli.add_commands(sub, cmd)
     scenario_cli.add_commands(sub, cmd)
-    exchange_cli.add_commands(sub, cmd)
+    export_sub, _ = exchange_cli.add_commands(sub, cmd)
+    add_export_incidents(export_sub, cmd)
 
     au = cmd(sub, "audit", "the audit trail").add_subparsers(dest="audit_cmd", required=True)
     cmd(au, "verify", "check the audit hash chain").set_defaults(func=c.audit_verify)
