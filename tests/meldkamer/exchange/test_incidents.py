@@ -23,20 +23,10 @@ def day_db(tmp_path: Path, sqlite_template: Path, ref: Reference) -> tuple[str, 
 
 
 def run_cli(argv: list[str]) -> int:
-    """The CLI with an ``export`` group of this test's own (R3's is not there yet)."""
-    from meldkamer.cli import _common, build_parser
-    from meldkamer.cli.export_incidents import add_export_incidents
+    """The real CLI: ``export incidents`` sits in the ``export`` group with ``export cap``."""
+    from meldkamer.cli import build_parser
 
-    parser = build_parser()
-    sub = next(a for a in parser._subparsers._group_actions)  # type: ignore[union-attr]
-    common = _common()
-
-    def cmd(parent: object, name: str, helptext: str) -> object:
-        return parent.add_parser(name, parents=[common], help=helptext)  # type: ignore[attr-defined]
-
-    add_export_incidents(sub.add_parser("export").add_subparsers(dest="export_cmd",
-                                                                 required=True), cmd)
-    return c.run(parser.parse_args(argv))
+    return c.run(build_parser().parse_args(argv))
 
 
 def _doc(url: str, ref: Reference, *, redact: bool = False) -> dict[str, object]:
