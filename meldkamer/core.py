@@ -74,6 +74,9 @@ class Tx:
         """Insert the queued status history rows with one statement."""
         if self.history:
             self.session.connection().execute(insert(UnitStatusChange), self.history)
+            from meldkamer.services.response import record_responses
+
+            record_responses(self.session, self.core.ref, self.history)
             self.history.clear()
 
     def log(self, incident: Incident, kind: str, template: str, /, **fields: Any) -> None:

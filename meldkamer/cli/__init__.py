@@ -19,6 +19,7 @@ from meldkamer.cli import commands as c
 from meldkamer.cli import exchange as exchange_cli
 from meldkamer.cli import gateway as gateway_cli
 from meldkamer.cli import maps as maps_cli
+from meldkamer.cli import reports as reports_cli
 from meldkamer.cli import scenario as scenario_cli
 from meldkamer.cli import serve as serve_cli
 from meldkamer.cli.export_incidents import add_export_incidents
@@ -234,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     scenario_cli.add_commands(sub, cmd)
     export_sub, _ = exchange_cli.add_commands(sub, cmd)
     add_export_incidents(export_sub, cmd)
+    reports_cli.add_commands(sub, cmd)
 
     au = cmd(sub, "audit", "the audit trail").add_subparsers(dest="audit_cmd", required=True)
     cmd(au, "verify", "check the audit hash chain").set_defaults(func=c.audit_verify)

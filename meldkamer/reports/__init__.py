@@ -1,0 +1,1 @@
+"""Reports: response-time figures (``kpi``), shift reports; Qt-free, read-only."""

@@ -129,6 +129,7 @@ class Incident(Base):
     __table_args__ = (
         Index("ix_incident_state", "state"),
         Index("ix_incident_lat_lon", "lat", "lon"),
+        Index("ix_incident_created_at", "created_at"),
     )
 
 
@@ -193,6 +194,23 @@ class UnitStatusChange(Base):
     reason: Mapped[str] = mapped_column(String(500), default="")
 
     __table_args__ = (Index("ix_unit_status_change_unit", "unit_id", "id"),)
+
+
+class IncidentResponse(Base):
+    """When an incident's first call was taken, and its first unit of a discipline was
+    dispatched and on scene: what the response-time figures read (meldkamer.reports.kpi).
+
+    One row per incident and discipline dispatched to it, kept by the transaction that
+    writes the status history (``Tx.write_history``); backfilled by migration 0009.
+    """
+
+    __tablename__ = "incident_response"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), primary_key=True)
+    discipline: Mapped[str] = mapped_column(String(20), primary_key=True)
+    call_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    on_scene_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LogEntry(Base):
