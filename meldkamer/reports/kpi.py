@@ -182,7 +182,8 @@ def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 def _diff(dialect: str, a: str, b: str) -> str:
     if dialect == "postgresql":
         return f"CAST(EXTRACT(EPOCH FROM ({a} - {b})) AS DOUBLE PRECISION)"
-    return f"((julianday({a}) - julianday({b})) * 86400.0)"
+    # julianday is a float of days: rounded to the millisecond, 900 s stays 900 s.
+    return f"ROUND((julianday({a}) - julianday({b})) * 86400.0, 3)"
 
 
 def _base(dialect: str, island: str | None, discipline: str | None,

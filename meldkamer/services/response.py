@@ -32,8 +32,8 @@ def record_responses(session: Session, ref: Reference, rows: Sequence[dict[str, 
     if not wanted:
         return
     unit_ids = {r["unit_id"] for r in wanted}
-    disciplines = dict(session.execute(
-        select(Unit.id, Unit.discipline).where(Unit.id.in_(unit_ids))).tuples().all())
+    disciplines: dict[int, str] = dict(session.execute(
+        select(Unit.id, Unit.discipline).where(Unit.id.in_(unit_ids))).all())
     firsts: dict[tuple[int, str], dict[str, datetime]] = {}
     for r in wanted:
         key = (r["incident_id"], disciplines[r["unit_id"]])
