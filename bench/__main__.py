@@ -26,6 +26,7 @@ def main() -> int:
         lookup_bench,
         maps_bench,
         radio_bench,
+        reports_bench,
         shift_bench,
         training_bench,
         turnout_bench,
@@ -44,7 +45,7 @@ def main() -> int:
         "radio": lambda: radio_bench.run(ref),
         "cli": lambda: cli_bench.run(ref),
         "training": lambda: training_bench.run(ref),
-        "reports": lambda: shift_bench.run(ref),
+        "reports": lambda: [*reports_bench.run(), *shift_bench.run(ref)],
     }
     rows = []
     for name, run in groups.items():

@@ -179,15 +179,8 @@ def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return lo, hi
 
 
-def _diff(dialect: str, a: str, b: str) -> str:
-    if dialect == "postgresql":
-        return f"CAST(EXTRACT(EPOCH FROM ({a} - {b})) AS DOUBLE PRECISION)"
-    # julianday is a float of days: rounded to the millisecond, 900 s stays 900 s.
-    return f"ROUND((julianday({a}) - julianday({b})) * 86400.0, 3)"
-
-
 def _base(dialect: str, island: str | None, discipline: str | None,
-          excluded: tuple[str, ...]) -> str:
+          excluded: tuple[str, ...], *, join: bool = True) -> str:
     """The incidents of the period, one row per discipline dispatched, with intervals."""
     where = ["i.created_at >= :lo", "i.created_at < :hi", "i.duplicate_of_id IS NULL"]
     if excluded:
@@ -196,12 +189,13 @@ def _base(dialect: str, island: str | None, discipline: str | None,
         where.append("i.island = :island")
     if discipline:
         where.append("r.discipline = :discipline")
+    if not join:
+        return "SELECT i.id FROM incident i WHERE " + " AND ".join(where)
     return (
         "SELECT i.id AS incident_id, i.island AS island, COALESCE(r.discipline, '') AS discipline, "
         "i.priority AS priority, i.urgency AS urgency, "
-        f"{_diff(dialect, 'r.dispatched_at', 'r.call_at')} AS processing, "
-        f"{_diff(dialect, 'r.on_scene_at', 'r.dispatched_at')} AS travel, "
-        f"{_diff(dialect, 'r.on_scene_at', 'r.call_at')} AS total "
+        "r.processing_seconds AS processing, r.travel_seconds AS travel, "
+        "r.total_seconds AS total "
         "FROM incident i LEFT JOIN incident_response r ON r.incident_id = i.id "
         "WHERE " + " AND ".join(where)
     )
@@ -216,28 +210,88 @@ def _long(columns: str = "island, discipline, priority") -> str:
 _GROUP = "island, discipline, priority, interval"
 
 
-def _figures_sql(dialect: str) -> str:
-    if dialect == "postgresql":
-        cols = ", ".join(f"percentile_cont({q}) WITHIN GROUP (ORDER BY v) AS q{i}"
-                         for i, q in enumerate(QUANTILES))
-        return (f"SELECT {_GROUP}, COUNT(v) AS n, COUNT(*) - COUNT(v) AS missing, {cols} "
-                f"FROM long GROUP BY {_GROUP}")
-    picks = []
-    for i, q in enumerate(QUANTILES):
-        pos = f"({q} * (n - 1))"
-        low = f"(CAST({pos} AS INTEGER) + 1)"
-        picks.append(f"MAX(CASE WHEN rn = {low} THEN v END) AS lo{i}, "
-                     f"MAX(CASE WHEN rn = {low} + 1 THEN v END) AS hi{i}, "
-                     f"MAX({pos} - CAST({pos} AS INTEGER)) AS f{i}")
-    return (
-        f"SELECT {_GROUP}, MAX(n) AS n, MAX(total) - MAX(n) AS missing, "
-        + ", ".join(picks)
-        + f" FROM (SELECT {_GROUP}, v, "
-        f"ROW_NUMBER() OVER (PARTITION BY {_GROUP} ORDER BY v IS NULL, v) AS rn, "
-        f"COUNT(v) OVER (PARTITION BY {_GROUP}) AS n, "
-        f"COUNT(*) OVER (PARTITION BY {_GROUP}) AS total FROM long) AS ranked "
-        f"GROUP BY {_GROUP}"
-    )
+_PG_FIGURES = (
+    f"SELECT {_GROUP}, "
+    + ", ".join(f"percentile_cont({q}) WITHIN GROUP (ORDER BY v) AS q{i}"
+                for i, q in enumerate(QUANTILES))
+    + f" FROM long WHERE v IS NOT NULL GROUP BY {_GROUP}")
+
+
+def _ranks(n: int) -> list[tuple[int, int, float]]:
+    """For each quantile of ``n`` sorted values: the 1-based ranks around it, and where
+    between them it lies (linear interpolation, as ``percentile_cont``)."""
+    out = []
+    for q in QUANTILES:
+        pos = q * (n - 1)
+        low = math.floor(pos + 1e-9)
+        frac = max(0.0, pos - low)
+        out.append((low + 1, min(low + 2, n), frac if low + 1 < n else 0.0))
+    return out
+
+
+def _sqlite_percentiles(run: Any, base: str, sizes: Mapping[tuple[str, str, int, str], int],
+                        ) -> dict[tuple[str, str, int, str], list[float | None]]:
+    """Percentiles on SQLite: one sort of every timed value by (group, value).
+
+    SQLite has no percentile function. Each value gets its rank in one window
+    (``ROW_NUMBER() OVER (ORDER BY g, v)``, ``g`` a number standing for the group); the
+    groups' sizes are known from the counts, so the ranks around each percentile are
+    known before the query, and only those rows come back.
+    """
+    groups = sorted(k for k, n in sizes.items() if n)
+    if not groups:
+        return {}
+    islands = sorted({k[0] for k in groups})
+    disciplines = sorted({k[1] for k in groups})
+    priorities = sorted({k[2] for k in groups})
+
+    def case(column: str, values: list[Any], prefix: str) -> tuple[str, dict[str, Any]]:
+        params = {f"{prefix}{n}": v for n, v in enumerate(values)}
+        whens = " ".join(f"WHEN :{prefix}{n} THEN {n}" for n in range(len(values)))
+        return f"(CASE {column} {whens} END)", params
+
+    isl, p1 = case("island", islands, "ki")
+    dis, p2 = case("discipline", disciplines, "kd")
+    pri, p3 = case("priority", priorities, "kp")
+    number = {k: ((islands.index(k[0]) * len(disciplines) + disciplines.index(k[1]))
+                  * len(priorities) + priorities.index(k[2])) * len(INTERVALS)
+              + INTERVALS.index(k[3]) for k in groups}
+    wanted: dict[int, tuple[Any, int]] = {}
+    offset = 0
+    for key in sorted(groups, key=number.__getitem__):
+        for n, (low, high, _frac) in enumerate(_ranks(sizes[key])):
+            wanted[offset + low] = (key, low)
+            wanted[offset + high] = (key, high)
+        offset += sizes[key]
+    g = f"(({isl} * {len(disciplines)} + {dis}) * {len(priorities)} + {pri})"
+    long = " UNION ALL ".join(
+        f"SELECT {g} * {len(INTERVALS)} + {n} AS g, {name} AS v FROM base "
+        f"WHERE {name} IS NOT NULL" for n, name in enumerate(INTERVALS))
+    ranks = ", ".join(str(r) for r in sorted(wanted))
+    sql = (f"WITH base AS MATERIALIZED ({base}), long AS ({long}) "
+           "SELECT rn, v FROM (SELECT v, ROW_NUMBER() OVER (ORDER BY g, v) AS rn FROM long) "
+           f"AS ranked WHERE rn IN ({ranks})")
+    values: dict[tuple[Any, int], float] = {}
+    for row in run(sql, {**p1, **p2, **p3}):
+        values[wanted[int(row.rn)]] = float(row.v)
+    out: dict[tuple[str, str, int, str], list[float | None]] = {}
+    for key in groups:
+        picks: list[float | None] = []
+        for low, high, frac in _ranks(sizes[key]):
+            a, b = values.get((key, low)), values.get((key, high))
+            picks.append(_round(_interpolated(a, b, frac)))
+        out[key] = picks
+    return out
+
+
+def _counts_sql(targets: tuple[Target, ...]) -> str:
+    """Per group: rows, timed rows per interval, and per target the rows within it."""
+    cols = [f"COUNT({name}) AS n_{name}" for name in INTERVALS]
+    for n, t in enumerate(targets):
+        cols.append(f"SUM(CASE WHEN {t.interval} <= {float(t.seconds)} THEN 1 ELSE 0 END) "
+                    f"AS met{n}")
+    return (f"SELECT island, discipline, priority, urgency, COUNT(*) AS rows, "
+            f"{', '.join(cols)} FROM base GROUP BY island, discipline, priority, urgency")
 
 
 def _interpolated(lo: float | None, hi: float | None, frac: float | None) -> float | None:
@@ -269,40 +323,54 @@ def compute(session: Session, start: date, end: date, *, island: str | None = No
     if discipline:
         params["discipline"] = discipline
 
-    def run(sql: str) -> list[Any]:
-        return list(session.execute(text(sql).bindparams(*binds), params))
+    def run(sql: str, more: Mapping[str, Any] | None = None) -> list[Any]:
+        return list(session.execute(text(sql).bindparams(*binds), {**params, **(more or {})}))
 
-    head = f"WITH base AS ({base}), long AS ({_long()}) "
+    counts = run(f"WITH base AS ({base}) " + _counts_sql(targets.targets))
+    sizes: dict[tuple[str, str, int, str], list[int]] = {}
+    for row in counts:
+        for name in INTERVALS:
+            size = sizes.setdefault((row.island, row.discipline, int(row.priority), name),
+                                    [0, 0])
+            size[0] += int(getattr(row, f"n_{name}") or 0)
+            size[1] += int(row.rows)
+    if dialect == "postgresql":
+        timed: dict[tuple[str, str, int, str], list[float | None]] = {}
+        for row in run(f"WITH base AS MATERIALIZED ({base}), long AS ({_long()}) "
+                       + _PG_FIGURES):
+            timed[(row.island, row.discipline, int(row.priority), row.interval)] = [
+                _round(None if v is None else float(v)) for v in (row.q0, row.q1, row.q2)]
+    else:
+        timed = _sqlite_percentiles(run, base, {k: v[0] for k, v in sizes.items()})
     figures = []
-    for row in run(head + _figures_sql(dialect)):
-        if dialect == "postgresql":
-            values = [row.q0, row.q1, row.q2]
-        else:
-            values = [_interpolated(getattr(row, f"lo{i}"), getattr(row, f"hi{i}"),
-                                    getattr(row, f"f{i}")) for i in range(len(QUANTILES))]
-        median, p90, p95 = (_round(None if v is None else float(v)) for v in values)
-        figures.append(Figure(row.island, row.discipline, int(row.priority), row.interval,
-                              int(row.n or 0), int(row.missing or 0), median, p90, p95))
+    for key, (count, rows) in sizes.items():
+        median, p90, p95 = timed.get(key, [None, None, None])
+        figures.append(Figure(*key, count=count, missing=rows - count, median=median,
+                              p90=p90, p95=p95))
     order = {name: n for n, name in enumerate(INTERVALS)}
     figures.sort(key=lambda f: (f.island, f.discipline == "", f.discipline, f.priority,
                                 order[f.interval]))
     results = []
-    for t in targets.targets:
-        where = ["1 = 1"]
-        if t.discipline:
-            where.append(f"discipline = '{_quoted(t.discipline)}'")
-        if t.priority is not None:
-            where.append(f"priority = {int(t.priority)}")
-        if t.urgency:
-            where.append(f"urgency = '{_quoted(t.urgency)}'")
-        sql = (head + f"SELECT island, COUNT({t.interval}) AS n, "
-               f"SUM(CASE WHEN {t.interval} <= {float(t.seconds)} THEN 1 ELSE 0 END) AS met, "
-               f"COUNT(*) - COUNT({t.interval}) AS missing FROM base "
-               f"WHERE {' AND '.join(where)} GROUP BY island ORDER BY island")
-        for row in run(sql):
-            results.append(TargetResult(t.code, row.island, int(row.n or 0),
-                                        int(row.met or 0), int(row.missing or 0), t.share))
-    incidents = int(run(head + "SELECT COUNT(DISTINCT incident_id) AS n FROM base")[0].n)
+    for n, t in enumerate(targets.targets):
+        per_island: dict[str, list[int]] = {}
+        for row in counts:
+            if ((t.discipline and row.discipline != t.discipline)
+                    or (t.priority is not None and int(row.priority) != t.priority)
+                    or (t.urgency and row.urgency != t.urgency)):
+                continue
+            tally = per_island.setdefault(row.island, [0, 0, 0])
+            timed_rows = int(getattr(row, f"n_{t.interval}") or 0)
+            tally[0] += timed_rows
+            tally[1] += int(getattr(row, f"met{n}") or 0)
+            tally[2] += int(row.rows) - timed_rows
+        for isl in sorted(per_island):
+            count, met, missing = per_island[isl]
+            results.append(TargetResult(t.code, isl, count, met, missing, t.share))
+    if discipline:  # one row per incident
+        incidents = sum(int(row.rows) for row in counts)
+    else:
+        own = _base(dialect, island, None, targets.exclude_dispositions, join=False)
+        incidents = int(run(f"SELECT COUNT(*) AS n FROM ({own}) AS own")[0].n)
     return KpiReport(start, end, island, discipline, tuple(figures), tuple(results),
                      targets.targets, incidents)
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from meldkamer.domain.reference import Reference
@@ -61,3 +61,22 @@ def record_responses(session: Session, ref: Reference, rows: Sequence[dict[str, 
         }
         session.execute(stmt.on_conflict_do_update(
             index_elements=["incident_id", "discipline"], set_=updates))
+        _intervals(session, incident_id, discipline)
+
+
+def _seconds(later: datetime | None, earlier: datetime | None) -> float | None:
+    if later is None or earlier is None:
+        return None
+    return round((later - earlier).total_seconds(), 3)
+
+
+def _intervals(session: Session, incident_id: int, discipline: str) -> None:
+    """Write the row's intervals from its times (as just stored)."""
+    table = IncidentResponse.__table__
+    key = (table.c.incident_id == incident_id) & (table.c.discipline == discipline)
+    row = session.execute(select(table.c.call_at, table.c.dispatched_at,
+                                 table.c.on_scene_at).where(key)).one()
+    session.execute(update(table).where(key).values(
+        processing_seconds=_seconds(row.dispatched_at, row.call_at),
+        travel_seconds=_seconds(row.on_scene_at, row.dispatched_at),
+        total_seconds=_seconds(row.on_scene_at, row.call_at)))
