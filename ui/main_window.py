@@ -289,6 +289,10 @@ class MainWindow(QMainWindow):
 
             self.add_action(self._menu(bar, N_("&Training")), N_("Trainer console"),
                             "Ctrl+Shift+T", lambda: open_console(self))
+        from ui.reports import open_reports
+
+        self.add_action(self._menu(bar, N_("&Reports")), N_("Response times"),
+                        "Ctrl+Shift+R", lambda: open_reports(self))
         help_menu = self._menu(bar, N_("&Help"))
         self.add_action(help_menu, N_("Keyboard shortcuts"), "F1", self.show_keys)
         docks = self._menu(bar, N_("&Windows"))
