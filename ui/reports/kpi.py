@@ -54,6 +54,8 @@ from ui.qt_charts import (
 INTERVAL_NAMES = {"processing": N_("Processing (call to dispatch)"),
                   "travel": N_("Dispatch to on scene"),
                   "total": N_("Call to on scene")}
+SHORT_NAMES = {"processing": N_("processing"), "travel": N_("dispatch to scene"),
+               "total": N_("call to scene")}
 BAR_NAMES = (N_("Median"), N_("90th percentile"), N_("95th percentile"))
 BAR_COLOURS = ("#4e79a7", "#f28e2b", "#e15759")
 
@@ -131,13 +133,14 @@ class KpiWindow(QWidget):
         self.chart_view.setObjectName("kpi_chart")
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart_view.setMinimumHeight(320)
-        tables = QSplitter(Qt.Orientation.Vertical, self)
+        tables = QSplitter(Qt.Orientation.Horizontal, self)
         tables.addWidget(self.table)
         tables.addWidget(self.targets_table)
-        body = QSplitter(Qt.Orientation.Horizontal, self)
+        tables.setSizes([780, 520])
+        body = QSplitter(Qt.Orientation.Vertical, self)
         body.addWidget(tables)
         body.addWidget(self.chart_view)
-        body.setSizes([560, 640])
+        body.setSizes([330, 470])
         layout = QVBoxLayout(self)
         layout.addLayout(pickers)
         layout.addWidget(body, 1)
@@ -149,7 +152,7 @@ class KpiWindow(QWidget):
         self.svg_button.clicked.connect(lambda: self._save("svg"))
         QShortcut(QKeySequence("F5"), self, self.refresh)
         QShortcut(QKeySequence("Escape"), self, self.close)
-        self.resize(1280, 760)
+        self.resize(1400, 860)
         self.refresh()
 
     def _date_edit(self, name: str, value: date) -> QDateEdit:
@@ -202,7 +205,7 @@ class KpiWindow(QWidget):
         for row, f in enumerate(report.figures):
             cells = [ref.islands[f.island].name if f.island in ref.islands else f.island,
                      discipline(f.discipline), str(f.priority),
-                     tr(INTERVAL_NAMES[f.interval]), str(f.count), str(f.missing),
+                     tr(SHORT_NAMES[f.interval]), str(f.count), str(f.missing),
                      _minutes(f.median), _minutes(f.p90), _minutes(f.p95)]
             for col, value in enumerate(cells):
                 item = QTableWidgetItem(value)
@@ -298,6 +301,7 @@ class KpiWindow(QWidget):
             line.attachAxis(x)
             line.attachAxis(y)
         y.setRange(0, top * 1.15)
+        y.applyNiceNumbers()
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
 
     def save_chart(self, path: Path) -> Path:
