@@ -259,7 +259,7 @@ def _sqlite_percentiles(run: Any, base: str, sizes: Mapping[tuple[str, str, int,
     wanted: dict[int, tuple[Any, int]] = {}
     offset = 0
     for key in sorted(groups, key=number.__getitem__):
-        for n, (low, high, _frac) in enumerate(_ranks(sizes[key])):
+        for low, high, _frac in _ranks(sizes[key]):
             wanted[offset + low] = (key, low)
             wanted[offset + high] = (key, high)
         offset += sizes[key]

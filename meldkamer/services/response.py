@@ -41,11 +41,12 @@ def record_responses(session: Session, ref: Reference, rows: Sequence[dict[str, 
         seen = firsts.setdefault(key, {})
         if column not in seen or r["at"] < seen[column]:
             seen[column] = r["at"]
+    insert: Any
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    table = IncidentResponse.__table__
+    table: Any = IncidentResponse.__table__
     for (incident_id, discipline), times in firsts.items():
         first_call = (select(func.min(Call.at)).where(Call.incident_id == incident_id)
                       .scalar_subquery())
@@ -72,7 +73,7 @@ def _seconds(later: datetime | None, earlier: datetime | None) -> float | None:
 
 def _intervals(session: Session, incident_id: int, discipline: str) -> None:
     """Write the row's intervals from its times (as just stored)."""
-    table = IncidentResponse.__table__
+    table: Any = IncidentResponse.__table__
     key = (table.c.incident_id == incident_id) & (table.c.discipline == discipline)
     row = session.execute(select(table.c.call_at, table.c.dispatched_at,
                                  table.c.on_scene_at).where(key)).one()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 from meldkamer.core import Meldkamer
 from meldkamer.domain.views import LOCAL

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
 from meldkamer.core import Meldkamer
 from meldkamer.errors import InvalidInput
@@ -202,8 +203,7 @@ def test_first_unit_of_a_discipline_counts(clocked: tuple[Meldkamer, Callable]) 
     at(t0 + timedelta(seconds=500))
     core.units.set_status("P-101", "on_scene")
     with core.store.read() as s:
-        row = s.get(IncidentResponse, (s.scalar(
-            __import__("sqlalchemy").text("SELECT id FROM incident")), "police"))
+        row = s.get(IncidentResponse, (s.scalar(text("SELECT id FROM incident")), "police"))
         assert row is not None
         assert row.call_at == t0
         assert row.dispatched_at == t0 + timedelta(seconds=20)
@@ -238,7 +238,6 @@ def test_migration_backfills_the_response_times(tmp_path: object, ref: object) -
     from pathlib import Path
 
     from alembic import command
-    from sqlalchemy import text
 
     from meldkamer.store.migrations import alembic_config
 

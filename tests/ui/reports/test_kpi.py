@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
 from meldkamer import i18n
@@ -16,8 +17,6 @@ from tests.fixtures import demo_core
 from tests.meldkamer.reports.test_kpi import respond
 from tests.ui.dbguard import allowed_steps
 from ui.ops import Operations
-from PySide6.QtGui import QImage
-
 from ui.qt import QApplication, Qt
 from ui.reports.kpi import KpiWindow
 
@@ -27,15 +26,16 @@ DAY = date(2026, 3, 2)
 def _ten(url: str, ref: Reference) -> Iterator[Meldkamer]:
     """Ten burglaries on Bonaire: processing 10..100 s, travel 100..1000 s (the core
     tests work the percentiles out by hand: median 55 s, P90 91 s, P95 95.5 s)."""
+    now = [datetime(2026, 3, 2, 12, 0, tzinfo=UTC)]
+
+    def at(t: datetime) -> None:
+        now[0] = t
+
     for core in demo_core(url, ref):
-        now = [datetime(2026, 3, 2, 12, 0, tzinfo=UTC)]
         core.clock = lambda: now[0]
-
-        def at(t: datetime) -> None:
-            now[0] = t
-
         for n in range(10):
-            respond(core, at, now[0].replace(hour=12) + timedelta(hours=n % 8, minutes=n),
+            respond(core, at, datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+                    + timedelta(hours=n % 8, minutes=n),
                     dispatch=10 * (n + 1), scene=100 * (n + 1))
         yield core
 
