@@ -288,7 +288,7 @@ class KpiWindow(QWidget):
         if target is not None:
             top = max(top, target)
             line = QLineSeries()
-            line.setName(tr("Target {minutes} min", minutes=f"{target:g}"))
+            line.setName(tr("Target {minutes} min", minutes=format(target, "g")))
             pen = QPen(Qt.GlobalColor.darkGreen)
             pen.setWidth(3)
             pen.setStyle(Qt.PenStyle.DashLine)
