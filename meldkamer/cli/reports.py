@@ -28,6 +28,9 @@ def add_commands(sub: Any, cmd: Any) -> Any:
     p.add_argument("--discipline", help="police, fire, ambulance, kmar, coastguard")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.set_defaults(func=report_kpi)
+    from meldkamer.cli.shift import add_shift
+
+    add_shift(report_sub, cmd)
     return report_sub
 
 

@@ -14,22 +14,11 @@ from tests.ui.dbguard import db_allowed
 from tests.ui.test_pdf import _frontends, _pages, _text, needs_poppler
 
 ROOT = Path(__file__).resolve().parents[2]
-# Until the ``report`` group (meldkamer/cli/reports.py) exists: one of this test's own.
+# The real CLI: ``report shift`` is in the ``report`` group (meldkamer/cli/reports.py).
 CLI = """
 import sys
-from meldkamer.cli import _common, build_parser, commands as c
-from meldkamer.cli import shift
-from meldkamer.i18n import set_language
-parser = build_parser()
-sub = next(a for a in parser._subparsers._group_actions)
-common = _common()
-def cmd(parent, name, helptext):
-    return parent.add_parser(name, parents=[common], help=helptext)
-shift.add_shift(sub.add_parser("report").add_subparsers(dest="report_cmd", required=True), cmd)
-args = parser.parse_args(sys.argv[1:])
-if getattr(args, "lang", None):
-    set_language(args.lang)
-sys.exit(c.run(args))
+from meldkamer.cli import main
+sys.exit(main(sys.argv[1:]))
 """
 
 

@@ -35,20 +35,10 @@ def _collect(url: str, ref: Reference, kind: str | None = None,
 
 
 def run_cli(argv: list[str]) -> int:
-    """The CLI with a ``report`` group of this test's own (R1's group is not there yet)."""
-    from meldkamer.cli import _common, build_parser
-    from meldkamer.cli import shift as shift_cli
+    """The real CLI (``report shift`` in the ``report`` group of meldkamer/cli/reports.py)."""
+    from meldkamer.cli import build_parser
 
-    parser = build_parser()
-    sub = next(a for a in parser._subparsers._group_actions)  # type: ignore[union-attr]
-    common = _common()
-
-    def cmd(parent: object, name: str, helptext: str) -> object:
-        return parent.add_parser(name, parents=[common], help=helptext)  # type: ignore[attr-defined]
-
-    shift_cli.add_shift(sub.add_parser("report").add_subparsers(dest="report_cmd",
-                                                                required=True), cmd)
-    return c.run(parser.parse_args(argv))
+    return c.run(build_parser().parse_args(argv))
 
 
 def test_the_whole_day_counts_its_incidents_units_events_and_handover(
