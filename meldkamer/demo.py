@@ -112,6 +112,8 @@ def play_shift(core: Meldkamer, real_clock: Any) -> int:
                 proposal = core.dispatch.propose(inc.number)
                 picks = [p.callsign for p in proposal.proposals[: arg["dispatch"]]]
                 if picks:
+                    # As a centralist takes the call: the units go 45 to 90 s after it.
+                    core.clock = partial(_minus, now, ago - (45 + 9 * (i % 6)) / 60)
                     core.dispatch.dispatch(inc.number, picks)
                 units[i] = picks
             elif what == "status":
