@@ -279,7 +279,6 @@ class KpiWindow(QWidget):
         chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         bars.attachAxis(x)
         y = QValueAxis()
-        y.setLabelFormat("%.0f")
         y.setTitleText(tr("minutes"))
         top = max([v or 0.0 for _label, values in groups for v in values] or [1.0])
         target = self.target_minutes()
@@ -301,6 +300,9 @@ class KpiWindow(QWidget):
             line.attachAxis(y)
         y.setRange(0, top * 1.15)
         y.applyNiceNumbers()
+        # Below 5 minutes the ticks fall on halves and quarters: show the decimals, or
+        # "0, 1, 1, 2, 2" reads like a broken axis.
+        y.setLabelFormat("%.0f" if y.max() >= 5 else "%.1f")
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
 
     def save_chart(self, path: Path) -> Path:
