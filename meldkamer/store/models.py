@@ -259,6 +259,9 @@ class AuditEvent(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
+    # Records kept as audit events (CAP alerts) are read by their entity (0010).
+    __table_args__ = (Index("ix_audit_event_entity", "entity", "seq"),)
+
 
 class AuditHead(Base):
     """The single row holding the chain's last sequence number and hash."""

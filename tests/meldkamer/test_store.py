@@ -139,7 +139,7 @@ def test_upgrade_from_0007_keeps_old_log_lines_and_audit_events(empty_url: str,
             audit.insert_events(session, [row])
             audit.store_head(session, head)
         assert store.upgrade() is True
-        assert store.revision() == HEAD_REVISION == "0009"
+        assert store.revision() == HEAD_REVISION == "0010"
         with store.engine.connect() as conn:
             row = conn.execute(text("SELECT source_kind, source_detail FROM log_entry")).one()
             assert tuple(row) == (None, None)  # not recorded then: not guessed now
@@ -509,3 +509,18 @@ def test_postgres_lost_update_without_expected_version_is_a_conflict(
     finally:
         a.close()
         b.close()
+
+
+def test_audit_events_are_found_by_entity_through_an_index(sqlite_url: str) -> None:
+    """Migration 0010: the CAP alerts (audit events of one entity) are read by an index."""
+    from sqlalchemy import text
+
+    store = Store(sqlite_url)
+    try:
+        with store.read() as session:
+            plan = " ".join(str(row[-1]) for row in session.execute(text(
+                "EXPLAIN QUERY PLAN SELECT seq FROM audit_event "
+                "WHERE entity = 'cap_alert' ORDER BY seq")))
+        assert "ix_audit_event_entity" in plan
+    finally:
+        store.dispose()
