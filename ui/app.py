@@ -26,17 +26,23 @@ DEMO_CALL = {
 }
 
 
-def launch(args: argparse.Namespace) -> int:
-    """Entry point of ``meldkamer gui`` (registered as the 'gui' frontend)."""
-    screenshot = getattr(args, "screenshot", None)
+def need_screen(screenshot: bool, no_screen: MeldkamerError) -> None:
+    """Without a display on Linux: render offscreen for a screenshot, else refuse with
+    ``no_screen`` (a window nobody can see is no use)."""
     headless = sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     if headless and not os.environ.get("QT_QPA_PLATFORM"):
         if not screenshot:
-            raise MeldkamerError(
-                "no screen to show the workstation on (DISPLAY is not set); run it on a "
-                "desktop, under Xvfb, or with --screenshot PATH")
+            raise no_screen
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+def launch(args: argparse.Namespace) -> int:
+    """Entry point of ``meldkamer gui`` (registered as the 'gui' frontend)."""
+    screenshot = getattr(args, "screenshot", None)
+    need_screen(bool(screenshot), MeldkamerError(
+        "no screen to show the workstation on (DISPLAY is not set); run it on a "
+        "desktop, under Xvfb, or with --screenshot PATH"))
     core = Meldkamer.open(getattr(args, "db", None), user=getattr(args, "user", None),
                           training=getattr(args, "training", False))
     if getattr(args, "demo", False) and not core.units.list_units():

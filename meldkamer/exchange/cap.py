@@ -86,16 +86,23 @@ def load_catalogue(site_dir: Path | None = None) -> Catalogue:
             kind = EventType(str(e["code"]), str(e["category"]), str(e["urgency"]),
                              str(e["severity"]), str(e["certainty"]), dict(e["name"]),
                              dict(e.get("instruction", {})))
-            for value, allowed in ((kind.category, CATEGORIES), (kind.urgency, URGENCIES),
-                                   (kind.severity, SEVERITIES), (kind.certainty, CERTAINTIES)):
+            for field, value, allowed in (
+                    ("category", kind.category, CATEGORIES), ("urgency", kind.urgency, URGENCIES),
+                    ("severity", kind.severity, SEVERITIES),
+                    ("certainty", kind.certainty, CERTAINTIES)):
                 if value not in allowed:
-                    raise ValueError(f"{kind.code}: {value!r} is not one of {allowed}")
+                    raise ReferenceDataError(
+                        "{path}: event {event}: {field} {value} is not one of {allowed}",
+                        path=path, event=kind.code, field=field, value=value,
+                        allowed=", ".join(allowed))
             if "nl" not in kind.names:
-                raise ValueError(f"{kind.code}: no Dutch name")
+                raise ReferenceDataError("{path}: event {event} has no Dutch name",
+                                         path=path, event=kind.code)
             events[kind.code] = kind
         sender = str(raw["sender"])
         if not sender or _ID_FORBIDDEN.search(sender):
-            raise ValueError("sender: no spaces, commas, < or & allowed")
+            raise ReferenceDataError("{path}: sender: no spaces, commas, < or & allowed",
+                                     path=path)
         return Catalogue(sender, dict(raw.get("sender_name", {})), str(raw.get("contact", "")),
                          events)
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:

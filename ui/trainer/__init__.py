@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
@@ -51,16 +50,12 @@ def launch(args: argparse.Namespace) -> int:
     from meldkamer.core import Meldkamer
     from meldkamer.runtime import Runtime
     from meldkamer.settings import LANGUAGE, Settings
+    from ui.app import need_screen
 
     screenshot = getattr(args, "screenshot", None)
-    headless = sys.platform.startswith("linux") and not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    if headless and not os.environ.get("QT_QPA_PLATFORM"):
-        if not screenshot:
-            raise MeldkamerError(
-                "no screen to show the trainer console on (DISPLAY is not set); run it on a "
-                "desktop, under Xvfb, or with --screenshot PATH")
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    need_screen(bool(screenshot), MeldkamerError(
+        "no screen to show the trainer console on (DISPLAY is not set); run it on a "
+        "desktop, under Xvfb, or with --screenshot PATH"))
     url = config.database_url(getattr(args, "db", None), training=True)
     core = Meldkamer.open(url, user=getattr(args, "user", None), training=True)
     if not core.units.list_units():

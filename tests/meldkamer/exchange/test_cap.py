@@ -73,6 +73,16 @@ def test_site_catalogue_overrides_and_bad_one_is_a_clear_error(tmp_path: Path) -
     (tmp_path / "cap.toml").write_text('sender = "a b"\n[[event]]\ncode = "x"\n')
     with pytest.raises(ReferenceDataError, match=r"cap\.toml"):
         load_catalogue(tmp_path)
+    event = ('sender = "kpcn@example.org"\n[[event]]\ncode = "x"\ncategory = "Safety"\n'
+             'urgency = "Expected"\nseverity = "{severity}"\ncertainty = "Likely"\n'
+             'name = {{ {names} }}\n')
+    (tmp_path / "cap.toml").write_text(event.format(severity="Apocalyptic", names='nl = "X"'))
+    with pytest.raises(ReferenceDataError,
+                       match=r"event x: severity Apocalyptic is not one of Extreme, Severe"):
+        load_catalogue(tmp_path)
+    (tmp_path / "cap.toml").write_text(event.format(severity="Severe", names='en = "X"'))
+    with pytest.raises(ReferenceDataError, match="event x has no Dutch name"):
+        load_catalogue(tmp_path)
 
 
 def _bad(data: bytes, match: str) -> None:
