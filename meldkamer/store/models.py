@@ -331,3 +331,46 @@ class ChangeEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_change_event_seq", "seq", "id"),)
+
+
+class CommandRecord(Base):
+    """A command that was executed, by its id (0011): a second execution returns ``result``.
+
+    Written in the same transaction as the change the command made (``meldkamer.commands``).
+    """
+
+    __tablename__ = "command_record"
+
+    command_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    user: Mapped[str] = mapped_column(String(60))
+    workstation: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seq: Mapped[int | None] = mapped_column(Integer)
+    result: Mapped[Any | None] = mapped_column(JSON(none_as_null=True), default=None)
+
+    __table_args__ = (Index("ix_command_record_seq", "seq"),)
+
+
+class AppUser(Base):
+    """A person who logs in (0012): a role and an argon2id password hash, never the password.
+
+    Never deleted (the audit trail names them): ``active`` false ends their access.
+    """
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}

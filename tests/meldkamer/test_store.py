@@ -139,7 +139,7 @@ def test_upgrade_from_0007_keeps_old_log_lines_and_audit_events(empty_url: str,
             audit.insert_events(session, [row])
             audit.store_head(session, head)
         assert store.upgrade() is True
-        assert store.revision() == HEAD_REVISION == "0010"
+        assert store.revision() == HEAD_REVISION == "0012"
         with store.engine.connect() as conn:
             row = conn.execute(text("SELECT source_kind, source_detail FROM log_entry")).one()
             assert tuple(row) == (None, None)  # not recorded then: not guessed now
