@@ -84,3 +84,12 @@ def current_user(option: str | None = None) -> str:
         except (OSError, KeyError):
             name = "unknown"
     return name.strip()[:60] or "unknown"
+
+
+def workstation_name() -> str:
+    """This workstation's name in commands and the audit trail (MELDKAMER_WORKSTATION or
+    the host name), at most 80 characters."""
+    import socket
+
+    name = os.environ.get("MELDKAMER_WORKSTATION") or socket.gethostname()
+    return name.strip()[:80] or "unknown"

@@ -24,6 +24,7 @@ from meldkamer.domain.reference import Reference, load_reference
 from meldkamer.domain.source import Source
 from meldkamer.errors import MeldkamerError
 from meldkamer.events import DomainEvent, EventBus
+from meldkamer.roles import Actor, Role
 from meldkamer.services import audit
 from meldkamer.store.db import Store
 from meldkamer.store.models import ChangeEvent, Incident, LogEntry, UnitStatusChange
@@ -176,10 +177,15 @@ class Meldkamer:
         user: str,
         bus: EventBus | None = None,
         clock: Callable[[], datetime] = utcnow,
+        actor: Actor | None = None,
     ) -> None:
         self.store = store
         self.ref = reference
-        self.user = user
+        self.workstation = actor.workstation if actor else config.workstation_name()
+        # Who is logged in here. A core built without a login (a library use, a test) acts
+        # as a supervisor; the CLI and the workstation set the actor from the login.
+        self.actor = actor or Actor(user, Role.SUPERVISOR, self.workstation)
+        self.user = self.actor.user
         self.bus = bus or EventBus()
         self.clock = clock
         # Who wrote a stored change event: the change feed skips this process's own.
@@ -260,6 +266,12 @@ class Meldkamer:
 
                 self._geo = Geo(self)
             return self._geo
+
+    def set_actor(self, actor: Actor) -> None:
+        """Act as ``actor`` from now on (after a login, or a change of user at the lock)."""
+        self.actor = actor
+        self.user = actor.user
+        self.workstation = actor.workstation
 
     @property
     def source(self) -> Source:
