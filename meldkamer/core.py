@@ -140,10 +140,17 @@ class Tx:
         self.events.append(event)
 
     def write_events(self) -> None:
-        """Store the shared events with the change, for other workstations' change feeds."""
+        """Store the shared events with the change, for other workstations' change feeds.
+
+        On PostgreSQL the same transaction notifies the listening workstations
+        (``meldkamer.services.listen``): the notification goes out at commit, or never.
+        """
         rows = self.changes + self.change_rows()
         if rows:
             self.session.execute(insert(ChangeEvent), rows)
+            from meldkamer.services.listen import notify
+
+            notify(self.session, max(int(r["seq"]) for r in rows))  # delivered at commit
 
     def change_rows(self) -> list[dict[str, Any]]:
         """This call's shared events as change-feed rows, with its time and sequence."""

@@ -10,7 +10,9 @@ The workstation window (``ui/app.py``) builds Qt on top of a started runtime; th
 runs the same runtime headless (``meldkamer serve``). Jobs publish events on the core's
 bus and never touch widgets:
 
-- ``changes``: the change-feed poll (other workstations' stored events);
+- ``changes``: the change-feed poll (other workstations' stored events). On PostgreSQL a
+  listener (``meldkamer.services.listen``) runs the same poll at each notification; the
+  job is then the fallback and runs every ``CHANGES_FALLBACK_S`` until the listener is down;
 - ``unit-timers``: status timers, the flag at the threshold and the escalation at 1.5x;
 - ``attention``: incidents that need the operator (no unit, last unit cleared, a unit
   overdue): a flag that rises or goes is published, and logged once as the system;
@@ -37,12 +39,14 @@ if TYPE_CHECKING:
     from meldkamer.core import Meldkamer
     from meldkamer.radio import GatewayConfig, RadioLink
     from meldkamer.services.changes import ChangeWatcher
+    from meldkamer.services.listen import ChangeListener
 
 log = logging.getLogger(__name__)
 # APScheduler logs every run at INFO: four times a second is noise, not news.
 logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 CHANGES_INTERVAL_S = 0.25
+CHANGES_FALLBACK_S = 5.0  # the poll while the PostgreSQL listener is live
 TIMERS_INTERVAL_S = 2.0
 ATTENTION_INTERVAL_S = 2.0
 CHECKPOINT_INTERVAL_S = 1.0
@@ -137,6 +141,7 @@ class Runtime:
         self.watch = watch
         self.scheduler: BackgroundScheduler | None = None
         self.watcher: ChangeWatcher | None = None
+        self.listener: ChangeListener | None = None
         self.radio: RadioLink | None = None
         self.timers = UnitTimers(core)
         self.attention = AttentionWatch(core)
@@ -183,6 +188,11 @@ class Runtime:
                 self.add_job(lambda: self.core.store.checkpoint("PASSIVE"), "checkpoint",
                              seconds=CHECKPOINT_INTERVAL_S)
             self.scheduler.start()
+            if self.watcher is not None and self.core.store.dialect == "postgresql":
+                from meldkamer.services.listen import ChangeListener
+
+                self.listener = ChangeListener(self.core.store.url, self.watcher.poll,
+                                               on_state=self._listening).start()
             if self.gateway_configs:
                 from meldkamer.radio import RadioLink
 
@@ -223,6 +233,9 @@ class Runtime:
         with self._lock:
             radio_done = self.radio.stop() if self.radio is not None else True
             self.radio = None
+            if self.listener is not None:
+                self.listener.stop()
+                self.listener = None
             if self.scheduler is not None:
                 if self.scheduler.running:
                     self.scheduler.shutdown(wait=True)
@@ -237,6 +250,14 @@ class Runtime:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def _listening(self, live: bool) -> None:
+        """The listener went live or down: the poll slows to a fallback, or speeds up."""
+        scheduler = self.scheduler
+        if scheduler is None or scheduler.get_job("changes") is None:
+            return
+        scheduler.reschedule_job("changes", trigger="interval",
+                                 seconds=CHANGES_FALLBACK_S if live else CHANGES_INTERVAL_S)
 
     def _prune(self) -> None:
         from meldkamer.services.changes import prune

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from meldkamer.cli import commands as c
+from meldkamer.cli import events as events_cli
 from meldkamer.cli import exchange as exchange_cli
 from meldkamer.cli import gateway as gateway_cli
 from meldkamer.cli import maps as maps_cli
@@ -232,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     gateway_cli.add_commands(sub, cmd)
     maps_cli.add_commands(sub, cmd)
     serve_cli.add_commands(sub, cmd)
+    events_cli.add_commands(sub, cmd)
     scenario_cli.add_commands(sub, cmd)
     export_sub, _ = exchange_cli.add_commands(sub, cmd)
     add_export_incidents(export_sub, cmd)

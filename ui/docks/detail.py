@@ -15,8 +15,9 @@ from typing import Any
 from meldkamer import names
 from meldkamer.core import Meldkamer
 from meldkamer.domain.views import IncidentView, ProposalSet, local
-from meldkamer.errors import NotFound
+from meldkamer.errors import Conflict, NotFound, Refused
 from meldkamer.i18n import N_, tr
+from meldkamer.services import conflicts
 from ui import theme
 from ui.bridge import EventBridge
 from ui.dialogs.reason import ask_reason, ask_unit
@@ -53,6 +54,8 @@ class DetailDock(QDockWidget):
 
     message = Signal(str)
     """Something the operator should read in the status bar."""
+    conflicted = Signal(str, str)
+    """Someone else's change to this incident (number) came first; the text says whose."""
 
     def __init__(self, core: Meldkamer, ops: Operations, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -202,7 +205,7 @@ class DetailDock(QDockWidget):
 
     # -- showing -----------------------------------------------------------------------
 
-    def load(self, number: str | None) -> None:
+    def load(self, number: str | None, *, keep_error: bool = False) -> None:
         """Fetch and show an incident and, while it is open, its turnout (off the GUI thread)."""
         self._wanted = number or None
         self._close_when_shown = False
@@ -220,7 +223,7 @@ class DetailDock(QDockWidget):
 
         def show(found: tuple[IncidentView | None, ProposalSet | None]) -> None:
             if number == self._wanted:  # a slower, older answer never replaces the newer
-                self.show_incident(found[0])
+                self.show_incident(found[0], keep_error=keep_error)
                 self.turnout.show_turnout(number if found[1] else None, found[1])
 
         self.ops.run(fetch, show)
@@ -275,7 +278,12 @@ class DetailDock(QDockWidget):
 
     # -- actions -----------------------------------------------------------------------
 
-    def _run(self, work: Any, done_message: str) -> None:
+    def _run(self, work: Any, done_message: str, *, restore: Any = None) -> None:
+        """Run an edit off the GUI thread; a lost race reloads the incident and says why.
+
+        ``restore`` puts the operator's input back when someone else's change came first:
+        they read what changed (``conflicts.Lost``) and decide again, nothing typed is lost.
+        """
         number = self.incident.number if self.incident else None
         if number is None:
             return
@@ -285,7 +293,16 @@ class DetailDock(QDockWidget):
             self.message.emit(done_message)
             self.reload_if_shown(number)
 
-        self.ops.run(lambda: work(number), ok, lambda e: self.error.setText(str(e)))
+        def failed(exc: Exception) -> None:
+            self.error.setText(str(exc))
+            if isinstance(exc, conflicts.Lost):
+                if restore is not None:
+                    restore()
+                self.conflicted.emit(number, str(exc))
+                if number == self._wanted:
+                    self.load(number, keep_error=True)
+
+        self.ops.run(lambda: work(number), ok, failed)
 
     def add_note(self) -> None:
         text = self.note.text()
@@ -296,9 +313,21 @@ class DetailDock(QDockWidget):
 
     def change_priority(self) -> None:
         level, reason = self.priority.currentData(), self.priority_reason.text()
+        version = self.incident.version if self.incident else None
         self.priority_reason.clear()
-        self._run(lambda n: self.core.incidents.change_priority(n, level, reason),
-                  tr("Priority changed"))
+        core = self.core
+
+        def work(n: str) -> object:
+            try:
+                return core.incidents.change_priority(n, level, reason,
+                                                      expected_version=version)
+            except Conflict as exc:  # changed since it was shown: say by whom
+                raise conflicts.Lost(conflicts.explain_incident(core, n, exc)) from exc
+
+        def restore() -> None:
+            self.priority_reason.setText(reason)  # the combo shows the priority as it is now
+
+        self._run(work, tr("Priority changed"), restore=restore)
 
     def close_incident(self, code: str) -> None:
         self.disposition.clear_value()
@@ -319,10 +348,20 @@ class DetailDock(QDockWidget):
         if self.incident is None:
             return
 
+        core = self.core
+
         def chosen(callsign: str, reason: str) -> None:
-            self._run(lambda n: self.core.dispatch.dispatch(n, [callsign],
-                                                            override_reason=reason),
-                      tr("{callsign} dispatched", callsign=callsign))
+            def work(n: str) -> object:
+                try:
+                    return core.dispatch.dispatch(n, [callsign], override_reason=reason)
+                except (Conflict, Refused) as exc:  # taken meanwhile: say where and by whom
+                    number, _found = conflicts.unit_taken(core, callsign)
+                    if number is None or number == n:
+                        raise
+                    raise conflicts.Lost(conflicts.explain_units(core, [callsign], exc)) \
+                        from exc
+
+            self._run(work, tr("{callsign} dispatched", callsign=callsign))
 
         ask_unit(self, self.core, self.ops, chosen, lambda e: self.error.setText(str(e)))
 
