@@ -96,7 +96,7 @@ def events(args: argparse.Namespace) -> int:
         if args.since is not None:
             # After every row of that sequence; never past the newest (the feed reads a
             # cursor ahead of it as a reset database, from its start).
-            start: Cursor = min((args.since, 2**62), latest_cursor(core))
+            start: Cursor = min((args.since, 2**31 - 1), latest_cursor(core))
         elif args.follow:
             start = latest_cursor(core)
         else:

@@ -59,3 +59,43 @@ def test_delete_withdraws_the_selected_unit_after_asking_why(
                     if a.active] == list(sent[:last])
     finally:
         ops.wait()
+
+
+def test_a_priority_changed_meanwhile_elsewhere_is_named_and_the_reason_kept(
+        qtbot: QtBot, core: Meldkamer, ref: Reference, sqlite_url: str) -> None:
+    from tests.fixtures import open_core
+
+    with db_allowed():
+        number = core.incidents.create(caller_number="112", lat=12.15, lon=-68.27,
+                                       classification="BZ.INB.WON").number
+    ops = Operations()
+    try:
+        dock = DetailDock(core, ops)
+        qtbot.addWidget(dock)
+        dock.show()
+        dock.load(number)
+        qtbot.waitUntil(lambda: dock.incident is not None, timeout=5000)
+        shown = dock.incident
+        assert shown is not None
+        with db_allowed():  # another workstation changes the incident meanwhile
+            other = open_core(sqlite_url, ref, user="collega")
+            other.incidents.change_priority(number, 1, "wapen gezien")
+            other.close()
+        dock.priority.setCurrentIndex(dock.priority.findData(3))
+        qtbot.keyClicks(dock.priority_reason, "rustig nu")
+        with qtbot.waitSignal(dock.conflicted, timeout=5000) as lost:
+            qtbot.keyClick(dock.priority_reason, Qt.Key.Key_Return)
+        assert lost.args[0] == number
+        text = dock.error.text()
+        assert f"{number} was changed by someone else" in text
+        assert "last changed by collega" in text
+        assert dock.priority_reason.text() == "rustig nu"  # nothing typed is lost
+        # the incident is reloaded as it is now, and the message stays
+        qtbot.waitUntil(lambda: dock.incident is not None
+                        and dock.incident.version != shown.version, timeout=5000)
+        assert dock.priority.currentData() == 1
+        assert "collega" in dock.error.text()
+        with db_allowed():
+            assert core.incidents.get(number).priority == 1  # nothing overwritten
+    finally:
+        ops.wait()
