@@ -14,7 +14,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", nargs="*", default=None,
                         choices=["core", "dispatch", "workstation", "maps", "lookup",
-                                 "hardware", "radio", "cli", "training", "reports"],
+                                 "hardware", "radio", "cli", "training", "reports",
+                                 "livesync"],
                         help="run only these groups")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -23,6 +24,7 @@ def main() -> int:
         cli_bench,
         core_ops,
         hardware_bench,
+        livesync_bench,
         lookup_bench,
         maps_bench,
         radio_bench,
@@ -46,6 +48,7 @@ def main() -> int:
         "cli": lambda: cli_bench.run(ref),
         "training": lambda: training_bench.run(ref),
         "reports": lambda: [*reports_bench.run(), *shift_bench.run(ref)],
+        "livesync": lambda: livesync_bench.run(ref),
     }
     rows = []
     for name, run in groups.items():
