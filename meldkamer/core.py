@@ -9,27 +9,35 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from meldkamer import config
 from meldkamer.domain.reference import Reference, load_reference
 from meldkamer.domain.source import Source
-from meldkamer.errors import MeldkamerError
+from meldkamer.errors import Conflict, MeldkamerError, OutcomeUnknown, StoreError
 from meldkamer.events import DomainEvent, EventBus
 from meldkamer.roles import Actor, Role
 from meldkamer.services import audit
 from meldkamer.store.db import Store
-from meldkamer.store.models import ChangeEvent, Incident, LogEntry, UnitStatusChange
+from meldkamer.store.models import (
+    ChangeEvent,
+    CommandRecord,
+    Incident,
+    LogEntry,
+    UnitStatusChange,
+)
 
 if TYPE_CHECKING:
+    from meldkamer.commands.base import Command
     from meldkamer.services.alarms import AlarmService
     from meldkamer.services.attention import AttentionService
     from meldkamer.services.dispatch import DispatchService
@@ -66,6 +74,8 @@ class Tx:
     told: list[DomainEvent] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)  # status rows, at the end
+    command_id: str = ""  # the command this transaction runs (``Meldkamer.execute``)
+    committing: bool = False  # everything is written: only the COMMIT is left
 
     def record_status(self, row: dict[str, Any]) -> None:
         """Queue a unit status history row (append-only, never read back before commit)."""
@@ -115,13 +125,17 @@ class Tx:
         """Append an audit event for this change; returns its sequence number.
 
         The event's data carries the transaction's source (``"source"``: kind, user,
-        detail), inside what the hash covers.
+        detail), the workstation (``"workstation"``) and the command's id (``"command"``),
+        inside what the hash covers.
         """
         if self.head is None:
             self.head = audit.read_head(self.session)
         else:
             self.session.flush()  # as the head's query did: new rows have their ids now
         data["source"] = self.source.as_data()
+        data["workstation"] = self.core.workstation
+        if self.command_id:
+            data["command"] = self.command_id
         self.head, row = audit.link(self.head, at=self.now, user=self.source.user,
                                     action=action, entity=entity, key=key, data=data)
         self.trail.append(row)
@@ -173,6 +187,34 @@ class Tx:
         self.head = inner.head
 
 
+@dataclass(frozen=True)
+class CommandOutcome:
+    """What became of a command, by its id: committed or not, and its stored result."""
+
+    command_id: str
+    committed: bool
+    name: str = ""
+    seq: int | None = None
+    result: Any = None
+
+
+class _Done(BaseException):  # noqa: N818 - not an error: a stop, caught by execute
+    """A command found already stored when its transaction opened: its stored result."""
+
+    def __init__(self, result: Any) -> None:
+        super().__init__()
+        self.result = result
+
+
+def _reply_lost(exc: StoreError) -> bool:
+    """True when COMMIT failed because the connection died (the server may have committed)."""
+    cause = exc.__cause__
+    if isinstance(cause, DBAPIError):
+        return bool(cause.connection_invalidated) or isinstance(
+            cause, OperationalError | InterfaceError)
+    return False
+
+
 class Meldkamer:
     """A workstation's core. Open one per process (or per thread of work) and share it."""
 
@@ -201,6 +243,7 @@ class Meldkamer:
         self._geo_lock = threading.Lock()
         self._batch = threading.local()  # the batch open on this thread, if any
         self._acting = threading.local()  # who acts on this thread (``acting``)
+        self._running = threading.local()  # the command executing on this thread
         self.training = store.kind() == "training"
 
     @classmethod
@@ -305,15 +348,17 @@ class Meldkamer:
 
     @contextmanager
     def batch(self) -> Iterator[Tx]:
-        """One transaction for many service calls on this thread (the radio's inbound worker).
+        """One transaction for many commands on this thread (the radio's inbound worker).
 
-        Each ``transaction()`` inside it runs in a savepoint of its own: one that fails is
-        rolled back alone, the others commit together and their events are published after
-        that one commit. Reads on this thread see the batch's uncommitted changes.
+        Each command executed inside it runs in a savepoint of its own: one that fails is
+        rolled back alone, the others commit together (with their ``command_record`` rows)
+        and their events are published after that one commit. Reads on this thread see the
+        batch's uncommitted changes.
         """
         if getattr(self._batch, "tx", None) is not None:
             raise RuntimeError("a batch is already open on this thread")
-        with self.transaction() as tx, self.store.sharing(tx.session):
+        with self._transaction(savepoint=True, source=None) as tx, \
+                self.store.sharing(tx.session):
             self._batch.tx, self._batch.broken = tx, False
             try:
                 yield tx
@@ -322,20 +367,56 @@ class Meldkamer:
             finally:
                 self._batch.tx = None
 
-    @contextmanager
-    def transaction(self, *, savepoint: bool = True,
-                    source: Source | None = None) -> Iterator[Tx]:
-        """Run one service call: commit everything together, then publish its events.
+    @property
+    def running(self) -> Any:
+        """The command executing on this thread (``execute``), or None."""
+        return getattr(self._running, "command", None)
 
-        Inside a batch the call joins the batch's transaction. ``savepoint=False`` saves the
+    def transaction(self, *, savepoint: bool = True,
+                    source: Source | None = None) -> AbstractContextManager[Tx]:
+        """Run one command's transaction: commit everything together, then publish.
+
+        Only a command's handler calls this, and joins the transaction ``execute`` opened
+        for the command: outside a running command this raises RuntimeError, so nothing is
+        written around the one write path. ``savepoint=False`` saves the
         savepoint for a call that raises its own errors (MeldkamerError) only before it
         writes anything; any other error in it then fails the whole batch. ``source``:
         who acts (default: this thread's ``acting`` source, else the operator).
         """
+        if self.running is None:
+            raise RuntimeError("a write outside execute(): every change is a command "
+                               "(meldkamer.commands) run by Meldkamer.execute")
+        joined: Tx | None = getattr(self._running, "tx", None)
+        if joined is None:
+            joined = self._open_command_tx(savepoint=savepoint, source=source)
+        return nullcontext(joined)  # the command's one transaction, closed by execute
+
+    def _open_command_tx(self, *, savepoint: bool, source: Source | None) -> Tx:
+        """Open the running command's transaction (on its first write), held by execute.
+
+        A command id found stored by then (a racing execution committed first) stops the
+        handler (``_Done``) before it writes anything.
+        """
+        command = self.running
+        stack: ExitStack = self._running.stack
+        tx = stack.enter_context(self._transaction(savepoint=savepoint, source=source))
+        self._running.tx = tx
+        found = tx.session.execute(
+            select(CommandRecord.result)
+            .where(CommandRecord.command_id == command.command_id)).first()
+        if found is not None:
+            raise _Done(found[0])
+        return tx
+
+    @contextmanager
+    def _transaction(self, *, savepoint: bool, source: Source | None) -> Iterator[Tx]:
         source = source or self.source
+        running = self.running
+        command_id = running.command_id if running is not None else ""
         outer: Tx | None = getattr(self._batch, "tx", None)
         if outer is not None:
-            inner = Tx(self, outer.session, self.clock(), source, head=outer.head)
+            inner = Tx(self, outer.session, self.clock(), source, head=outer.head,
+                       command_id=command_id)
             self._batch.tx = inner  # a call nested in this one is held by this one
             try:
                 if savepoint:
@@ -355,16 +436,99 @@ class Meldkamer:
                 self._batch.tx = outer
             outer.absorb(inner)
             return
-        with self.store.write() as session:
-            tx = Tx(self, session, self.clock(), source)
-            yield tx
-            tx.write_log()
-            tx.write_history()
-            tx.write_audit()
-            tx.write_events()
-            session.flush()
+        tx: Tx | None = None
+        try:
+            with self.store.write() as session:
+                tx = Tx(self, session, self.clock(), source, command_id=command_id)
+                yield tx
+                tx.write_log()
+                tx.write_history()
+                tx.write_audit()
+                tx.write_events()
+                session.flush()
+                tx.committing = True
+        except StoreError as exc:
+            if tx is not None and tx.committing and command_id and _reply_lost(exc):
+                raise OutcomeUnknown(
+                    "the database connection was lost while command {command_id} was being "
+                    "committed: it may or may not have been saved; it is looked up by its "
+                    "id once the database is back, never done again blindly",
+                    command_id=command_id) from exc
+            raise
         for event in (*tx.told, *tx.events):
             self.bus.publish(event)
+
+    def execute(self, command: Command) -> Any:
+        """Run a command: the only way to write. Returns what its handler returns.
+
+        In order: the actor's role (or the command's non-person source) is checked
+        (Refused); a command id already in ``command_record`` returns the stored result,
+        revived as the handler returns it (a view as it was then), without acting again;
+        otherwise the handler runs; its first ``transaction()`` opens the command's one
+        transaction (so a read before it, a turnout's routing, holds no write lock), every
+        later one joins it, and execute closes it after storing the command's row (id,
+        name, user, workstation, first audit sequence, result as JSON); commit; the events
+        are published. A command executed inside a running one is part of it.
+        A lost reply to COMMIT raises ``OutcomeUnknown`` (see ``command_outcome``).
+        """
+        from meldkamer.commands import base, permissions
+
+        running = self.running
+        handler = base.handler_of(type(command))
+        if running is not None:
+            return handler.run(self, command)
+        permissions.check(self.actor.role, command.source_kind, command.name,
+                          training=self.training)
+        base.check_values(command)
+        stored = self._recorded(command.command_id)
+        if stored is not None:
+            return handler.revive(stored.result)  # done before: nothing is done again
+        self._running.command, self._running.tx = command, None
+        try:
+            with self.acting(command.source), ExitStack() as stack:
+                self._running.stack = stack
+                try:
+                    value = handler.run(self, command)
+                    tx = self._running.tx or self._open_command_tx(savepoint=True,
+                                                                    source=None)
+                except _Done as done:
+                    return handler.revive(done.result)
+                result = handler.result(value)
+                tx.session.flush()
+                tx.session.execute(insert(CommandRecord).values(
+                    command_id=command.command_id, name=command.name, user=command.user,
+                    workstation=command.workstation, at=tx.now,
+                    seq=min(tx.seqs) if tx.seqs else None, result=result))
+            return value
+        except Conflict as exc:
+            if not isinstance(exc.__cause__, IntegrityError):
+                raise
+            stored = self._recorded(command.command_id)
+            if stored is None:
+                raise
+            return handler.revive(stored.result)  # a racing execution of this id won
+        finally:
+            self._running.command = self._running.tx = self._running.stack = None
+
+    def require(self, right: str, what: object = "") -> None:
+        """Refuse (Refused) a right the running command's actor lacks (a busy unit taken)."""
+        from meldkamer.commands import permissions
+
+        running = self.running
+        kind = running.source_kind if running is not None else self.source.kind
+        permissions.require(self.actor.role, kind, right, training=self.training, what=what)
+
+    def _recorded(self, command_id: str) -> CommandRecord | None:
+        with self.store.read() as session:
+            return session.get(CommandRecord, command_id)
+
+    def command_outcome(self, command_id: str) -> CommandOutcome:
+        """Whether a command committed, and its stored result (after ``OutcomeUnknown``)."""
+        found = self._recorded(command_id)
+        if found is None:
+            return CommandOutcome(command_id, committed=False)
+        return CommandOutcome(command_id, committed=True, name=found.name, seq=found.seq,
+                              result=found.result)
 
     def verify_audit(self) -> audit.AuditReport:
         """Check the whole audit chain."""

@@ -60,6 +60,20 @@ class StoreError(MeldkamerError):
     kind = "store"
 
 
+class OutcomeUnknown(StoreError):
+    """The connection died during COMMIT: the command may or may not have been stored.
+
+    Never retry it blindly: once the database is back, ``Meldkamer.command_outcome`` with
+    ``command_id`` says whether it committed and what it returned.
+    """
+
+    kind = "outcome_unknown"
+
+    def __init__(self, template: str, /, *, command_id: str, **fields: Any) -> None:
+        super().__init__(template, command_id=command_id, **fields)
+        self.command_id = command_id
+
+
 class ReferenceDataError(MeldkamerError):
     """A reference data file is missing, malformed or inconsistent."""
 

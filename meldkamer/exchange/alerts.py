@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from meldkamer.commands import catalogue as c
+from meldkamer.commands.base import writes
 from meldkamer.errors import Conflict, InvalidInput, NotFound, Refused
 from meldkamer.events import DomainEvent, register
 from meldkamer.exchange.cap import (
@@ -215,6 +217,16 @@ class PublicWarnings:
         return self._store(alert, data.decode("utf-8", "replace"), "in", path)
 
     def _store(self, alert: Alert, xml: str, direction: str, path: Path | None) -> StoredAlert:
+        seq, now = self._keep(xml, direction, path.name if path else None)
+        return StoredAlert(seq, now, direction, alert, xml)
+
+    @writes(c.StoreAlert, lambda core: PublicWarnings(core))
+    def _keep(self, xml: str, direction: str, file: str | None) -> tuple[int, datetime]:
+        """Keep an alert's XML in the audit trail; returns its sequence and time."""
+        alert = parse(xml.encode("utf-8"), source=file or "CAP")
+        if direction not in ("in", "out"):
+            raise InvalidInput("an alert is kept as in or out, not {direction!r}",
+                               direction=direction)
         for kept in self.stored():
             if kept.alert.reference_key == alert.reference_key:
                 raise Conflict("alert {identifier} from {sender} is already stored",
@@ -222,10 +234,9 @@ class PublicWarnings:
         with self.core.transaction() as tx:
             seq = tx.audit(f"cap.{'export' if direction == 'out' else 'import'}", ENTITY,
                            _key(alert.identifier), direction=direction, xml=xml,
-                           identifier=alert.identifier, file=path.name if path else None)
+                           identifier=alert.identifier, file=file)
             tx.publish(AlertStored(seq, alert.identifier, direction))
-            now = tx.now
-        return StoredAlert(seq, now, direction, alert, xml)
+            return seq, tx.now
 
     # -- reading -------------------------------------------------------------------
 

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from meldkamer.commands import catalogue as c
+from meldkamer.commands.base import writes
 from meldkamer.domain import validate
 from meldkamer.domain.views import AlarmView
 from meldkamer.errors import InvalidInput, NotFound, Refused
@@ -48,6 +50,7 @@ class AlarmService:
     def __init__(self, core: Meldkamer) -> None:
         self.core = core
 
+    @writes(c.RaiseAlarm, "alarms")
     def raise_alarm(self, callsign: str | None, kind: str, *, lat: float | None = None,
                     lon: float | None = None, issi: int | None = None) -> AlarmView:
         """An emergency from a unit (or an unknown radio); logged on the unit's incident."""
@@ -83,6 +86,7 @@ class AlarmService:
                                                action="alarm"))
             return _view(alarm)
 
+    @writes(c.AcknowledgeAlarm, "alarms")
     def acknowledge(self, alarm_id: int) -> AlarmView:
         """The operator has seen the emergency and is acting on it."""
         with self.core.transaction() as tx:

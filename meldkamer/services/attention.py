@@ -28,6 +28,8 @@ from sqlalchemy import BindParameter, and_, bindparam, exists, false, or_, selec
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from meldkamer.commands import catalogue as c
+from meldkamer.commands.base import writes
 from meldkamer.domain import attention
 from meldkamer.domain.attention import Attention, Raised, UnitOnIncident
 from meldkamer.domain.reference import Reference
@@ -217,6 +219,7 @@ class AttentionService:
         """The open incidents with a flag up: number -> codes (the header's badge)."""
         return {w.number: w.codes for w in self.watch() if w.codes}
 
+    @writes(c.AcknowledgeAttention, "attention")
     def acknowledge(self, number: str) -> IncidentView:
         """The operator has seen the incident's flags: they go quiet until they arise again.
 
@@ -248,6 +251,12 @@ class AttentionService:
             return incident_view(tx.session, inc, self.core.ref, now=tx.now)
 
     def note(self, number: str) -> tuple[str, ...]:
+        """Log the flags raised since the system last logged them (``_note``), as the system."""
+        with self.core.acting(self.core.system("attention")):
+            return self._note(number)
+
+    @writes(c.NoteAttention, "attention")
+    def _note(self, number: str) -> tuple[str, ...]:
         """Log the flags raised since the system last logged this incident's, as the system.
 
         Called by the runtime's watch on every workstation: the incident's row is locked
@@ -257,7 +266,7 @@ class AttentionService:
         flags up now.
         """
         key = normalise_number(number)
-        with self.core.transaction(source=self.core.system("attention")) as tx:
+        with self.core.transaction() as tx:
             noted_text = tx.session.execute(
                 select(Incident.attention_noted).where(Incident.number == key)
                 .with_for_update()).scalar_one_or_none()

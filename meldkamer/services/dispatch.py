@@ -19,6 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from meldkamer import names
+from meldkamer.commands import catalogue as c
+from meldkamer.commands.base import writes
+from meldkamer.commands.permissions import OVERRIDE_BUSY_UNIT
 from meldkamer.domain import validate
 from meldkamer.domain.status_machine import check_transition
 from meldkamer.domain.views import IncidentView, ProposalSet, TurnoutResult, TurnoutSlot
@@ -176,6 +179,7 @@ class DispatchService:
 
     # -- dispatching -------------------------------------------------------------------
 
+    @writes(c.Dispatch, "dispatch")
     def dispatch(
         self, number: str, callsigns: list[str], *, override_reason: str = ""
     ) -> IncidentView:
@@ -195,6 +199,7 @@ class DispatchService:
             self._assign(tx, inc, [(u, reason) for u in units], seq)
             return self._done(tx, inc, seq, "dispatch")
 
+    @writes(c.DispatchTurnout, "dispatch")
     def dispatch_turnout(
         self, number: str, *, partial: bool = False,
         divert: Mapping[str, str | Sequence[str]] | None = None, reason: str = "",
@@ -321,6 +326,7 @@ class DispatchService:
             return _Plan(ps, tuple(sent), tuple(diverted), tuple(gaps), _state(inc, units))
 
 
+    @writes(c.Withdraw, "dispatch")
     def withdraw(self, number: str, callsign: str, *, reason: str) -> IncidentView:
         """Take a unit off an incident (dispatched by mistake): it becomes available again.
 
@@ -405,6 +411,10 @@ class DispatchService:
             if unit.id in busy_here:
                 raise Refused("{callsign} is already assigned to {number}",
                               callsign=unit.callsign, number=inc.number)
+            if unit.incident is not None and unit.incident.id != inc.id:
+                self.core.require(OVERRIDE_BUSY_UNIT, Text(
+                    "{callsign} is committed to {number}", callsign=unit.callsign,
+                    number=unit.incident.number))
             status = ref.statuses[unit.status]
             if not status.available and not reason:
                 raise Refused(

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, case, exists, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
+from meldkamer.commands import catalogue as c
+from meldkamer.commands.base import writes
 from meldkamer.domain import validate
 from meldkamer.domain.reference import Classification, Island, Reference
 from meldkamer.domain.views import LOCAL, IncidentView, SearchHit
@@ -199,6 +201,7 @@ class IncidentService:
 
     # -- services ----------------------------------------------------------------------
 
+    @writes(c.CreateIncident, "incidents")
     def create(
         self,
         *,
@@ -279,6 +282,7 @@ class IncidentService:
             tx.log(inc, "location", "Location {where} [{island}]", where=where,
                    island=inc.island)
 
+    @writes(c.Locate, "incidents")
     def locate(
         self, number: str, *, lat: float | None = None, lon: float | None = None,
         address: str | None = None, island: str | None = None,
@@ -307,6 +311,7 @@ class IncidentService:
                        address=inc.address, island=inc.island, location=inc.location_state)
             return incident_view(tx.session, inc, self.core.ref, now=tx.now)
 
+    @writes(c.Classify, "incidents")
     def classify(
         self, number: str, code: str, *, priority: int | None = None, reason: str = "",
         urgency: str | None = None, expected_version: int | None = None,
@@ -322,6 +327,7 @@ class IncidentService:
                        priority=inc.priority, urgency=inc.urgency, reason=reason)
             return incident_view(tx.session, inc, self.core.ref, now=tx.now)
 
+    @writes(c.ChangePriority, "incidents")
     def change_priority(
         self, number: str, priority: int, reason: str, *, expected_version: int | None = None
     ) -> IncidentView:
@@ -340,6 +346,7 @@ class IncidentService:
             self._done(tx, inc, "incident.priority", old=old, new=priority, reason=reason)
             return incident_view(tx.session, inc, self.core.ref, now=tx.now)
 
+    @writes(c.AddNote, "incidents")
     def add_note(self, number: str, text: str, *, kind: str = "note") -> IncidentView:
         """Add a free-text note (or a radio line) to the incident log."""
         note = validate.clean_text(text, "note", limit=validate.MAX_NOTE, required=True)
@@ -351,6 +358,7 @@ class IncidentService:
             self._done(tx, inc, "incident.note", length=len(note))
             return incident_view(tx.session, inc, self.core.ref, now=tx.now)
 
+    @writes(c.LogMessage, "incidents")
     def log_message(self, number: str, kind: str, template: str, /,
                     **fields: object) -> IncidentView:
         """Add a line the system writes (a radio event, ...) as a template with fields.
@@ -365,6 +373,7 @@ class IncidentService:
             self._done(tx, inc, "incident.note", length=len(template))
             return incident_view(tx.session, inc, self.core.ref, now=tx.now)
 
+    @writes(c.AttachCall, "incidents")
     def attach_call(
         self, number: str, *, caller_number: str | None = None, caller_name: str = "",
         callback_number: str = "", note: str = "", reported_address: str = "",
@@ -399,6 +408,7 @@ class IncidentService:
             self._done(tx, inc, "incident.attach_call", caller=caller.stored)
             return incident_view(tx.session, inc, self.core.ref, now=tx.now)
 
+    @writes(c.MarkDuplicate, "incidents")
     def mark_duplicate(self, number: str, of: str) -> IncidentView:
         """Close an incident as a duplicate of another, moving its calls' record there."""
         with self.core.transaction() as tx:
@@ -417,6 +427,7 @@ class IncidentService:
             self._done(tx, main, "incident.linked", duplicate=dup.number)
             return incident_view(tx.session, dup, self.core.ref, now=tx.now)
 
+    @writes(c.CloseIncident, "incidents")
     def close(self, number: str, disposition: str, *, note: str = "") -> IncidentView:
         """Close with a disposition code; refused while any unit is still assigned."""
         disp = self.core.ref.disposition(disposition)

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
+from meldkamer.commands import catalogue as c
+from meldkamer.commands.base import writes
 from meldkamer.domain import validate
 from meldkamer.domain.geo import distance_m
 from meldkamer.domain.lookup import (
@@ -148,6 +150,7 @@ class IntakeService:
                     basis="nearby")
         return sorted(out.values(), key=lambda d: (d.distance_m is not None, d.distance_m or 0))
 
+    @writes(c.FlagCaller, "intake")
     def flag_caller(self, number: str, kind: str, note: str = "") -> CallerHistory:
         """Mark a number (a known risk, a repeat caller) for every later call from it."""
         caller = validate.caller(number)

@@ -11,6 +11,8 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.util import identity_key
 
+from meldkamer.commands import catalogue as c
+from meldkamer.commands.base import writes
 from meldkamer.domain import validate
 from meldkamer.domain.source import KINDS, Source
 from meldkamer.domain.status_machine import check_transition, timer_state
@@ -78,6 +80,7 @@ class UnitService:
                                kinds=", ".join(KINDS))
         return Source(source, self.core.user)
 
+    @writes(c.SetUnitStatus, "units")
     def set_status(
         self, callsign: str, status: str, *, reason: str = "",
         source: Source | str | None = None, expected_version: int | None = None,
@@ -168,6 +171,7 @@ class UnitService:
             ).scalar_one_or_none()
             return unit_view(unit, self.core.ref, self.core.clock()) if unit else None
 
+    @writes(c.SetUnitPosition, "units")
     def set_position(self, callsign: str, lat: float, lon: float, *,
                      source: Source | str | None = None) -> UnitView:
         """Record where a unit is (from its radio or GPS; the audit event says which)."""
@@ -192,6 +196,11 @@ class UnitService:
                 data = tomllib.loads(path.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
                 raise InvalidInput("cannot read {path}: {error}", path=path, error=exc) from exc
+        return self._import_roster(data, demo=demo)
+
+    @writes(c.ImportRoster, "units")
+    def _import_roster(self, data: dict[str, Any], *, demo: bool) -> tuple[int, int]:
+        """The roster's data written (the command carries the data, not the file)."""
         return _import(self.core, data, demo=demo)
 
 

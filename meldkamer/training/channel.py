@@ -41,8 +41,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from meldkamer.domain.source import Source
-from meldkamer.errors import Refused
-from meldkamer.events import DomainEvent, register
+from meldkamer.commands import catalogue as c
+from meldkamer.commands.base import writes
+from meldkamer.errors import InvalidInput, Refused
+from meldkamer.events import DomainEvent, UnknownEvent, from_record, register
 from meldkamer.intake.session import Runner, run_now
 
 if TYPE_CHECKING:
@@ -203,15 +205,28 @@ def valid(event: DomainEvent) -> bool:
 def publish(core: Meldkamer, event: DomainEvent, source: Source | None = None) -> DomainEvent:
     """Store ``event`` in the change feed (with its audit event) and publish it after
     commit; returns it with its sequence. Refused on a live database."""
+    seq = _publish(core, event.type_name, event.payload(), source=source)
+    return type(event)(**{**event.payload(), "seq": seq})
+
+
+@writes(c.PublishTrainingEvent)
+def _publish(core: Meldkamer, event_type: str, payload: dict[str, Any],
+             source: Source | None = None) -> int:
+    """The training event stored and queued for publishing; returns its sequence."""
     if not core.training:
         raise Refused("{where} is a live database: training events are only sent on a "
                       "training database (--training)", where=core.store.safe_url)
+    try:
+        event = from_record(event_type, 0, payload)
+    except UnknownEvent as exc:
+        raise InvalidInput("not a training event: {type}", type=event_type) from exc
+    if not event_type.startswith("training.") or not valid(event):
+        raise InvalidInput("not a valid training event: {type}", type=event_type)
     data = event.payload()
     with core.transaction(source=source) as tx:
         seq = tx.audit(event.type_name, ENTITY, str(data.get("run", "")), **data)
-        stored = type(event)(**{**data, "seq": seq})
-        tx.publish(stored)
-    return stored
+        tx.publish(type(event)(**{**data, "seq": seq}))
+        return seq
 
 
 def recent(core: Meldkamer, limit: int = CATCH_UP) -> list[DomainEvent]:

@@ -2,18 +2,48 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 from sqlalchemy import func, select, update
 
+from meldkamer.commands.base import Command, command, writes
+from meldkamer.commands.permissions import register
 from meldkamer.core import Meldkamer
 from meldkamer.domain.reference import Reference
 from meldkamer.errors import InvalidInput
 from meldkamer.events import DomainEvent, UnitChanged
+from meldkamer.roles import Role
 from meldkamer.store.models import AuditEvent, Unit, UnitStatusChange
 from tests.fixtures import open_core
 
 KRALENDIJK = (12.1500, -68.2667)
 
+
+
+@command("test.halfway", __name__)
+@dataclass(frozen=True, kw_only=True)
+class Halfway(Command):
+    """A call that writes a row and an audit event, publishes, then fails (a test's)."""
+
+    callsign: str
+    savepoint: bool
+    error: str
+
+
+register("test.halfway", [Role.SUPERVISOR], sources=["radio"])
+
+
+@writes(Halfway)
+def halfway(core: Meldkamer, callsign: str, savepoint: bool, error: str) -> None:
+    with core.transaction(savepoint=savepoint) as tx:
+        tx.session.execute(update(Unit).where(Unit.callsign == callsign)
+                           .values(name="changed"))
+        tx.publish(UnitChanged(seq=tx.audit("unit.rename", "unit", callsign),
+                               callsign=callsign, action="rename"))
+        if error == "crash":
+            _ = 1 / 0
+        raise InvalidInput("refused halfway")
 
 def _audit_actions(core: Meldkamer) -> list[str]:
     with core.store.read() as session:
@@ -55,13 +85,9 @@ def test_a_failing_call_in_a_batch_is_rolled_back_alone(core: Meldkamer) -> None
     before = _audit_actions(core)
     with core.batch():
         core.incidents.add_note(number, "first")
-        with pytest.raises(InvalidInput), core.transaction() as tx:
+        with pytest.raises(InvalidInput):
             # A call that has written a row, a log line and an audit event, then fails.
-            tx.session.execute(update(Unit).where(Unit.callsign == "P-101")
-                               .values(name="changed"))
-            tx.audit("unit.rename", "unit", "P-101")
-            tx.publish(UnitChanged(seq=0, callsign="P-101", action="rename"))
-            raise InvalidInput("refused halfway")
+            halfway(core, callsign="P-101", savepoint=True, error="refused")
         core.incidents.add_note(number, "second")
     notes = [e.text for e in core.incidents.get(number).log if e.kind == "note"]
     assert notes == ["first", "second"]
@@ -87,10 +113,8 @@ def test_a_call_without_savepoint_that_fails_after_writing_fails_the_batch(
     before = _audit_actions(core)
     with pytest.raises(RuntimeError, match="halfway"), core.batch():
         core.units.set_status("P-102", "available_mobile", source="radio")
-        with pytest.raises(ZeroDivisionError), core.transaction(savepoint=False) as tx:
-            tx.session.execute(update(Unit).where(Unit.callsign == "P-101")
-                               .values(name="changed"))
-            _ = 1 / 0
+        with pytest.raises(ZeroDivisionError):
+            halfway(core, callsign="P-101", savepoint=False, error="crash")
     assert core.units.get("P-101").name != "changed"
     assert core.units.get("P-102").status == "available_station"  # the batch was undone
     assert _audit_actions(core) == before
@@ -129,10 +153,8 @@ def test_another_workstation_sees_a_batch_as_its_calls_without_the_failed_one(
         a.bus.subscribe(local.append)
         with a.batch():
             a.units.set_status("P-101", "available_mobile", source="radio")
-            with pytest.raises(InvalidInput), a.transaction() as tx:
-                tx.publish(UnitChanged(seq=tx.audit("unit.rename", "unit", "P-102"),
-                                       callsign="P-102", action="rename"))
-                raise InvalidInput("refused halfway")
+            with pytest.raises(InvalidInput):
+                halfway(a, callsign="P-102", savepoint=True, error="refused")
             a.units.set_status("P-103", "available_mobile", source="radio")
         assert watcher.poll() > 0
         assert seen == [e for e in local if e.shared]
@@ -163,7 +185,10 @@ def _last_audit_source(core: Meldkamer) -> dict[str, str]:
         data = session.execute(select(AuditEvent.data).order_by(AuditEvent.seq.desc())
                                ).scalars().first()
         assert data is not None
-        source: dict[str, str] = json.loads(data)["source"]
+        stored = json.loads(data)
+        source: dict[str, str] = stored["source"]
+        assert stored["workstation"] == core.workstation  # every event names it
+        assert stored["command"]  # and the command it was written by
         return source
 
 

@@ -333,11 +333,12 @@ def test_a_change_between_working_out_and_writing_is_worked_out_again(
     first = core.dispatch.propose(number).to_dispatch[0]
     plan = core.dispatch._plan_turnout
     calls: list[int] = []
+    other = Meldkamer(core.store, core.ref, user="other")  # another workstation's core
 
     def meanwhile(*args: object, **kwargs: object) -> object:
         found = plan(*args, **kwargs)  # type: ignore[arg-type]
         if not calls:  # another workstation takes the proposed ambulance after the read
-            core.dispatch.dispatch(incident(core, KRALENDIJK, "GZ.ACU.BOR"), [first])
+            other.dispatch.dispatch(incident(other, KRALENDIJK, "GZ.ACU.BOR"), [first])
         calls.append(1)
         return found
 
