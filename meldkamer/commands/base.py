@@ -262,6 +262,12 @@ def check_values(cmd: Command) -> None:
     """
     for name, value in cmd.arguments().items():
         _check(cmd.name, name, value, 0)
+    try:
+        _adapter(type(cmd)).validate_python({f.name: getattr(cmd, f.name) for f in fields(cmd)})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidInput("{action}: {field} has the wrong type ({problem})", action=cmd.name,
+                           field=".".join(map(str, first["loc"])), problem=first["msg"]) from exc
 
 
 def _check(action: str, name: str, value: Any, depth: int) -> None:
