@@ -198,7 +198,7 @@ class CommandOutcome:
     result: Any = None
 
 
-class _Done(BaseException):  # noqa: N818 - not an error: a stop, caught by execute
+class _Done(BaseException):
     """A command found already stored when its transaction opened: its stored result."""
 
     def __init__(self, result: Any) -> None:

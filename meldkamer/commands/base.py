@@ -64,7 +64,7 @@ class Command:
     source_detail: str = ""
 
     @classmethod
-    def of(cls: type[C], core: Meldkamer, /, **values: Any) -> C:
+    def build(cls: type[C], core: Meldkamer, /, **values: Any) -> C:
         """The command with this workstation's actor, its source on this thread and clock."""
         src = core.source
         return cls(user=core.user, workstation=core.workstation, at=core.clock(),
@@ -125,9 +125,14 @@ def command(name: str, module: str) -> Callable[[type[C]], type[C]]:
     return decorate
 
 
-@functools.cache
+_ADAPTERS: dict[type[Command], TypeAdapter[Any]] = {}
+
+
 def _adapter(cls: type[Command]) -> TypeAdapter[Any]:
-    return TypeAdapter(cls)
+    found = _ADAPTERS.get(cls)
+    if found is None:
+        found = _ADAPTERS[cls] = TypeAdapter(cls)
+    return found
 
 
 # -- handlers ----------------------------------------------------------------------------
@@ -174,7 +179,7 @@ def _returns(function: Callable[..., Any]) -> TypeAdapter[Any]:
     """The adapter for what ``function`` returns (its hints resolved on first use)."""
     hint = function.__annotations__.get("return", Any)
     if isinstance(hint, str):  # postponed (``from __future__ import annotations``)
-        hint = eval(hint, function.__globals__)  # noqa: S307 - our own annotation
+        hint = eval(hint, function.__globals__)
     return TypeAdapter(hint)
 
 
@@ -229,7 +234,7 @@ def writes(cls: type[Command],
             given = values.pop("source", None)
             scope = core.acting(_resolve(core, given)) if given is not None else nullcontext()
             with scope:
-                return core.execute(cls.of(core, **values))
+                return core.execute(cls.build(core, **values))
 
         return typing.cast(F, wrapper)
 

@@ -40,9 +40,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from meldkamer.domain.source import Source
 from meldkamer.commands import catalogue as c
 from meldkamer.commands.base import writes
+from meldkamer.domain.source import Source
 from meldkamer.errors import InvalidInput, Refused
 from meldkamer.events import DomainEvent, UnknownEvent, from_record, register
 from meldkamer.intake.session import Runner, run_now

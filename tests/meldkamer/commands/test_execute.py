@@ -25,7 +25,7 @@ def _count(core: Meldkamer, model: type) -> int:
 
 
 def test_the_same_command_twice_acts_once(core: Meldkamer) -> None:
-    cmd = CreateIncident.of(core, caller_number="+599 717 1234", lat=KRALENDIJK[0],
+    cmd = CreateIncident.build(core, caller_number="+599 717 1234", lat=KRALENDIJK[0],
                             lon=KRALENDIJK[1])
     events, incidents = _count(core, AuditEvent), _count(core, Incident)
     first = core.execute(cmd)
@@ -38,7 +38,7 @@ def test_the_same_command_twice_acts_once(core: Meldkamer) -> None:
 
 
 def test_two_threads_racing_one_id_act_once(core: Meldkamer) -> None:
-    cmd = CreateIncident.of(core, caller_number="+599 717 1234")
+    cmd = CreateIncident.build(core, caller_number="+599 717 1234")
     before = _count(core, Incident)
     results: list[str] = []
 
@@ -66,13 +66,13 @@ def test_a_technician_cannot_close_an_incident(core: Meldkamer) -> None:
     with pytest.raises(Refused, match="technician"):
         core.incidents.close(number, "HANDLED")
     with pytest.raises(Refused):
-        core.execute(CloseIncident.of(core, number=number, disposition="HANDLED"))
+        core.execute(CloseIncident.build(core, number=number, disposition="HANDLED"))
 
 
 def test_an_operator_cannot_import_a_roster(core: Meldkamer) -> None:
     core.set_actor(Actor("op", Role.OPERATOR, core.workstation))
     with pytest.raises(Refused, match="operator"):
-        core.execute(ImportRoster.of(core, data={"unit": []}))
+        core.execute(ImportRoster.build(core, data={"unit": []}))
 
 
 def test_only_a_supervisor_diverts_a_busy_unit(core: Meldkamer) -> None:
@@ -116,7 +116,7 @@ def test_fuzzed_commands_fail_only_with_meldkamer_errors(sqlite_core: Meldkamer,
                              "source_detail")]
     values = {n: data.draw(_value(), label=n) for n in own}
     try:
-        cmd = cls.of(sqlite_core, **values)
+        cmd = cls.build(sqlite_core, **values)
         sqlite_core.execute(cmd)
     except MeldkamerError:
         pass
