@@ -4,7 +4,8 @@
 role               may execute
 =================  =============================================================
 operator           incident work (create, locate, classify, priority, notes,
-                   calls, duplicates, close), dispatch and withdraw, unit status,
+                   calls, duplicates, close), dispatch and withdraw, unit status
+                   and a unit's position fixed by hand,
                    alarms and attention, caller flags, CAP warnings, the
                    trainee's training events
 supervisor         all an operator may, plus ``override.busy_unit``: dispatching
@@ -40,7 +41,7 @@ _INCIDENT_WORK = frozenset({
     "incident.create", "incident.locate", "incident.classify", "incident.priority",
     "incident.note", "incident.log_message", "incident.attach_call", "incident.duplicate",
     "incident.close", "incident.dispatch", "incident.dispatch_turnout", "incident.withdraw",
-    "unit.status", "caller.flag", "alarm.raise", "alarm.acknowledge",
+    "unit.status", "unit.position", "caller.flag", "alarm.raise", "alarm.acknowledge",
     "attention.acknowledge", "attention.note", "cap.store", "training.publish",
 })
 _TECHNICIAN = frozenset({"unit.position", "unit.status", "alarm.raise", "incident.log_message"})
