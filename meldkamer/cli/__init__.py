@@ -59,6 +59,25 @@ def _size(text: str) -> str:
     return f"{int(width)}x{int(height)}"
 
 
+def version() -> str:
+    """The installed package's version: from its metadata, which the bundle carries too
+    (installer/meldkamer.spec copies the dist-info); in a checkout that was never
+    installed, from its pyproject.toml. Never fails: --version must not break the CLI."""
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("meldkamer")
+    except importlib.metadata.PackageNotFoundError:
+        import tomllib
+        from pathlib import Path
+
+        pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+        try:
+            return str(tomllib.loads(pyproject.read_text("utf-8"))["project"]["version"])
+        except (OSError, tomllib.TOMLDecodeError, KeyError):
+            return "unknown"
+
+
 def _common() -> argparse.ArgumentParser:
     """Options every command accepts, before or after its name."""
     p = argparse.ArgumentParser(add_help=False)
@@ -86,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "Saba). Without a command, starts the workstation.",
         epilog=" ".join((__doc__ or "").partition("\n\n")[2].split()),  # the exit codes
     )
+    parser.add_argument("--version", action="version", version=f"meldkamer {version()}",
+                        help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def cmd(parent: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
