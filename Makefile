@@ -4,6 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 
 .PHONY: run test bench lint system-deps system-deps-test clean translations
+.PHONY: installer installer-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -12,6 +13,10 @@ $(BIN)/python:
 $(VENV)/.stamp-run: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	@touch $@
+
+$(VENV)/.stamp-installer: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[installer,pg]'
+	@touch $@ $(VENV)/.stamp-run
 
 $(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test,pg]'
@@ -48,3 +53,13 @@ bench: system-deps $(VENV)/.stamp-test
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+## The one-folder bundle (dist/meldkamer/) and its tarball with a desktop entry (issue 13).
+## INSTALLER_DEPS= skips installing into the venv (a venv that already has the extras).
+INSTALLER_DEPS ?= $(VENV)/.stamp-installer
+installer: $(INSTALLER_DEPS)
+	PYTHON=$(BIN)/python installer/build.sh
+
+## Build the bundle if missing, then run it offscreen, offline, in a clean HOME (not in test).
+installer-smoke: $(INSTALLER_DEPS)
+	$(BIN)/python installer/smoke.py

@@ -15,7 +15,7 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", default=None,
                         choices=["core", "dispatch", "workstation", "maps", "lookup",
                                  "hardware", "radio", "cli", "training", "reports",
-                                 "livesync"],
+                                 "livesync", "installer"],
                         help="run only these groups")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -24,6 +24,7 @@ def main() -> int:
         cli_bench,
         core_ops,
         hardware_bench,
+        installer_bench,
         livesync_bench,
         lookup_bench,
         maps_bench,
@@ -49,6 +50,7 @@ def main() -> int:
         "training": lambda: training_bench.run(ref),
         "reports": lambda: [*reports_bench.run(), *shift_bench.run(ref)],
         "livesync": lambda: livesync_bench.run(ref),
+        "installer": installer_bench.run,
     }
     rows = []
     for name, run in groups.items():
