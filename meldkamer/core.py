@@ -37,6 +37,7 @@ from meldkamer.store.models import (
 )
 
 if TYPE_CHECKING:
+    from meldkamer.auth.users import UserService
     from meldkamer.commands.base import Command
     from meldkamer.services.alarms import AlarmService
     from meldkamer.services.attention import AttentionService
@@ -294,6 +295,12 @@ class Meldkamer:
         from meldkamer.services.intake import IntakeService
 
         return IntakeService(self)
+
+    @cached_property
+    def users(self) -> UserService:
+        from meldkamer.auth.users import UserService
+
+        return UserService(self)
 
     @cached_property
     def alarms(self) -> AlarmService:

@@ -93,3 +93,10 @@ class MapProblem(MeldkamerError):
 
     exit_code = 10
     kind = "maps"
+
+
+class NotLoggedIn(MeldkamerError):
+    """No one is logged in (no valid token, no terminal to ask on), or the login failed."""
+
+    exit_code = 11
+    kind = "login"

@@ -38,7 +38,12 @@ THEME = Setting("ui.theme", "dark", str, ("dark", "light"), "colour theme")
 FONT_SCALE = Setting("ui.font_scale", 1.0, float, (), "font size factor (0.8 to 2.0)")
 SPEECH = Setting("training.speech", True, bool, (True, False),
                  "in training, speak the caller's lines (where espeak-ng is installed)")
-ALL = (LANGUAGE, THEME, FONT_SCALE, SPEECH)
+IDLE_MINUTES = Setting("security.idle_minutes", 10, int, (),
+                       "lock the workstation after this many minutes without a key or mouse "
+                       "input (0: never; 1 to 240)")
+IDLE_LOCK_TRAINING = Setting("security.idle_lock_training", False, bool, (True, False),
+                             "lock a training workstation when idle too")
+ALL = (LANGUAGE, THEME, FONT_SCALE, SPEECH, IDLE_MINUTES, IDLE_LOCK_TRAINING)
 
 
 class Settings:
@@ -70,6 +75,8 @@ class Settings:
         except (TypeError, ValueError):
             return False
         if setting.choices and value not in setting.choices:
+            return False
+        if setting is IDLE_MINUTES and not 0 <= value <= 240:
             return False
         return not (setting is FONT_SCALE and not 0.8 <= value <= 2.0)
 

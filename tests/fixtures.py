@@ -35,6 +35,65 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory,
     monkeypatch.setenv("LANG", "C.UTF-8")
 
 
+# The test supervisor every CLI test acts as: a real user with a real token in each
+# template database, and the token file (0600) that logs it in (``_logged_in``).
+TESTER = "tester"
+TESTER_PASSWORD = "tester-password"
+TESTER_TOKEN = "mkt_" + uuid.uuid4().hex + uuid.uuid4().hex
+
+
+def seed_tester(url: str, name: str = TESTER, role: str = "supervisor") -> None:
+    """Add the test user (a supervisor by default) and a long-lived login token for it."""
+    from datetime import UTC, datetime
+
+    from meldkamer.auth import passwords, tokens
+    from meldkamer.store.models import AppUser, LoginToken
+
+    store = Store(url)
+    try:
+        now = datetime.now(UTC)
+        with store.write() as session:
+            session.add(AppUser(name=name, full_name="Test " + role, role=role,
+                                password_hash=_tester_hash(passwords), active=True,
+                                demo=False, created_at=now, password_changed_at=now,
+                                failed_logins=0))
+            session.add(LoginToken(token_hash=tokens.digest(_token_of(name)), user_name=name,
+                                   workstation="tests", created_at=now,
+                                   expires_at=datetime(2100, 1, 1, tzinfo=UTC)))
+    finally:
+        store.dispose()
+
+
+_HASHES: list[str] = []
+
+
+def _tester_hash(passwords: object) -> str:
+    if not _HASHES:
+        _HASHES.append(passwords.hasher.hash(TESTER_PASSWORD))  # type: ignore[attr-defined]
+    return _HASHES[0]
+
+
+def _token_of(name: str) -> str:
+    return TESTER_TOKEN if name == TESTER else TESTER_TOKEN + "_" + name
+
+
+def write_token_file(path: Path, name: str = TESTER) -> Path:
+    """A 0600 token file logging in ``name`` (seeded with ``seed_tester``)."""
+    from meldkamer.auth import tokens
+
+    tokens.write(path, _token_of(name))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _logged_in(_isolated_dirs: None, tmp_path_factory: pytest.TempPathFactory,
+               monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every CLI command in a test acts as the test supervisor, through a real token file."""
+    path = write_token_file(tmp_path_factory.mktemp("login") / "token")
+    monkeypatch.setenv("MELDKAMER_TOKEN_FILE", str(path))
+    return path
+
+
 @pytest.fixture(autouse=True)
 def _english_afterwards() -> Iterator[None]:
     """Every test starts and ends in English; a language switched in one stays there."""
@@ -58,6 +117,7 @@ def ref() -> Reference:
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     Store(str(path)).dispose()
+    seed_tester(str(path))
     return path
 
 
@@ -83,6 +143,7 @@ def pg_template() -> Iterator[str]:
         conn.execute(f"CREATE DATABASE {PG_TEMPLATE}")
     url = f"postgresql://postgres@127.0.0.1:5432/{PG_TEMPLATE}"
     Store(url).dispose()
+    seed_tester(url)
     yield url
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {PG_TEMPLATE} WITH (FORCE)")

@@ -3,7 +3,7 @@
 Exit codes: 0 done, 1 unexpected error (a bug), 2 invalid input, 3 not found, 4 refused
 by the rules, 5 conflict with someone else's change, 6 database problem, 7 reference data
 problem, 8 audit chain broken, 9 a port or link test failed, 10 map data that cannot be
-read or imported, 130 interrupted.
+read or imported, 11 not logged in (no valid login, or a wrong password), 130 interrupted.
 
 Human output and messages follow ``--lang nl|en|pap``, else LANGUAGE, LC_ALL, LC_MESSAGES
 or LANG, else English; ``--json`` output keeps codes.
@@ -23,6 +23,7 @@ from meldkamer.cli import maps as maps_cli
 from meldkamer.cli import reports as reports_cli
 from meldkamer.cli import scenario as scenario_cli
 from meldkamer.cli import serve as serve_cli
+from meldkamer.cli import users as users_cli
 from meldkamer.cli.export_incidents import add_export_incidents
 from meldkamer.i18n import LANGUAGES, from_environment, set_language, tr
 
@@ -84,9 +85,13 @@ def _common() -> argparse.ArgumentParser:
     p.add_argument("--db", default=argparse.SUPPRESS, metavar="URL",
                    help="database: a SQLite file path or sqlite:/// or postgresql:// URL "
                         "(default: MELDKAMER_DB, else the embedded database)")
-    p.add_argument("--user", default=argparse.SUPPRESS,
-                   help="who is acting, for the log and audit trail (default: MELDKAMER_USER "
-                        "or your login)")
+    p.add_argument("--user", default=argparse.SUPPRESS, metavar="NAME",
+                   help="the login name to log in as (asked for with the password when the "
+                        "token file is not this user's; default name: MELDKAMER_USER)")
+    p.add_argument("--token-file", default=argparse.SUPPRESS, metavar="PATH",
+                   help="the login token written by 'meldkamer login' (default: "
+                        "MELDKAMER_TOKEN_FILE, else 'token' in the config directory; "
+                        "refused unless only its owner may read it)")
     p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                    help="machine-readable output")
     p.add_argument("--training", action="store_true", default=argparse.SUPPRESS,
@@ -259,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     export_sub, _ = exchange_cli.add_commands(sub, cmd)
     add_export_incidents(export_sub, cmd)
     reports_cli.add_commands(sub, cmd)
+    users_cli.add_commands(sub, cmd)
 
     au = cmd(sub, "audit", "the audit trail").add_subparsers(dest="audit_cmd", required=True)
     cmd(au, "verify", "check the audit hash chain").set_defaults(func=c.audit_verify)

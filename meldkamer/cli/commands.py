@@ -42,11 +42,25 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
 
-def _core(args: argparse.Namespace) -> Meldkamer:
+def _open(args: argparse.Namespace) -> Meldkamer:
+    """The core on the chosen database, before anyone is logged in (login, user init)."""
     from meldkamer.core import Meldkamer
 
     return Meldkamer.open(getattr(args, "db", None), user=getattr(args, "user", None),
                           training=getattr(args, "training", False))
+
+
+def _core(args: argparse.Namespace) -> Meldkamer:
+    """The core, acting as the logged-in user (the token file, else a login asked for)."""
+    from meldkamer.cli.login import establish
+
+    core = _open(args)
+    try:
+        establish(core, args)
+    except BaseException:
+        core.close()
+        raise
+    return core
 
 
 def _emit(args: argparse.Namespace, data: Any, human: str, *, stream: bool = False) -> None:
@@ -198,10 +212,17 @@ def db_info(args: argparse.Namespace) -> int:
 
 
 def demo_load(args: argparse.Namespace) -> int:
+    """Load the demo data and create the demo accounts. On a fresh database (no users, no
+    units) no one can be logged in yet: the demo data and its accounts come first."""
     from meldkamer.demo import load_demo
 
-    core = _core(args)
+    core = _open(args)
+    if core.users.count() or core.units.list_units():
+        from meldkamer.cli.login import establish
+
+        establish(core, args)
     result = load_demo(core, incidents=not args.no_incidents)
+    core.users.create_demo_accounts()
     _emit(args, result, tr("demo data loaded into {database}: {stations} stations, {units} "
                            "units, {incidents} incidents created", database=core.store.safe_url,
                            stations=result["stations"], units=result["units"],

@@ -42,6 +42,13 @@ def serve(args: argparse.Namespace) -> int:
                   file=sys.stderr)
     runtime = Runtime.open(getattr(args, "db", None), user=getattr(args, "user", None),
                            training=getattr(args, "training", False), gateways=configs)
+    from meldkamer.cli.login import establish
+
+    try:
+        establish(runtime.core, args)
+    except BaseException:
+        runtime.core.close()
+        raise
     stop = threading.Event()
 
     def show(event: DomainEvent) -> None:

@@ -374,3 +374,17 @@ class AppUser(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class LoginToken(Base):
+    """A CLI login (0012): the SHA-256 of the token in the user's 0600 file, and its expiry."""
+
+    __tablename__ = "login_token"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(60))
+    workstation: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_login_token_user_name", "user_name"),)

@@ -21,12 +21,13 @@ from typing import Any
 
 import pytest
 
+from meldkamer.auth.users import DEMO_PASSWORD
 from meldkamer.cli import main
 from meldkamer.demo import demo_roster
 from meldkamer.domain.reference import Reference
 from meldkamer.domain.views import LOCAL
 from meldkamer.store.migrations import HEAD_REVISION
-from tests.fixtures import open_core
+from tests.fixtures import open_core, seed_tester, write_token_file
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -150,6 +151,7 @@ def populated_template(tmp_path_factory: pytest.TempPathFactory, ref: Reference)
     from meldkamer.demo import load_demo
 
     path = tmp_path_factory.mktemp("populated") / "populated.sqlite3"
+    seed_tester(str(path))
     core = open_core(str(path), ref)
     load_demo(core, incidents=False)
     core.incidents.create(caller_number="+599 717 1234", caller_name="Jan",
@@ -320,7 +322,14 @@ def test_options_work_before_and_after_the_command(populated: Cli,
     monkeypatch.setenv("MELDKAMER_DB", db)
     r = after("incident", "list", "--json")
     assert r.rc == 0 and [i["number"] for i in r.json()] == [first_number()]
-    note = after("--user", "nachtdienst", "incident", "note", first_number(), "via env", "--json")
+    # --user names the login: the tester's token is not nachtdienst's, and there is no
+    # terminal to ask nachtdienst's password on
+    refused(after("--user", "nachtdienst", "incident", "note", first_number(), "x"), 11,
+            "nachtdienst", "tester")
+    seed_tester(db, "nachtdienst", "operator")
+    token = str(write_token_file(Path(db).parent / "nachtdienst.token", "nachtdienst"))
+    note = after("--user", "nachtdienst", "incident", "note", first_number(), "via env",
+                 "--token-file", token, "--json")
     assert note.rc == 0 and note.json()["log"][-1]["user"] == "nachtdienst"
 
 
@@ -845,10 +854,11 @@ def test_parsing_and_help_import_neither_qt_nor_sqlalchemy(sqlite_url: str) -> N
 # -- real processes, end to end --------------------------------------------------------
 
 
-def _meldkamer(*args: str, db: str) -> subprocess.CompletedProcess[str]:
+def _meldkamer(*args: str, db: str, stdin: str | None = None,
+               **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "meldkamer", *args], cwd=REPO,
-                          env=_env(MELDKAMER_DB=db), capture_output=True, text=True,
-                          timeout=120)
+                          env=_env(MELDKAMER_DB=db, **env), capture_output=True, text=True,
+                          timeout=120, input=stdin)
 
 
 def test_subprocess_end_to_end(tmp_path: Path) -> None:
@@ -857,20 +867,33 @@ def test_subprocess_end_to_end(tmp_path: Path) -> None:
     assert loaded.returncode == 0, loaded.stderr
     assert f"{DEMO_STATIONS} stations, {DEMO_UNITS} units, 0 incidents" in loaded.stdout
 
+    # a fresh demo database has the demo accounts, nothing else: log in as the supervisor
+    token = tmp_path / "login" / "token"
+    not_yet = _meldkamer("incident", "list", db=db, MELDKAMER_TOKEN_FILE=str(token))
+    assert not_yet.returncode == 11 and "meldkamer login" in not_yet.stderr
+    login = _meldkamer("login", "--user", "sup", "--password-stdin", db=db,
+                       stdin=DEMO_PASSWORD + "\n", MELDKAMER_TOKEN_FILE=str(token))
+    assert login.returncode == 0, login.stderr
+    assert token.stat().st_mode & 0o777 == 0o600
+
     created = _meldkamer("incident", "create", "--lat", ORANJESTAD[0], "--lon",
                          ORANJESTAD[1], "--caller", "+599 318 2333", "--classification",
-                         "OO.OVL.GEL", "--address", "Fort Oranjestraat", "--json", db=db)
+                         "OO.OVL.GEL", "--address", "Fort Oranjestraat", "--json", db=db,
+                         MELDKAMER_TOKEN_FILE=str(token))
     assert created.returncode == 0, created.stderr
     inc = json.loads(created.stdout)
     assert inc["number"] == f"STA-{year()}-000001" and inc["island"] == "SE"
 
-    shown = _meldkamer("incident", "show", inc["number"].lower(), db=db)
+    assert inc["calls"][0]["taken_by"] == "sup"
+    shown = _meldkamer("incident", "show", inc["number"].lower(), db=db,
+                       MELDKAMER_TOKEN_FILE=str(token))
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.startswith(f"{inc['number']}  [Open]")
     assert "Fort Oranjestraat" in shown.stdout
 
-    verify = _meldkamer("audit", "verify", db=db)
-    assert (verify.returncode, verify.stdout.strip()) == (0, "audit trail intact: 2 events")
+    verify = _meldkamer("audit", "verify", db=db, MELDKAMER_TOKEN_FILE=str(token))
+    # the two demo accounts, the incident and its call
+    assert (verify.returncode, verify.stdout.strip()) == (0, "audit trail intact: 4 events")
 
 
 def test_subprocess_failure_is_a_message_not_a_traceback(tmp_path: Path) -> None:
@@ -994,8 +1017,10 @@ def test_audit_tamper_on_postgres_is_detected(pg_url: str,
 
 def test_default_database_lives_in_the_data_dir(capsys: pytest.CaptureFixture[str]) -> None:
     assert "MELDKAMER_DB" not in os.environ
-    info = Cli(capsys, None).json("db", "info")
+    Cli(capsys, None).ok("db", "upgrade")  # needs no login: it creates the database
     data_dir = Path(os.environ["MELDKAMER_DATA_DIR"])
+    seed_tester(str(data_dir / "meldkamer.sqlite3"))
+    info = Cli(capsys, None).json("db", "info")
     assert info["database"] == f"sqlite:///{(data_dir / 'meldkamer.sqlite3').resolve()}"
     assert (data_dir / "meldkamer.sqlite3").is_file()
     assert info["incidents"] == 0 and info["revision"] == HEAD_REVISION

@@ -9,6 +9,7 @@ import pytest
 from lxml import etree
 
 from meldkamer.cli import main
+from tests.fixtures import seed_tester
 from tests.meldkamer.exchange.test_cap import schema
 
 
@@ -36,6 +37,7 @@ def test_export_writes_a_valid_alert_that_is_listed_and_imports_elsewhere(
     assert [a["identifier"] for a in listed] == [data["identifier"]]
     assert listed[0]["areas"] == ["Bonaire", "Sint Eustatius"]
     other = str(tmp_path / "other.sqlite3")
+    seed_tester(other)  # the other control room, with its own logged-in user
     rc, stdout, err = run(capsys, "--db", other, "import", "cap", str(out))
     assert rc == 0, err
     assert data["identifier"] in stdout and "Orkaan nadert" not in stdout  # English: en block
@@ -49,6 +51,7 @@ def test_export_writes_a_valid_alert_that_is_listed_and_imports_elsewhere(
 def test_training_exports_exercise(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MELDKAMER_TRAINING_DB", str(tmp_path / "training.sqlite3"))
+    seed_tester(str(tmp_path / "training.sqlite3"))
     out = tmp_path / "oefening.xml"
     rc, stdout, err = run(capsys, "--training", "--json", "export", "cap", "--headline",
                           "Oefening tsunami", "--area", "SA", "--event", "tsunami",

@@ -6,6 +6,9 @@ Revises: 0011
 ``password_hash`` is an argon2id hash (argon2-cffi); the password itself is never stored.
 ``failed_logins`` and ``locked_until`` slow down guessing. A user is never deleted (the
 audit trail names them): ``active`` false ends their access.
+
+``login_token`` holds the CLI's logins (``meldkamer login``): only the SHA-256 of each token
+(32 random bytes, so a plain hash suffices), whose user it is and when it expires.
 """
 
 import sqlalchemy as sa
@@ -33,7 +36,18 @@ def upgrade() -> None:
         sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
     )
+    op.create_table(
+        "login_token",
+        sa.Column("token_hash", sa.String(length=64), primary_key=True),
+        sa.Column("user_name", sa.String(length=60), nullable=False),
+        sa.Column("workstation", sa.String(length=80), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_login_token_user_name", "login_token", ["user_name"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_login_token_user_name", table_name="login_token")
+    op.drop_table("login_token")
     op.drop_table("app_user")
