@@ -69,7 +69,9 @@ _HASHES: list[str] = []
 
 def _tester_hash(passwords: object) -> str:
     if not _HASHES:
-        _HASHES.append(passwords.hasher.hash(TESTER_PASSWORD))  # type: ignore[attr-defined]
+        from argon2 import PasswordHasher, profiles
+
+        _HASHES.append(PasswordHasher.from_parameters(profiles.CHEAPEST).hash(TESTER_PASSWORD))
     return _HASHES[0]
 
 
@@ -83,6 +85,17 @@ def write_token_file(path: Path, name: str = TESTER) -> Path:
 
     tokens.write(path, _token_of(name))
     return path
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2's cheapest parameters in tests (its defaults take most of a second here);
+    tests of the parameters themselves build their own hasher."""
+    from argon2 import PasswordHasher, profiles
+
+    from meldkamer.auth import passwords
+
+    monkeypatch.setattr(passwords, "hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
 
 
 @pytest.fixture(autouse=True)

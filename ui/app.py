@@ -49,6 +49,10 @@ def launch(args: argparse.Namespace) -> int:
         from meldkamer.demo import load_demo
 
         load_demo(core)
+    if getattr(args, "demo", False):
+        core.users.create_demo_accounts()  # only where no real user exists yet
+    # Who logs in, read now: the GUI thread never touches the database.
+    login = _login_before_window(core, args, bool(screenshot))
 
     from meldkamer import i18n
     from meldkamer.drafts import DraftJournal
@@ -83,6 +87,18 @@ def launch(args: argparse.Namespace) -> int:
     settings = None if screenshot else QSettings(
         str(config.config_dir() / "window.ini"), QSettings.Format.IniFormat)
     ops = Operations()
+    if login["actor"] is None and login["ask"]:
+        from ui.login import FirstStartDialog, LoginDialog, run_dialog
+
+        dialog = (FirstStartDialog(core, ops) if not login["users"] else
+                  LoginDialog(core, ops, name=login["name"], demo_accounts=login["demo"],
+                              message=login["message"]))
+        if run_dialog(dialog) is None:  # cancelled: no one logged in, no window
+            ops.wait()
+            runtime.stop()
+            return 0
+    elif login["actor"] is not None:
+        core.set_actor(login["actor"])
     # A screenshot or a demo run neither restores nor keeps a call in progress: its fake
     # call must never reach the real workstation, nor a real one the picture.
     demo = bool(getattr(args, "demo", False))
@@ -91,6 +107,11 @@ def launch(args: argparse.Namespace) -> int:
     window = MainWindow(core, ops, settings, prefs, journal, radio=runtime.radio,
                         with_map=True)
     window.runtime = runtime  # type: ignore[attr-defined]  # Training > Trainer console
+    from ui.lock import LockScreen
+
+    window.lock_screen = LockScreen(window, core, ops, prefs)  # type: ignore[attr-defined]
+    if login["actor"] is None and not login["ask"]:
+        window.lock_screen.lock()  # type: ignore[attr-defined]  # nobody logged in: locked
     for problem in gateway_problems:
         window.notify(problem)
         print("meldkamer: " + tr("{problem} (gateway skipped)", problem=problem),
@@ -155,6 +176,41 @@ def launch(args: argparse.Namespace) -> int:
         ops.wait()
         runtime.stop()  # radio, then scheduler, then the store
     return result["code"]
+
+
+def _login_before_window(core: Meldkamer, args: argparse.Namespace,
+                         screenshot: bool) -> dict[str, object]:
+    """What the login needs, read before the GUI thread exists.
+
+    A token file named with --token-file or MELDKAMER_TOKEN_FILE logs in like the CLI. A
+    run nobody watches (a screenshot, --exit-when-loaded) cannot ask: with --demo it logs
+    in the demo operator with the documented demo password, else the window starts locked.
+    """
+    from meldkamer.auth import tokens
+    from meldkamer.auth.users import DEMO_PASSWORD
+    from meldkamer.errors import NotLoggedIn
+    from meldkamer.roles import Actor
+
+    option = getattr(args, "token_file", None)
+    actor: Actor | None = None
+    message = ""
+    if tokens.explicit(option):
+        try:
+            token = tokens.read(tokens.token_path(option))
+            if token is not None:
+                actor = core.users.actor_for_token(token)
+        except MeldkamerError as exc:
+            message = str(exc)
+    unattended = screenshot or bool(getattr(args, "exit_when_loaded", False))
+    demo = core.users.demo_accounts()
+    if actor is None and unattended and getattr(args, "demo", False) and demo:
+        try:
+            actor = core.users.authenticate(demo[0].name, DEMO_PASSWORD)
+        except NotLoggedIn as exc:
+            message = str(exc)
+    name = getattr(args, "user", None) or ""
+    return {"actor": actor, "ask": not unattended, "users": core.users.count(), "demo": demo,
+            "name": name, "message": message}
 
 
 def _quit_on_signals(app: object) -> None:

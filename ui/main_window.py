@@ -15,6 +15,7 @@ from html import escape
 from typing import Any
 
 from meldkamer import names
+from meldkamer.auth.users import role_name
 from meldkamer.core import Meldkamer
 from meldkamer.domain.views import IncidentView, UnitView
 from meldkamer.drafts import DraftJournal
@@ -29,6 +30,7 @@ from meldkamer.events import (
 from meldkamer.exchange.alerts import AlertStored
 from meldkamer.i18n import LANGUAGES, N_, tr
 from meldkamer.radio import RadioLink
+from meldkamer.roles import Actor
 from meldkamer.settings import FONT_SCALE, LANGUAGE, SPEECH, THEME, Settings
 from ui import theme
 from ui.attention import AttentionControls
@@ -99,7 +101,6 @@ class MainWindow(QMainWindow):
         self.journal = journal or DraftJournal.for_database(core.store.url, core.user)
         self.setObjectName("main_window")
         self.texts = Texts()
-        self.texts.bind(self._set_title, N_("Meldkamer KPCN — {user}"), user=core.user)
         self.setDockNestingEnabled(True)
         self.incidents = IncidentTableModel(core.ref, ops, core.incidents)
         self.units = UnitBoardModel(core.ref)
@@ -129,6 +130,10 @@ class MainWindow(QMainWindow):
         self._arrange()
         self.status = QStatusBar(self)
         self.setStatusBar(self.status)
+        self.user_label = QLabel("")
+        self.user_label.setObjectName("logged_in_user")
+        self.status.addPermanentWidget(self.user_label)
+        self.show_actor(core.actor)
         self._show_database()
         self.trainee: Any = None
         self.phone_bar: Any = None
@@ -202,6 +207,13 @@ class MainWindow(QMainWindow):
         centre = QWidget()
         centre.setMaximumHeight(0)
         self.setCentralWidget(centre)
+
+    def show_actor(self, actor: Actor) -> None:
+        """Say who is logged in, in the title and the status bar (a login, a change of user
+        at the lock screen)."""
+        self.texts.bind(self._set_title, N_("Meldkamer KPCN — {user}"), user=actor.user)
+        self.texts.bind(self.user_label.setText, N_("Logged in: {user} ({role})"),
+                        user=actor.user, role=role_name(actor.role))
 
     def _set_title(self, title: str) -> None:
         training = tr("TRAINING")
