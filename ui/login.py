@@ -86,8 +86,12 @@ class LoginForm(QWidget):
         if self.busy:
             return
         name, password = self.name.text().strip(), self.password.text()
-        if not name or not password:
+        if name and not password:  # Enter after the name: on to the password
+            self.password.setFocus()
+            return
+        if not name:
             self._refuse(InvalidInput("type your name and password"))
+            self.name.setFocus()
             return
         self.busy = True
         self.message.setText(tr("Checking…"))
@@ -130,10 +134,7 @@ class LoginDialog(QDialog):
         layout.addWidget(self.form)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
-        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText(tr("Log in"))
-        ok.setDefault(False)
-        ok.setAutoDefault(False)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Log in"))
         buttons.accepted.connect(self.form.submit)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
