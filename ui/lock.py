@@ -3,8 +3,9 @@
 While locked, an opaque panel covers the whole main window (every incident, caller and
 unit detail) and the window's docks, menus and shortcuts are disabled. The same user or
 another one logs in on the panel; another user becomes the core's actor, and the title
-and the status bar say who is logged in. Idle time is watched by one application-wide
-event filter; a training workstation keeps the idle lock off unless
+and the status bar say who is logged in. Idle time is watched by an event filter on the
+main window's native window, which all its key and mouse input passes; a training
+workstation keeps the idle lock off unless
 ``security.idle_lock_training`` says otherwise.
 """
 
@@ -20,7 +21,6 @@ from ui.login import LoginForm
 from ui.ops import Operations
 from ui.qt import (
     QAction,
-    QApplication,
     QEvent,
     QFrame,
     QKeySequence,
@@ -57,11 +57,22 @@ class IdleWatcher(QObject):
         self.timer.setInterval(max(1, minutes) * 60_000)
         self.timer.timeout.connect(self.idle)
         self.enabled = minutes > 0
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        self._watched: list[QObject] = []
         if self.enabled:
             self.timer.start()
+
+    def watch(self, widget: QWidget) -> None:
+        """Count input to this top-level widget and everything in it.
+
+        The filter sits on the widget's window (``QWindow``), which every key and mouse
+        event of the window passes first. A filter on the whole application would see
+        every event of every object, and PySide crashes converting some of QtWebEngine's.
+        """
+        widget.winId()  # the native window exists from now on
+        handle = widget.windowHandle()
+        if handle is not None:
+            handle.installEventFilter(self)
+            self._watched.append(handle)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if self.enabled and event.type() in INPUT_EVENTS:
@@ -81,9 +92,9 @@ class IdleWatcher(QObject):
         """Stop watching for good."""
         self.enabled = False
         self.timer.stop()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        for handle in self._watched:
+            handle.removeEventFilter(self)
+        self._watched.clear()
 
 
 class LockScreen(QFrame):
@@ -136,6 +147,7 @@ class LockScreen(QFrame):
             minutes = 0
         self.watcher = IdleWatcher(minutes, self)
         self.watcher.idle.connect(self.lock)
+        self.watcher.watch(window)
         self.action = QAction(tr("Lock the workstation"), window)
         self.action.setObjectName("lock_action")
         self.action.setShortcut(QKeySequence("Ctrl+L"))
