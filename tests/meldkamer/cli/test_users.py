@@ -125,3 +125,56 @@ def test_without_a_token_and_without_a_terminal_a_command_fails_clearly(
     assert rc == 11
     assert err.startswith("meldkamer: not logged in") and "meldkamer login" in err
     assert json.loads(out)["error"]["kind"] == "login"
+
+
+def _pty_run(args: list[str], env: dict[str, str], answers: list[tuple[bytes, bytes]]
+             ) -> tuple[int, bytes]:
+    """Run meldkamer on a real pseudo-terminal, answering each prompt as a person would."""
+    import os
+    import pty
+    import select
+    import sys
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the pty is its terminal (stdin, stdout, stderr, /dev/tty)
+        os.execve(sys.executable, [sys.executable, "-m", "meldkamer", *args], env)
+    seen = b""
+    pending = list(answers)
+    try:
+        while True:
+            ready, _, _ = select.select([fd], [], [], 60)
+            if not ready:
+                break
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the child has closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+            if pending and pending[0][0] in seen.rsplit(b"\n", 1)[-1]:
+                os.write(fd, pending.pop(0)[1])
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    return os.waitstatus_to_exitcode(status), seen
+
+
+def test_without_a_token_a_terminal_asks_for_name_and_password(sqlite_url: str,
+                                                               tmp_path: Path) -> None:
+    import os
+
+    from tests.fixtures import TESTER_PASSWORD
+
+    env = dict(os.environ, MELDKAMER_DB=sqlite_url,
+               MELDKAMER_TOKEN_FILE=str(tmp_path / "no-token"))
+    env.pop("MELDKAMER_USER", None)
+    rc, seen = _pty_run(["incident", "list", "--json"], env,
+                        [(b"Name: ", b"tester\n"), (b"Password: ", TESTER_PASSWORD.encode()
+                                                     + b"\n")])
+    assert rc == 0, seen.decode(errors="replace")
+    assert TESTER_PASSWORD.encode() not in seen  # typed without echo
+    assert seen.rstrip().endswith(b"[]")
+    rc, seen = _pty_run(["incident", "list"], env,
+                        [(b"Name: ", b"tester\n"), (b"Password: ", b"fout-wachtwoord\n")])
+    assert rc == 11 and b"wrong name or password" in seen
