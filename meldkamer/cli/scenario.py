@@ -87,8 +87,9 @@ def _moment(text: str) -> datetime:
 def scenario_from_db(args: argparse.Namespace) -> int:
     from meldkamer.cli.commands import _core
     from meldkamer.training import parse
-    from meldkamer.training.record import from_db
+    from meldkamer.training.record import check_period, from_db
 
+    check_period(args.start, args.end)  # bad input first: before anyone is asked to log in
     core = _core(args)
     try:
         text = from_db(core, args.start, args.end, island=args.island,

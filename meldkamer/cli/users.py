@@ -71,10 +71,11 @@ def login(args: argparse.Namespace) -> int:
 
         raise no_users_message()
     name = wanted_name(args) if getattr(args, "user", None) else None
-    if name is None:
-        if getattr(args, "password_stdin", False) or not interactive():
+    if name is None:  # asked on a terminal (MELDKAMER_USER the default), else that name
+        scripted = getattr(args, "password_stdin", False) or not interactive()
+        name = wanted_name(args) if scripted else ask_name(wanted_name(args))
+        if not name:
             raise InvalidInput("give the login name with --user NAME")
-        name = ask_name(wanted_name(args))
     password = password_from(args, twice=False)
     actor = core.users.log_in(name, password)
     token, expires = core.users.issue_token(actor)

@@ -32,13 +32,18 @@ def _offset(seconds: float) -> str:
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
-def from_db(core: Meldkamer, start: datetime, end: datetime, *, island: str | None = None,
-            keep_text: bool = False, name: str = "recorded-shift", seed: int = 1) -> str:
-    """The scenario file's text for the incidents created from ``start`` to ``end``."""
+def check_period(start: datetime, end: datetime) -> None:
+    """Refuse a period without UTC offsets, or one that ends before it starts."""
     if start.tzinfo is None or end.tzinfo is None:
         raise InvalidInput("--from and --to need a UTC offset (e.g. 2026-09-18T22:00-04:00)")
     if end <= start:
         raise InvalidInput("--to ({end}) is not after --from ({start})", start=start, end=end)
+
+
+def from_db(core: Meldkamer, start: datetime, end: datetime, *, island: str | None = None,
+            keep_text: bool = False, name: str = "recorded-shift", seed: int = 1) -> str:
+    """The scenario file's text for the incidents created from ``start`` to ``end``."""
+    check_period(start, end)
     code = core.ref.island(island).code if island else None
     found = [inc for inc in core.incidents.list_incidents(active=False, island=code,
                                                           limit=10_000,
