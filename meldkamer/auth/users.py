@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
 
+from meldkamer.auth import commands as c
 from meldkamer.auth import passwords, tokens
+from meldkamer.commands.base import writes
 from meldkamer.domain.source import Source
 from meldkamer.errors import Conflict, InvalidInput, NotFound, NotLoggedIn, Refused
 from meldkamer.i18n import N_, tr
@@ -132,29 +134,44 @@ class UserService:
     def init_admin(self, name: str, password: str, full_name: str = "") -> UserView:
         """Create the first user, an administrator: only while there is no user at all."""
         name = login_name(name)
-        digest = passwords.hash_password(password)
-        source = Source.operator(name)
-        with self.core.transaction(source=source) as tx:
+        self._init_admin(name, passwords.hash_password(password), full_name,
+                         source=Source.operator(name))
+        return self._view_of(name)
+
+    @writes(c.InitAdmin, "users")
+    def _init_admin(self, login: str, password_hash: str, full_name: str = "",
+                    source: Source | None = None) -> None:
+        name = login
+        with self.core.transaction() as tx:
             if tx.session.scalar(select(func.count()).select_from(AppUser)):
                 raise Refused("there are users already: the first administrator is created "
                               "only on an empty database; ask an administrator")
-            user = self._insert(tx.session, name, Role.ADMINISTRATOR, digest, full_name,
-                                tx.now, demo=False)
+            user = self._insert(tx.session, name, Role.ADMINISTRATOR, password_hash,
+                                full_name, tx.now, demo=False)
             tx.audit("user.create", "user", name, role=Role.ADMINISTRATOR.value,
                      full_name=user.full_name, first=True)
-            return _view(user)
+
+    def _view_of(self, name: str) -> UserView:
+        with self.core.store.read() as s:
+            return _view(self._get(s, name))
 
     def add(self, name: str, role: Role | str, password: str, full_name: str = "") -> UserView:
         """Add a user with a role (administrator only)."""
         self.require_admin()
         name, role = login_name(name), role_of(str(role))
-        digest = passwords.hash_password(password)
+        self._add(name, role.value, passwords.hash_password(password), full_name)
+        return self._view_of(name)
+
+    @writes(c.AddUser, "users")
+    def _add(self, login: str, role: str, password_hash: str, full_name: str = "") -> None:
+        name = login
+        self.require_admin()
         with self.core.transaction() as tx:
             if tx.session.scalar(select(AppUser.id).where(AppUser.name == name)) is not None:
                 raise Conflict("there is already a user {name}", name=name)
-            user = self._insert(tx.session, name, role, digest, full_name, tx.now, demo=False)
-            tx.audit("user.create", "user", name, role=role.value, full_name=user.full_name)
-            return _view(user)
+            user = self._insert(tx.session, name, Role(role), password_hash, full_name,
+                                tx.now, demo=False)
+            tx.audit("user.create", "user", name, role=role, full_name=user.full_name)
 
     @staticmethod
     def _insert(session: Any, name: str, role: Role, digest: str, full_name: str,
@@ -181,47 +198,62 @@ class UserService:
         user's CLI logins and any lockout."""
         if login_name(name) != self.core.actor.user:
             self.require_admin()
-        digest = passwords.hash_password(password)
+        self._set_password(login_name(name), passwords.hash_password(password))
+        return self._view_of(name)
+
+    @writes(c.SetPassword, "users")
+    def _set_password(self, login: str, password_hash: str) -> None:
+        name = login
+        if name != self.core.actor.user:
+            self.require_admin()
         with self.core.transaction() as tx:
             user = self._get(tx.session, name)
-            user.password_hash = digest
+            user.password_hash = password_hash
             user.password_changed_at = tx.now
             user.failed_logins = 0
             user.locked_until = None
             tx.session.execute(delete(LoginToken).where(LoginToken.user_name == user.name))
             tx.audit("user.password", "user", user.name)
-            return _view(user)
 
     def set_role(self, name: str, role: Role | str) -> UserView:
         """Change a user's role (administrator only; the last administrator stays one)."""
         self.require_admin()
-        new = role_of(str(role))
+        self._set_role(login_name(name), role_of(str(role)).value)
+        return self._view_of(name)
+
+    @writes(c.SetRole, "users")
+    def _set_role(self, login: str, role: str) -> None:
+        name = login
         with self.core.transaction() as tx:
             user = self._get(tx.session, name)
             old = user.role
-            if old == new.value:
-                return _view(user)
+            if old == role:
+                return
             if old == Role.ADMINISTRATOR.value:
                 self._keep_an_admin(tx.session, user)
-            user.role = new.value
+            user.role = role
             tx.session.execute(delete(LoginToken).where(LoginToken.user_name == user.name))
-            tx.audit("user.role", "user", user.name, role=new.value, before=old)
-            return _view(user)
+            tx.audit("user.role", "user", user.name, role=role, before=old)
 
     def disable(self, name: str) -> UserView:
         """End a user's access (administrator only). Users are never deleted: the audit
         trail names them."""
         self.require_admin()
+        self._disable(login_name(name))
+        return self._view_of(name)
+
+    @writes(c.DisableUser, "users")
+    def _disable(self, login: str) -> None:
+        name = login
         with self.core.transaction() as tx:
             user = self._get(tx.session, name)
             if not user.active:
-                return _view(user)
+                return
             if user.role == Role.ADMINISTRATOR.value:
                 self._keep_an_admin(tx.session, user)
             user.active = False
             tx.session.execute(delete(LoginToken).where(LoginToken.user_name == user.name))
             tx.audit("user.disable", "user", user.name)
-            return _view(user)
 
     @staticmethod
     def _keep_an_admin(session: Any, user: AppUser) -> None:
@@ -257,14 +289,26 @@ class UserService:
         if locked_until is not None and locked_until > now:
             raise self._locked(key, locked_until)
         good = passwords.verify(digest, password)
-        with self.core.transaction(source=Source.operator(key)) as tx:
-            user = self._get(tx.session, key)
+        new_hash = (passwords.hasher.hash(password)
+                    if good and passwords.needs_rehash(digest) else None)
+        role, locked = self._record_login(key, good, new_hash, source=Source.operator(key))
+        if not good:
+            if locked is not None and locked > now:
+                raise self._locked(key, locked)
+            raise wrong
+        return Actor(key, Role(role), self.core.workstation)
+
+    @writes(c.RecordLogin, "users")
+    def _record_login(self, login: str, good: bool, new_hash: str | None = None,
+                      source: Source | None = None) -> tuple[str, datetime | None]:
+        name = login
+        with self.core.transaction() as tx:
+            user = self._get(tx.session, name)
             if good:
                 if user.failed_logins or user.locked_until is not None:
                     user.failed_logins, user.locked_until = 0, None
-                if passwords.needs_rehash(user.password_hash):
-                    user.password_hash = passwords.hasher.hash(password)
-                actor = Actor(user.name, Role(user.role), self.core.workstation)
+                if new_hash is not None:
+                    user.password_hash = new_hash
             else:
                 user.failed_logins += 1
                 if user.failed_logins >= MAX_FAILURES:
@@ -272,12 +316,7 @@ class UserService:
                     user.locked_until = tx.now + LOCKOUT
                     tx.audit("user.locked", "user", user.name,
                              minutes=int(LOCKOUT.total_seconds() // 60))
-                locked = user.locked_until
-        if not good:
-            if locked is not None and locked > now:
-                raise self._locked(key, locked)
-            raise wrong
-        return actor
+            return user.role, user.locked_until
 
     @staticmethod
     def _locked(name: str, until: datetime) -> NotLoggedIn:
@@ -300,13 +339,20 @@ class UserService:
         """A new login token for ``actor`` (just authenticated) and when it expires. Only its
         hash is stored; expired tokens are removed on the way."""
         token = tokens.new_token()
-        with self.core.transaction(source=Source.operator(actor.user)) as tx:
-            tx.session.execute(delete(LoginToken).where(LoginToken.expires_at <= tx.now))
-            expires = tx.now + TOKEN_LIFETIME
-            tx.session.add(LoginToken(token_hash=tokens.digest(token), user_name=actor.user,
-                                      workstation=actor.workstation, created_at=tx.now,
-                                      expires_at=expires))
+        expires = self.core.clock() + TOKEN_LIFETIME
+        self._issue_token(actor.user, tokens.digest(token), expires,
+                          source=Source.operator(actor.user))
         return token, expires
+
+    @writes(c.IssueToken, "users")
+    def _issue_token(self, login: str, token_hash: str, expires_at: datetime,
+                     source: Source | None = None) -> None:
+        name = login
+        with self.core.transaction() as tx:
+            tx.session.execute(delete(LoginToken).where(LoginToken.expires_at <= tx.now))
+            tx.session.add(LoginToken(token_hash=token_hash, user_name=name,
+                                      workstation=self.core.workstation, created_at=tx.now,
+                                      expires_at=expires_at))
 
     def actor_for_token(self, token: str) -> Actor:
         """The actor a token logs in, at this workstation; refused when unknown or expired,
@@ -328,9 +374,13 @@ class UserService:
 
     def revoke_token(self, token: str) -> bool:
         """Forget a token (``meldkamer logout``); False when it was not known."""
+        return self._revoke_token(tokens.digest(token))
+
+    @writes(c.RevokeToken, "users")
+    def _revoke_token(self, token_hash: str) -> bool:
         with self.core.transaction() as tx:
             gone = tx.session.execute(delete(LoginToken).where(
-                LoginToken.token_hash == tokens.digest(token)))
+                LoginToken.token_hash == token_hash))
             return bool(getattr(gone, "rowcount", 0))
 
     # -- demo -----------------------------------------------------------------------------
@@ -351,10 +401,19 @@ class UserService:
         missing = [a for a in DEMO_ACCOUNTS if a[0] not in taken]
         if real is not None or not missing:
             return []
-        digest = passwords.hash_password(DEMO_PASSWORD)
+        return self._create_demo_accounts(passwords.hash_password(DEMO_PASSWORD))
+
+    @writes(c.CreateDemoAccounts, "users")
+    def _create_demo_accounts(self, password_hash: str) -> list[str]:
         with self.core.transaction() as tx:
-            for name, role, full_name in missing:
-                self._insert(tx.session, name, role, digest, full_name, tx.now, demo=True)
+            taken = set(tx.session.scalars(select(AppUser.name)))
+            made = []
+            for name, role, full_name in DEMO_ACCOUNTS:
+                if name in taken:
+                    continue
+                self._insert(tx.session, name, role, password_hash, full_name, tx.now,
+                             demo=True)
                 tx.audit("user.create", "user", name, role=role.value, full_name=full_name,
                          demo=True)
-        return [a[0] for a in missing]
+                made.append(name)
+            return made
