@@ -75,6 +75,7 @@ class DraftJournal:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
+        self.rejected: Path | None = None  # where the last unreadable draft was moved
 
     @classmethod
     def for_database(cls, url: str, user: str, root: Path | None = None) -> DraftJournal:
@@ -98,22 +99,40 @@ class DraftJournal:
         os.replace(tmp, self.path)
 
     def load(self) -> dict[str, Any] | None:
-        """The saved draft, or None (also for a damaged file, which is set aside)."""
+        """The saved draft, or None: also for one that cannot be read (bad JSON, nested too
+        deep, too big, not a file, not an object), which is moved aside (``set_aside``)."""
+        self.rejected = None
         if self.path is None:
             return None
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        from meldkamer.errors import InvalidInput
+        from meldkamer.files import DRAFT_LIMIT, read_text
+
+        if not os.path.lexists(self.path):
             return None
-        except (OSError, ValueError):
+        try:
+            data = json.loads(read_text(self.path, DRAFT_LIMIT))
+        except (InvalidInput, ValueError, RecursionError):
             self.set_aside()
             return None
-        return data if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            self.set_aside()
+            return None
+        return data
 
-    def set_aside(self) -> None:
-        """Keep a draft that cannot be restored next to the journal, for a technician."""
-        if self.path is not None and self.path.exists():
-            self.path.replace(self.path.with_suffix(".damaged"))
+    def set_aside(self) -> Path | None:
+        """Move a draft that cannot be restored into ``rejected/`` beside the journal, for a
+        technician (never deleted); returns where it went, None if there was none."""
+        if self.path is None or not os.path.lexists(self.path):
+            return None
+        from datetime import UTC, datetime
+
+        folder = self.path.parent / "rejected"
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        target = folder / f"{self.path.stem}-{stamp}{self.path.suffix}"
+        os.replace(self.path, target)
+        self.rejected = target
+        return target
 
     def clear(self) -> None:
         if self.path is not None:

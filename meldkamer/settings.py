@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from meldkamer import config
+from meldkamer.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -52,11 +53,12 @@ class Settings:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or config.config_dir() / "settings.toml"
         self._values: dict[str, Any] = {}
+        from meldkamer.files import SETTINGS_LIMIT, read_text
+
         try:
-            raw = tomllib.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raw = {}
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raw = tomllib.loads(read_text(self.path, SETTINGS_LIMIT)) \
+                if self.path.exists() else {}
+        except (InvalidInput, tomllib.TOMLDecodeError, RecursionError) as exc:
             log.warning("%s is unreadable, using defaults: %s", self.path, exc)
             raw = {}
         gateways = raw.get("gateway", [])

@@ -183,7 +183,8 @@ class MainWindow(QMainWindow):
         if restored:
             self.notify(tr("The call you were taking has been restored"))
         elif restored is False:
-            self.notify(tr("A saved call could not be restored; it was set aside"))
+            self.notify(tr("A saved call could not be restored; it was moved to {path}",
+                           path=self.journal.rejected))
 
     # -- layout and actions ------------------------------------------------------------
 

@@ -165,8 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("status")
     p.add_argument("--reason", default="")
     p.set_defaults(func=c.unit_status)
-    p = cmd(un, "import", "add or update stations and units from a TOML roster")
+    p = cmd(un, "import", "show what a TOML roster changes in stations and units; "
+                          "--apply writes it")
     p.add_argument("file")
+    p.add_argument("--apply", action="store_true",
+                   help="write the changes (without it: only the diff, nothing written)")
     p.set_defaults(func=c.unit_import)
 
     inc = cmd(sub, "incident", "incidents").add_subparsers(dest="inc_cmd", required=True)
@@ -271,9 +274,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _unreadable_argument(argv: Sequence[str]) -> str | None:
+    """A message for the first argument that is not valid UTF-8 text (the OS handed bytes
+    Python kept as surrogate escapes) or holds a NUL character; None when all are fine."""
+    for n, arg in enumerate(argv, start=1):
+        shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        shown = shown.replace("\x00", "\\x00")
+        option = next((a for a in reversed(argv[:n - 1]) if a.startswith("-")), None)
+        if "\x00" in arg:
+            problem = tr("holds a NUL character")
+        else:
+            try:
+                arg.encode("utf-8")
+                continue
+            except UnicodeEncodeError:
+                problem = tr("is not valid UTF-8 text")
+        if option is not None and argv[n - 2] == option:
+            return tr("argument {position} (the value of {option}) {problem}: {shown}",
+                      position=n, option=option, problem=problem, shown=shown)
+        return tr("argument {position} {problem}: {shown}", position=n, problem=problem,
+                  shown=shown)
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; errors become a message and an exit code, never a traceback."""
     set_language(from_environment() or "en")  # before parsing: argparse errors too
+    bad = _unreadable_argument(list(sys.argv[1:] if argv is None else argv))
+    if bad is not None:
+        print("meldkamer: " + bad, file=sys.stderr)
+        return 2
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:

@@ -279,11 +279,21 @@ def unit_status(args: argparse.Namespace) -> int:
 
 
 def unit_import(args: argparse.Namespace) -> int:
+    """Show what a roster changes; write it only with --apply."""
     from pathlib import Path
 
-    stations, units = _core(args).units.import_roster(Path(args.file))
-    _emit(args, {"stations": stations, "units": units},
-          tr("imported {stations} stations and {units} units", stations=stations, units=units))
+    diff = _core(args).units.roster_diff(Path(args.file), apply=args.apply)
+    lines = [tr("added: {key}", key=k) for k in diff.added]
+    for key, fields in diff.changed.items():
+        lines.append(tr("changed: {key}", key=key))
+        lines += [f"    {name}: {old!r} -> {new!r}" for name, (old, new) in fields.items()]
+    lines += [tr("unchanged: {key}", key=k) for k in diff.unchanged]
+    if diff.applied:
+        lines.append(tr("imported {stations} stations and {units} units", stations=diff.stations,
+                        units=diff.units))
+    else:
+        lines.append(tr("nothing written: run again with --apply to make these changes"))
+    _emit(args, diff.to_dict(), "\n".join(lines))
     return 0
 
 

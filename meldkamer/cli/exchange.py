@@ -91,7 +91,9 @@ def export_cap(args: argparse.Namespace) -> int:
             description=args.description, instruction=args.instruction,
             expires=args.expires, status=args.status, update=args.update,
             cancel=args.cancel, texts=texts)
-        kept = warnings.export(alert, Path(args.out))
+        from meldkamer.files import output_file
+
+        kept = warnings.export(alert, output_file(args.out))
     finally:
         core.close()
     _emit(args, kept.as_data(), tr("{kind} {identifier} ({status}) written to {path}",

@@ -39,6 +39,10 @@ def export_incidents(args: argparse.Namespace) -> int:
     end = ex.moment(args.end, end=True) if args.end else None
     if (start is None) != (end is None):
         raise InvalidInput(N_("give both --from and --to"))
+    if args.out:
+        from meldkamer.files import output_file
+
+        output_file(args.out)
     if args.out and not Path(args.out).resolve().parent.is_dir():
         raise InvalidInput(N_("cannot write {path} ({error})"), path=args.out,
                            error=tr("no such folder"))

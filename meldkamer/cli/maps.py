@@ -48,15 +48,17 @@ def render(args: argparse.Namespace) -> int:
     from maps import geodata
     from maps.errors import MapDataError
     from maps.page import render as write
+    from meldkamer.files import output_file
     from meldkamer.geo import geodata_dir, place_dicts, station_dicts
 
+    out = output_file(args.out, suffixes=(".html", ".htm"))
     core = _core(args)
     island = core.ref.island(args.island).code if args.island else core.ref.home_island
     where = geodata_dir()
     try:
         roads = geodata.roads_geojson(where) if geodata.has_osm(where) else None
         tiles = geodata.tiles_file(where) if geodata.has_tiles(where) else None
-        path = write(args.out, island=island, places=place_dicts(core),
+        path = write(out, island=island, places=place_dicts(core),
                      stations=station_dicts(core), tiles=tiles, roads=roads)
     except (MapDataError, OSError, ValueError, sqlite3.Error) as exc:
         raise MapProblem("cannot write {out}: {error}", out=args.out, error=exc) from exc
@@ -65,10 +67,22 @@ def render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _regular(path: str) -> None:
+    """Map data files are read by maps/ (no project imports there): check them first, so a
+    FIFO or a device is refused instead of hanging the import."""
+    import os
+
+    from meldkamer.files import MAP_DATA_LIMIT, open_regular
+
+    os.close(open_regular(path, MAP_DATA_LIMIT))
+
+
 def import_osm(args: argparse.Namespace) -> int:
     from maps import geodata
     from maps.errors import MapDataError
     from meldkamer.geo import geodata_dir
+
+    _regular(args.file)
 
     last = {"phase": ""}
 
@@ -96,6 +110,7 @@ def import_tiles(args: argparse.Namespace) -> int:
     from maps.errors import MapDataError
     from meldkamer.geo import geodata_dir
 
+    _regular(args.file)
     try:
         result = geodata.import_mbtiles(args.file, geodata_dir())
     except (MapDataError, OSError) as exc:

@@ -90,6 +90,10 @@ def scenario_from_db(args: argparse.Namespace) -> int:
     from meldkamer.training.record import check_period, from_db
 
     check_period(args.start, args.end)  # bad input first: before anyone is asked to log in
+    if args.out:
+        from meldkamer.files import output_file
+
+        output_file(args.out, suffixes=(".toml",))
     core = _core(args)
     try:
         text = from_db(core, args.start, args.end, island=args.island,

@@ -189,6 +189,7 @@ class ImportRoster(Command):
 
     data: dict[str, Any]
     demo: bool = False
+    file: str = "roster"  # where the data came from, for messages
 
 
 @command("caller.flag", "meldkamer.services.intake")

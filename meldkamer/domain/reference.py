@@ -427,9 +427,11 @@ class _Table:
 def _read_toml(name: str, site_dir: Path | None, sources: dict[str, str]) -> _Table:
     if site_dir is not None and (site_dir / name).is_file():
         path = site_dir / name
+        from meldkamer.files import REFERENCE_LIMIT, read_text
+
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            text = read_text(path, REFERENCE_LIMIT)
+        except InvalidInput as exc:
             raise ReferenceDataError("{file}: {error}", file=str(path), error=str(exc)) from exc
         sources[name] = str(path)
         where = str(path)

@@ -239,12 +239,9 @@ def _parser() -> etree.XMLParser:
 
 def read_file(path: Path) -> tuple[Alert, bytes]:
     """Read and check a CAP file: the alert and the bytes read (InvalidInput if unusable)."""
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise InvalidInput("cannot read {path}: {error}", path=path,
-                           error=exc.strerror or exc) from exc
+    from meldkamer.files import read_regular
+
+    data = read_regular(path, MAX_BYTES)
     return parse(data, source=str(path)), data
 
 

@@ -803,16 +803,20 @@ class IntakeSession:
         self._check_duplicates()
 
     def recover(self) -> bool | None:
-        """At start: restore the journaled call. None: there was none; False: it was damaged
-        and has been set aside for a technician."""
+        """At start: restore the journaled call. None: there was none; False: it could not
+        be read or restored and was moved aside (``journal.rejected`` says where); never
+        raises, so no draft stops a start."""
         if self.journal is None:
             return None
         saved = self.journal.load()
+        if self.journal.rejected is not None:
+            log.warning("a saved call could not be read; moved to %s", self.journal.rejected)
+            return False
         if not saved:
             return None
         try:
             self.restore(saved)
-        except InvalidInput:
+        except (InvalidInput, TypeError, ValueError, KeyError, AttributeError, RecursionError):
             log.warning("a saved call could not be restored", exc_info=True)
             self.journal.set_aside()
             return False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,13 +17,16 @@ from meldkamer.domain import validate
 from meldkamer.domain.source import KINDS, Source
 from meldkamer.domain.status_machine import check_transition, timer_state
 from meldkamer.domain.views import UnitView
-from meldkamer.errors import Conflict, InvalidInput, NotFound
+from meldkamer.errors import Conflict, InvalidInput, NotFound, Refused
 from meldkamer.events import IncidentChanged, RosterChanged, UnitChanged
 from meldkamer.services.common import check_version, load_unit, unit_view
 from meldkamer.store.models import Assignment, Incident, Station, Unit
 
 if TYPE_CHECKING:
-    from meldkamer.core import Meldkamer
+    from sqlalchemy.orm import Session
+
+    from meldkamer.core import Meldkamer, Tx
+    from meldkamer.exchange.schemas import Roster
 
 
 _UNIT_NOW = (
@@ -188,82 +191,175 @@ class UnitService:
 
     def import_roster(self, path: Path | None = None, *, data: dict[str, Any] | None = None,
                       demo: bool = False) -> tuple[int, int]:
-        """Add or update stations and units from TOML; returns (stations, units) touched."""
+        """Add or update stations and units from TOML; returns (stations, units) in it."""
+        diff = self.roster_diff(path, data=data, demo=demo, apply=True)
+        return diff.stations, diff.units
+
+    def roster_diff(self, path: Path | None = None, *, data: dict[str, Any] | None = None,
+                    demo: bool = False, apply: bool = False) -> RosterDiff:
+        """What a roster would change (added, changed field by field, unchanged), written
+        only with ``apply``. Fields the file leaves out keep their values; a unit busy on an
+        incident is never moved to another island (Refused, nothing written)."""
+        from meldkamer import files
+        from meldkamer.exchange.schemas import validate_roster
+
+        name = str(path) if path is not None else "roster"
         if data is None:
             if path is None:
                 raise InvalidInput("give a roster file")
+            text = files.read_text(path, files.ROSTER_LIMIT)
             try:
-                data = tomllib.loads(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-                raise InvalidInput("cannot read {path}: {error}", path=path, error=exc) from exc
-        return self._import_roster(data, demo=demo)
+                data = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as exc:
+                raise InvalidInput("{path} is not valid TOML: {error}", path=name,
+                                   error=str(exc)) from None
+            except RecursionError:
+                raise InvalidInput("{path} is nested too deeply to read", path=name) from None
+        roster = validate_roster(data, file=name, ref=self.core.ref)
+        if not apply:
+            with self.core.store.read() as session:
+                return _plan(self.core, session, roster, name, demo=demo, apply=False)
+        return self._apply_roster(data, demo=demo, file=name)
 
     @writes(c.ImportRoster, "units")
-    def _import_roster(self, data: dict[str, Any], *, demo: bool) -> tuple[int, int]:
+    def _apply_roster(self, data: dict[str, Any], *, demo: bool, file: str) -> RosterDiff:
         """The roster's data written (the command carries the data, not the file)."""
-        return _import(self.core, data, demo=demo)
+        from meldkamer.exchange.schemas import validate_roster
+
+        roster = validate_roster(data, file=file, ref=self.core.ref)
+        name = file
+        with self.core.transaction() as tx:
+            diff = _plan(self.core, tx.session, roster, name, demo=demo, apply=True, tx=tx)
+            seq = tx.audit("roster.import", "roster", "demo" if demo else "site",
+                           stations=diff.stations, units=diff.units,
+                           added=len(diff.added), changed=len(diff.changed))
+            tx.publish(RosterChanged(seq=seq, count=diff.units))
+        return diff
 
 
-def _import(core: Meldkamer, data: dict[str, Any], *, demo: bool) -> tuple[int, int]:
+@dataclass(frozen=True)
+class RosterDiff:
+    """A roster against the database: keys added, fields changed (old, new), unchanged."""
+
+    stations: int
+    units: int
+    added: tuple[str, ...] = ()
+    changed: dict[str, dict[str, tuple[Any, Any]]] = field(default_factory=dict)
+    unchanged: tuple[str, ...] = ()
+    applied: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"stations": self.stations, "units": self.units, "added": list(self.added),
+                "changed": {k: {f: {"old": o, "new": n} for f, (o, n) in v.items()}
+                            for k, v in self.changed.items()},
+                "unchanged": list(self.unchanged), "applied": self.applied}
+
+
+def _set(obj: Any, key: str, values: dict[str, Any], changes: dict[str, dict[str, Any]],
+         *, new: bool, apply: bool) -> None:
+    """Compare the named fields with ``obj`` and, with ``apply``, set them."""
+    for name, value in values.items():
+        old = getattr(obj, name, None) if obj is not None else None
+        if isinstance(old, list):
+            old = list(old)
+        if new or old != value:
+            if not new:
+                changes.setdefault(key, {})[name] = (old, value)
+            if apply and obj is not None:
+                setattr(obj, name, value)
+
+
+def _plan(core: Meldkamer, session: Session, roster: Roster, name: str, *, demo: bool,
+          apply: bool, tx: Tx | None = None) -> RosterDiff:
+    """Check the roster against the stored stations and units; with ``apply`` write it."""
     ref = core.ref
+    added: list[str] = []
+    changes: dict[str, dict[str, Any]] = {}
+    stations = {s.code: s for s in session.execute(select(Station)).scalars()}
+    for n, raw in enumerate(roster.station, start=1):
+        named = {k: getattr(raw, k) for k in raw.model_fields_set
+                 if k in ("name", "island", "discipline", "lat", "lon")}
+        st = stations.get(raw.code)
+        key = f"station {raw.code}"
+        if st is None:
+            missing = [k for k in ("island", "discipline", "lat", "lon") if named.get(k) is None]
+            if missing:
+                raise InvalidInput("{file}: {entry}: {field} is required for a new station",
+                                   file=name, entry=f"station {n} ({raw.code})",
+                                   field=missing[0])
+            named.setdefault("name", raw.code)
+            added.append(key)
+            st = Station(code=raw.code) if apply else None
+            if st is not None:
+                session.add(st)
+                stations[raw.code] = st
+        if demo:
+            named["demo"] = True
+        _set(st, key, named, changes, new=key in added, apply=apply)
+    if apply:
+        session.flush()
+    units = {u.callsign: u for u in session.execute(select(Unit)).scalars()}
+    by_issi = {u.issi: u.callsign for u in units.values() if u.issi is not None}
+    known_stations = set(stations) | {s.code for s in roster.station}
     initial = next(s.code for s in ref.statuses.values() if s.available)
-    stations_in = data.get("station", [])
-    units_in = data.get("unit", [])
-    for name, rows in (("station", stations_in), ("unit", units_in)):
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise InvalidInput("the roster needs [[{name}]] tables (a list of them)", name=name)
-    with core.transaction() as tx:
-        stations = {s.code: s for s in tx.session.execute(select(Station)).scalars()}
-        for raw in stations_in:
-            where = f"station {raw.get('code')!r}"
-            try:
-                lat, lon = validate.coordinate(raw["lat"], raw["lon"])
-                code, isl = str(raw["code"]), ref.island(str(raw["island"])).code
-                disc = str(raw["discipline"])
-            except KeyError as exc:
-                raise InvalidInput("{where}: missing {key}", where=where, key=exc) from exc
-            if disc not in ref.disciplines:
-                raise InvalidInput("{where}: unknown discipline {discipline!r}", where=where,
-                                   discipline=disc)
-            st = stations.get(code) or Station(code=code)
-            st.name, st.discipline, st.island = str(raw.get("name", code)), disc, isl
-            st.lat, st.lon, st.demo = lat, lon, demo
-            if st.id is None:
-                tx.session.add(st)
-            stations[code] = st
-        tx.session.flush()
-        units = {u.callsign: u for u in tx.session.execute(select(Unit)).scalars()}
-        for raw in units_in:
-            where = f"unit {raw.get('callsign')!r}"
-            try:
-                callsign = str(raw["callsign"]).strip().upper()
-                disc = str(raw["discipline"])
-                isl = ref.island(str(raw["island"])).code
-            except KeyError as exc:
-                raise InvalidInput("{where}: missing {key}", where=where, key=exc) from exc
-            station = stations.get(str(raw.get("station", "")))
-            if raw.get("station") and station is None:
-                raise InvalidInput("{where}: unknown station {station!r}", where=where,
-                                   station=raw["station"])
-            if disc not in ref.disciplines:
-                raise InvalidInput("{where}: unknown discipline {discipline!r}", where=where,
-                                   discipline=disc)
-            unit = units.get(callsign)
-            if unit is None:
-                unit = Unit(callsign=callsign, status=initial, status_since=tx.now)
-                tx.session.add(unit)
-                units[callsign] = unit
-            unit.name, unit.discipline, unit.island = str(raw.get("name", "")), disc, isl
-            unit.capabilities = [str(c) for c in raw.get("capabilities", [])]
-            unit.station = station
-            try:
-                unit.issi = int(raw["issi"]) if raw.get("issi") is not None else None
-            except (TypeError, ValueError) as exc:
-                raise InvalidInput("{where}: issi must be a number", where=where) from exc
-            if unit.lat is None and station is not None:
-                unit.lat, unit.lon = station.lat, station.lon
-            unit.demo = demo
-        seq = tx.audit("roster.import", "roster", "demo" if demo else "site",
-                       stations=len(stations_in), units=len(units_in))
-        tx.publish(RosterChanged(seq=seq, count=len(units_in)))
-    return len(stations_in), len(units_in)
+    for n, row in enumerate(roster.unit, start=1):
+        entry = f"unit {n} ({row.callsign})"
+        named = {k: getattr(row, k) for k in row.model_fields_set
+                 if k in ("name", "island", "discipline", "capabilities", "issi", "demo")}
+        if demo:
+            named["demo"] = True
+        unit = units.get(row.callsign)
+        key = f"unit {row.callsign}"
+        if row.issi is not None and by_issi.get(row.issi, row.callsign) != row.callsign:
+            raise InvalidInput("{file}: {entry}: issi {issi} already belongs to {other}",
+                               file=name, entry=entry, issi=row.issi, other=by_issi[row.issi])
+        if row.station is not None and row.station not in known_stations:
+            raise InvalidInput("{file}: {entry}: station: unknown station {station!r}",
+                               file=name, entry=entry, station=row.station)
+        if unit is None:
+            missing = [k for k in ("discipline", "island") if named.get(k) is None]
+            if missing:
+                raise InvalidInput("{file}: {entry}: {field} is required for a new unit",
+                                   file=name, entry=entry, field=missing[0])
+            added.append(key)
+            if apply:
+                unit = Unit(callsign=row.callsign, status=initial, status_since=tx.now
+                            if tx is not None else core.clock(), capabilities=[], name="",
+                            demo=False)
+                session.add(unit)
+                units[row.callsign] = unit
+        elif "island" in named and named["island"] != unit.island:
+            busy = unit.incident_id is not None or (
+                unit.status in ref.statuses and ref.statuses[unit.status].committed)
+            if busy:
+                raise Refused("{file}: {entry}: island: {callsign} is busy ({status}) on "
+                              "{island}; it is not moved to {to} while committed. Nothing "
+                              "was changed", file=name, entry=entry, callsign=unit.callsign,
+                              status=unit.status, island=unit.island, to=named["island"])
+        if row.station is not None:
+            named["station_code"] = row.station
+        _set_unit(unit, key, named, changes, stations, new=key in added, apply=apply)
+    unchanged = [f"station {s.code}" for s in roster.station] + [
+        f"unit {u.callsign}" for u in roster.unit]
+    unchanged = [k for k in unchanged if k not in changes and k not in added]
+    return RosterDiff(stations=len(roster.station), units=len(roster.unit),
+                      added=tuple(added), changed={k: dict(v) for k, v in changes.items()},
+                      unchanged=tuple(unchanged), applied=apply)
+
+
+def _set_unit(unit: Unit | None, key: str, named: dict[str, Any],
+              changes: dict[str, dict[str, Any]], stations: dict[str, Station], *,
+              new: bool, apply: bool) -> None:
+    """A unit's named fields; its station by code (and its position from there at first)."""
+    code = named.pop("station_code", None)
+    _set(unit, key, named, changes, new=new, apply=apply)
+    if code is None:
+        return
+    old = unit.station.code if unit is not None and unit.station is not None else None
+    if old != code and not new:
+        changes.setdefault(key, {})["station"] = (old, code)
+    if apply and unit is not None:
+        station = stations[code]
+        unit.station = station
+        if unit.lat is None:
+            unit.lat, unit.lon = station.lat, station.lon

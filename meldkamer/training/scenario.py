@@ -176,10 +176,12 @@ def demo_stations() -> dict[str, dict[str, Any]]:
 
 def load(path: str | Path, ref: Reference) -> Scenario:
     """Read, validate and expand one scenario file."""
+    from meldkamer.files import SCENARIO_LIMIT, read_text
+
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text(p, SCENARIO_LIMIT)
+    except InvalidInput as exc:
         raise ScenarioError(N_("cannot read the file ({error})"), file=str(p), line=0,
                             field="-", error=str(exc)) from None
     return parse(text, ref, name=str(p))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from meldkamer import config
 from meldkamer.core import Meldkamer
 from meldkamer.demo import load_demo
+from meldkamer.domain.reference import Reference
 from meldkamer.drafts import DraftJournal, database_key, safe_name
 from meldkamer.intake import IntakeSession
 
@@ -115,3 +117,51 @@ def test_no_journal_keeps_nothing(tmp_path: Path) -> None:
     nothing.set_aside()
     nothing.clear()
     assert not any(tmp_path.iterdir())
+
+
+def test_the_user_slash_dot_dot_x_stays_in_the_drafts_folder(tmp_path: Path) -> None:
+    journal = DraftJournal.for_database("live.sqlite3", "/../../x", root=tmp_path / "drafts")
+    journal.save(CALL)
+    assert journal.path is not None and journal.path.exists()
+    assert journal.path.resolve().is_relative_to((tmp_path / "drafts").resolve())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["drafts"]  # nothing beside it
+
+
+@pytest.mark.parametrize("text", [
+    '{"location": ' * 1000 + "{}" + "}" * 1000,  # nested 1,000 levels deep
+    "[" * 100_000 + "]" * 100_000,
+    "{not json",
+    '["a list, not an object"]',
+    '{"caller": 5, "location": "here", "answers": []}',
+])
+def test_an_unreadable_draft_is_moved_aside_and_never_stops_a_start(
+        tmp_path: Path, sqlite_url: str, ref: Reference, text: str) -> None:
+    from tests.fixtures import open_core
+
+    core = open_core(sqlite_url, ref)
+    try:
+        journal = DraftJournal.for_database(core.store.url, core.user, root=tmp_path)
+        assert journal.path is not None
+        journal.path.parent.mkdir(parents=True)
+        journal.path.write_text(text, encoding="utf-8")
+        session = IntakeSession(core, journal)
+        assert session.recover() is False and session.is_empty()
+        moved = journal.rejected
+        assert moved is not None and moved.parent == journal.path.parent / "rejected"
+        assert moved.read_text(encoding="utf-8") == text  # kept, never deleted
+        assert not journal.path.exists()
+        assert IntakeSession(core, journal).recover() is None  # the next start is clean
+    finally:
+        core.close()
+
+
+def test_a_draft_too_big_or_not_a_file_is_moved_aside(tmp_path: Path) -> None:
+    journal = DraftJournal(tmp_path / "u" / "live.json")
+    assert journal.path is not None
+    journal.path.parent.mkdir()
+    with journal.path.open("wb") as fh:
+        fh.truncate(64 * 1024 * 1024)
+    assert journal.load() is None and journal.rejected is not None
+    assert journal.rejected.stat().st_size == 64 * 1024 * 1024
+    os.mkfifo(journal.path)
+    assert journal.load() is None and not journal.path.exists()
