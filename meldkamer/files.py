@@ -54,6 +54,8 @@ def open_regular(path: str | Path, limit: int) -> int:
     except OSError as exc:
         raise InvalidInput("cannot read {path}: {error}", path=str(p),
                            error=exc.strerror or str(exc)) from None
+    except ValueError:  # a NUL character: no file can have that name
+        raise InvalidInput("the path {path!r} holds a NUL character", path=str(p)) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

@@ -276,19 +276,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _unreadable_argument(argv: Sequence[str]) -> str | None:
     """A message for the first argument that is not valid UTF-8 text (the OS handed bytes
-    Python kept as surrogate escapes) or holds a NUL character; None when all are fine."""
+    Python kept as surrogate escapes); None when all are fine. Control characters are left
+    to each field's own check (a note of them alone is "required")."""
     for n, arg in enumerate(argv, start=1):
+        try:
+            arg.encode("utf-8")
+            continue
+        except UnicodeEncodeError:
+            problem = tr("is not valid UTF-8 text")
         shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        shown = shown.replace("\x00", "\\x00")
         option = next((a for a in reversed(argv[:n - 1]) if a.startswith("-")), None)
-        if "\x00" in arg:
-            problem = tr("holds a NUL character")
-        else:
-            try:
-                arg.encode("utf-8")
-                continue
-            except UnicodeEncodeError:
-                problem = tr("is not valid UTF-8 text")
         if option is not None and argv[n - 2] == option:
             return tr("argument {position} (the value of {option}) {problem}: {shown}",
                       position=n, option=option, problem=problem, shown=shown)

@@ -224,7 +224,9 @@ def test_a_damaged_draft_is_set_aside(session: IntakeSession, journal: DraftJour
     journal.save({"caller": "7171234", "location": {"label": "x", "lat": "north"}})
     assert session.recover() is False
     assert session.is_empty()
-    assert journal.path.with_suffix(".damaged").exists() and not journal.path.exists()
+    moved = journal.rejected  # into rejected/ beside the journal, kept for a technician
+    assert moved is not None and moved.parent == journal.path.parent / "rejected"
+    assert moved.exists() and not journal.path.exists()
     assert session.recover() is None
 
 
