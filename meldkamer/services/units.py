@@ -229,6 +229,8 @@ class UnitService:
         roster = validate_roster(data, file=file, ref=self.core.ref)
         name = file
         with self.core.transaction() as tx:
+            # Every check first, on what is stored now: a refusal comes before any write.
+            _plan(self.core, tx.session, roster, name, demo=demo, apply=False)
             diff = _plan(self.core, tx.session, roster, name, demo=demo, apply=True, tx=tx)
             seq = tx.audit("roster.import", "roster", "demo" if demo else "site",
                            stations=diff.stations, units=diff.units,
@@ -323,9 +325,9 @@ def _plan(core: Meldkamer, session: Session, roster: Roster, name: str, *, demo:
                                    file=name, entry=entry, field=missing[0])
             added.append(key)
             if apply:
-                unit = Unit(callsign=row.callsign, status=initial, status_since=tx.now
-                            if tx is not None else core.clock(), capabilities=[], name="",
-                            demo=False)
+                since = tx.now if tx is not None else core.clock()
+                unit = Unit(callsign=row.callsign, status=initial, status_since=since,
+                            capabilities=[], name="", demo=False)
                 session.add(unit)
                 units[row.callsign] = unit
         elif "island" in named and named["island"] != unit.island:

@@ -62,9 +62,11 @@ def test_a_busy_unit_is_not_moved_to_another_island(
     mk.dispatch.dispatch(inc.number, ["A-101"])
     mk.units.set_status("A-101", "en_route")
     mk.units.set_status("A-101", "on_scene")
-    file = roster(tmp_path, '[[unit]]\ncallsign = "A-101"\nisland = "SA"\n')
-    refused(capsys, mk, file, 4, "A-101", "island", "roster.toml", "unit 1")
+    file = roster(tmp_path, '[[unit]]\ncallsign = "P-102"\nname = "Changed first"\n\n'
+                            '[[unit]]\ncallsign = "A-101"\nisland = "SA"\n')
+    refused(capsys, mk, file, 4, "A-101", "island", "roster.toml", "unit 2")
     assert mk.units.get("A-101").island == "BO"
+    assert mk.units.get("P-102").name != "Changed first"  # the whole roster is refused
 
 
 def test_fields_the_file_does_not_name_are_kept(
