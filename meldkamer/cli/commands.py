@@ -151,8 +151,17 @@ def frontend(name: str) -> Any | None:
     return next(iter(found)).load()
 
 
+def _screenshot_path(args: argparse.Namespace) -> None:
+    """``--screenshot ""`` or a folder would start a window or write beside it: refused."""
+    if getattr(args, "screenshot", None) is not None:
+        from meldkamer.files import output_file
+
+        output_file(args.screenshot)
+
+
 def gui(args: argparse.Namespace) -> int:
     """Start the workstation through the UI package's registered entry point."""
+    _screenshot_path(args)
     launch = frontend("gui")
     if launch is None:
         raise MeldkamerError("the workstation UI is not installed (no 'gui' frontend)")
@@ -163,6 +172,7 @@ def trainer(args: argparse.Namespace) -> int:
     """Start the trainer console through the UI package's registered entry point."""
     from importlib.metadata import entry_points
 
+    _screenshot_path(args)
     found = entry_points(group="meldkamer.frontends", name="trainer")
     if not found:
         raise MeldkamerError("the trainer console is not installed (no 'trainer' frontend)")

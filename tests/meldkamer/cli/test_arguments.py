@@ -83,3 +83,12 @@ def test_other_imports_refuse_a_fifo_and_a_device(capsys: pytest.CaptureFixture[
         rc, err = run(capsys, "--db", str(tmp_path / "live.db"), *command, path)
         assert rc in (2, 10), err
         assert word in err, err
+
+
+@pytest.mark.parametrize("command", ["gui", "trainer"])
+def test_an_empty_screenshot_path_is_refused_before_a_window_opens(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str) -> None:
+    for out in ("", str(tmp_path)):
+        rc, err = run(capsys, "--db", str(tmp_path / "live.db"), command, "--screenshot", out)
+        assert rc == 2 and err.startswith("meldkamer: "), err
+    assert listing(tmp_path) == []
