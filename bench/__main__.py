@@ -15,7 +15,7 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", default=None,
                         choices=["core", "dispatch", "workstation", "maps", "lookup",
                                  "hardware", "radio", "cli", "training", "reports",
-                                 "livesync", "installer"],
+                                 "livesync", "installer", "roster"],
                         help="run only these groups")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -30,6 +30,7 @@ def main() -> int:
         maps_bench,
         radio_bench,
         reports_bench,
+        roster_bench,
         shift_bench,
         training_bench,
         turnout_bench,
@@ -51,6 +52,7 @@ def main() -> int:
         "reports": lambda: [*reports_bench.run(), *shift_bench.run(ref)],
         "livesync": lambda: livesync_bench.run(ref),
         "installer": installer_bench.run,
+        "roster": lambda: roster_bench.run(ref),
     }
     rows = []
     for name, run in groups.items():

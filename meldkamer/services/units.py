@@ -275,7 +275,7 @@ def _plan(core: Meldkamer, session: Session, roster: Roster, name: str, *, demo:
           apply: bool, tx: Tx | None = None) -> RosterDiff:
     """Check the roster against the stored stations and units; with ``apply`` write it."""
     ref = core.ref
-    added: list[str] = []
+    added: dict[str, None] = {}  # in file order, and a quick "is it new?"
     changes: dict[str, dict[str, Any]] = {}
     stations = {s.code: s for s in session.execute(select(Station)).scalars()}
     for n, raw in enumerate(roster.station, start=1):
@@ -290,7 +290,7 @@ def _plan(core: Meldkamer, session: Session, roster: Roster, name: str, *, demo:
                                    file=name, entry=f"station {n} ({raw.code})",
                                    field=missing[0])
             named.setdefault("name", raw.code)
-            added.append(key)
+            added[key] = None
             st = Station(code=raw.code) if apply else None
             if st is not None:
                 session.add(st)
@@ -300,7 +300,8 @@ def _plan(core: Meldkamer, session: Session, roster: Roster, name: str, *, demo:
         _set(st, key, named, changes, new=key in added, apply=apply)
     if apply:
         session.flush()
-    units = {u.callsign: u for u in session.execute(select(Unit)).scalars()}
+    units = {u.callsign: u for u in session.execute(
+        select(Unit).options(selectinload(Unit.station))).scalars()}
     by_issi = {u.issi: u.callsign for u in units.values() if u.issi is not None}
     known_stations = set(stations) | {s.code for s in roster.station}
     initial = next(s.code for s in ref.statuses.values() if s.available)
@@ -323,7 +324,7 @@ def _plan(core: Meldkamer, session: Session, roster: Roster, name: str, *, demo:
             if missing:
                 raise InvalidInput("{file}: {entry}: {field} is required for a new unit",
                                    file=name, entry=entry, field=missing[0])
-            added.append(key)
+            added[key] = None
             if apply:
                 since = tx.now if tx is not None else core.clock()
                 unit = Unit(callsign=row.callsign, status=initial, status_since=since,
