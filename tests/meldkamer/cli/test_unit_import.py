@@ -13,12 +13,28 @@ import pytest
 from meldkamer.cli import main
 from meldkamer.core import Meldkamer
 from meldkamer.domain.reference import Reference
-from tests.fixtures import demo_core
+from tests.fixtures import demo_core, seed_tester, write_token_file
 
 
 @pytest.fixture
-def mk(db_url: str, ref: Reference) -> Iterator[Meldkamer]:
+def mk(db_url: str, ref: Reference, tmp_path: Path,
+       monkeypatch: pytest.MonkeyPatch) -> Iterator[Meldkamer]:
+    """A demo database; the CLI acts as an administrator (reference data is theirs)."""
+    seed_tester(db_url, "admin", "administrator")
+    monkeypatch.setenv("MELDKAMER_TOKEN_FILE", str(write_token_file(tmp_path / "admin", "admin")))
     yield from demo_core(db_url, ref)
+
+
+def test_an_operator_may_not_import_a_roster(capsys: pytest.CaptureFixture[str],
+                                             mk: Meldkamer, db_url: str, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    seed_tester(db_url, "op", "operator")
+    monkeypatch.setenv("MELDKAMER_TOKEN_FILE", str(write_token_file(tmp_path / "op", "op")))
+    file = roster(tmp_path, '[[unit]]\ncallsign = "P-101"\nname = "Renamed"\n')
+    before = state(mk)
+    rc, _, err = run(capsys, mk, "unit", "import", file, "--apply")
+    assert rc == 4 and "operator" in err and "roster.import" in err, err
+    assert state(mk) == before
 
 
 def state(core: Meldkamer) -> dict[str, Any]:
