@@ -16,8 +16,9 @@ from meldkamer.core import Meldkamer
 from meldkamer.demo import load_demo
 from meldkamer.domain.reference import Reference
 from meldkamer.store.db import Store
+from tests.fixtures import seed_tester
 
-DOCUMENTED = {0, 2, 3, 4, 5, 6, 7, 8, 9, 10}  # the module docstring of meldkamer.cli
+DOCUMENTED = {0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}  # the module docstring of meldkamer.cli
 GROUPS = {
     "unit": (["unit", "list"], ["unit", "status"], ["unit", "import"]),
     "incident": (["incident", "create"], ["incident", "list"], ["incident", "show"],
@@ -52,6 +53,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, ref: Reference) -> Path:
         load_demo(core)
     finally:
         core.close()
+    seed_tester(str(path))  # the test supervisor the CLI logs in as (tests/fixtures.py)
     return path
 
 

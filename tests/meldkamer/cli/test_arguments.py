@@ -76,11 +76,13 @@ def test_maps_render_refuses_a_fifo(capsys: pytest.CaptureFixture[str],
 @pytest.mark.parametrize("command", [["maps", "import-osm"], ["maps", "import-tiles"],
                                      ["import", "cap"], ["scenario", "validate"]])
 def test_other_imports_refuse_a_fifo_and_a_device(capsys: pytest.CaptureFixture[str],
-                                                  tmp_path: Path, command: list[str]) -> None:
+                                                  tmp_path: Path, command: list[str],
+                                                  sqlite_url: str) -> None:
     fifo = tmp_path / "data.fifo"
     os.mkfifo(fifo)
     for path, word in ((str(fifo), "FIFO"), ("/dev/zero", "device")):
-        rc, err = run(capsys, "--db", str(tmp_path / "live.db"), *command, path)
+        # a database with the logged-in test user: the file is what is refused
+        rc, err = run(capsys, "--db", sqlite_url, *command, path)
         assert rc in (2, 10), err
         assert word in err, err
 
