@@ -455,7 +455,8 @@ class Meldkamer:
                 session.flush()
                 tx.committing = True
         except StoreError as exc:
-            if tx is not None and tx.committing and command_id and _reply_lost(exc):
+            lost = isinstance(exc, OutcomeUnknown) or _reply_lost(exc)  # the store's verdict
+            if tx is not None and tx.committing and command_id and lost:
                 raise OutcomeUnknown(
                     "the database connection was lost while command {command_id} was being "
                     "committed: it may or may not have been saved; it is looked up by its "

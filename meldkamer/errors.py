@@ -69,7 +69,7 @@ class OutcomeUnknown(StoreError):
 
     kind = "outcome_unknown"
 
-    def __init__(self, template: str, /, *, command_id: str, **fields: Any) -> None:
+    def __init__(self, template: str, /, *, command_id: str = "", **fields: Any) -> None:
         super().__init__(template, command_id=command_id, **fields)
         self.command_id = command_id
 

@@ -44,7 +44,37 @@ IDLE_MINUTES = Setting("security.idle_minutes", 10, int, (),
                        "input (0: never; 1 to 240)")
 IDLE_LOCK_TRAINING = Setting("security.idle_lock_training", False, bool, (True, False),
                              "lock a training workstation when idle too")
-ALL = (LANGUAGE, THEME, FONT_SCALE, SPEECH, IDLE_MINUTES, IDLE_LOCK_TRAINING)
+# PostgreSQL: how long anything may wait on the server or the network (seconds).
+DB_CONNECT_TIMEOUT = Setting("database.connect_timeout", 5.0, float, (),
+                             "seconds to open a connection to PostgreSQL")
+DB_STATEMENT_TIMEOUT = Setting("database.statement_timeout", 5.0, float, (),
+                               "seconds a statement may run (and wait for its reply)")
+DB_LOCK_TIMEOUT = Setting("database.lock_timeout", 5.0, float, (),
+                          "seconds a statement may wait for a row or table lock")
+DB_IDLE_TIMEOUT = Setting("database.idle_in_transaction_timeout", 30.0, float, (),
+                          "seconds an open transaction may sit idle before the server ends it")
+DB_KEEPALIVE_IDLE = Setting("database.keepalive_idle", 5.0, float, (),
+                            "seconds of silence before TCP keepalive probes start")
+DB_KEEPALIVE_INTERVAL = Setting("database.keepalive_interval", 2.0, float, (),
+                                "seconds between TCP keepalive probes")
+DB_KEEPALIVE_COUNT = Setting("database.keepalive_count", 3, int, (),
+                             "unanswered keepalive probes before the connection is dropped")
+DB_TCP_USER_TIMEOUT = Setting("database.tcp_user_timeout", 5.0, float, (),
+                              "seconds sent data may stay unacknowledged (tcp_user_timeout)")
+DB_POOL_TIMEOUT = Setting("database.pool_timeout", 5.0, float, (),
+                          "seconds to wait for a free pooled connection")
+BACKUP_INTERVAL = Setting("backup.interval_minutes", 60, int, (),
+                          "minutes between online backups of the SQLite database (0: none)")
+BACKUP_KEEP_HOURLY = Setting("backup.keep_hourly", 24, int, (),
+                             "hourly backups kept (the newest of each hour)")
+BACKUP_KEEP_DAILY = Setting("backup.keep_daily", 14, int, (),
+                            "daily backups kept (the newest of each day)")
+DATABASE = (DB_CONNECT_TIMEOUT, DB_STATEMENT_TIMEOUT, DB_LOCK_TIMEOUT, DB_IDLE_TIMEOUT,
+            DB_KEEPALIVE_IDLE, DB_KEEPALIVE_INTERVAL, DB_KEEPALIVE_COUNT, DB_TCP_USER_TIMEOUT,
+            DB_POOL_TIMEOUT)
+BACKUP = (BACKUP_INTERVAL, BACKUP_KEEP_HOURLY, BACKUP_KEEP_DAILY)
+ALL = (LANGUAGE, THEME, FONT_SCALE, SPEECH, IDLE_MINUTES, IDLE_LOCK_TRAINING, *DATABASE,
+       *BACKUP)
 
 
 class Settings:
@@ -80,6 +110,10 @@ class Settings:
             return False
         if setting is IDLE_MINUTES and not 0 <= value <= 240:
             return False
+        if setting in DATABASE:
+            return bool(0 < value <= 3600)
+        if setting in BACKUP:
+            return bool(0 <= value <= 10_000)
         return not (setting is FONT_SCALE and not 0.8 <= value <= 2.0)
 
     def get(self, setting: Setting[T]) -> T:

@@ -13,6 +13,7 @@ import pytest
 from meldkamer.core import Meldkamer
 from meldkamer.domain.reference import Reference, load_reference
 from meldkamer.store.db import Store
+from tests.tcpproxy import TcpProxy
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 # One template per test session, so parallel runs (CI and a developer) never collide.
@@ -192,6 +193,14 @@ def pg_url(pg_template: str) -> Iterator[str]:
     url = new_pg_database(PG_TEMPLATE)
     yield url
     drop_pg_database(url)
+
+
+@pytest.fixture
+def pg_proxy(pg_template: str) -> Iterator[TcpProxy]:
+    """A TCP proxy to the PostgreSQL server that the test switches: pass, refuse, silent."""
+    proxy = TcpProxy(("127.0.0.1", 5432))
+    yield proxy
+    proxy.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
