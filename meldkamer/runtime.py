@@ -17,7 +17,9 @@ bus and never touch widgets:
 - ``attention``: incidents that need the operator (no unit, last unit cleared, a unit
   overdue): a flag that rises or goes is published, and logged once as the system;
 - ``checkpoint``: SQLite WAL checkpoints, so no operator's commit waits for one;
-- ``prune-changes``: the change feed keeps a day.
+- ``prune-changes``: the change feed keeps a day;
+- ``backup``: an online backup of the live SQLite database, with rotation
+  (``meldkamer.store.backup``; the ``[backup]`` settings).
 
 Later capabilities (scenario injects, backups, retention) add jobs with ``add_job``.
 """
@@ -187,6 +189,7 @@ class Runtime:
             if self.core.store.dialect == "sqlite":
                 self.add_job(lambda: self.core.store.checkpoint("PASSIVE"), "checkpoint",
                              seconds=CHECKPOINT_INTERVAL_S)
+                self._schedule_backups()
             self.scheduler.start()
             if self.watcher is not None and self.core.store.dialect == "postgresql":
                 from meldkamer.services.listen import ChangeListener
@@ -258,6 +261,20 @@ class Runtime:
             return
         scheduler.reschedule_job("changes", trigger="interval",
                                  seconds=CHANGES_FALLBACK_S if live else CHANGES_INTERVAL_S)
+
+    def _schedule_backups(self) -> None:
+        """Back the live SQLite database up on the clock (not training: it is replayable)."""
+        from meldkamer import settings as st
+        from meldkamer.store.backup import BackupJob
+
+        values = st.Settings()
+        minutes = values.get(st.BACKUP_INTERVAL)
+        path = self.core.store.path
+        if path is None or minutes <= 0 or self.core.training:
+            return
+        job = BackupJob(path, hourly=values.get(st.BACKUP_KEEP_HOURLY),
+                        daily=values.get(st.BACKUP_KEEP_DAILY))
+        self.add_job(job.run, "backup", seconds=minutes * 60.0)
 
     def _prune(self) -> None:
         from meldkamer.services.changes import prune

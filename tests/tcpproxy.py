@@ -18,6 +18,7 @@ or root; this is one thread and the standard library.
 
 from __future__ import annotations
 
+import contextlib
 import selectors
 import socket
 import struct
@@ -40,10 +41,8 @@ def _reset(sock: socket.socket | None) -> None:
     """Close with RST, not FIN: the peer sees 'connection reset'."""
     if sock is None:
         return
-    try:
+    with contextlib.suppress(OSError):  # closed by the peer already: closing is all that's left
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    except OSError:
-        pass  # already closed by the peer: closing is all that is left
     sock.close()
 
 

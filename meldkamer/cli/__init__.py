@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from meldkamer.cli import commands as c
+from meldkamer.cli import db as db_cli
 from meldkamer.cli import events as events_cli
 from meldkamer.cli import exchange as exchange_cli
 from meldkamer.cli import gateway as gateway_cli
@@ -142,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     db = cmd(sub, "db", "database maintenance").add_subparsers(dest="db_cmd", required=True)
     cmd(db, "upgrade", "bring the database schema up to date").set_defaults(func=c.db_upgrade)
     cmd(db, "info", "where the database is and what it holds").set_defaults(func=c.db_info)
+    db_cli.add_commands(db, cmd)
 
     demo = cmd(sub, "demo", "demo data").add_subparsers(dest="demo_cmd", required=True)
     p = cmd(demo, "load", "load the KPCN demo stations, units and a running shift")

@@ -39,7 +39,6 @@ from sqlalchemy.exc import (
     DatabaseError,
     DBAPIError,
     IntegrityError,
-    OperationalError,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -319,7 +318,7 @@ class Store:
             with deadline.watch(dbapi_conn):
                 return bool(ping(dbapi_conn))
 
-        dialect.do_ping = guarded_ping  # type: ignore[method-assign]
+        dialect.do_ping = guarded_ping  # type: ignore[method-assign,assignment]
 
         @event.listens_for(self.engine, "before_cursor_execute")
         def _arm(conn: Any, cursor: Any, *_args: Any) -> None:

@@ -99,8 +99,8 @@ def test_runtime_schedules_its_jobs_and_stops_in_order(sqlite_url: str,
     core = open_core(sqlite_url, ref)
     runtime = Runtime(core).start()
     try:
-        assert runtime.job_ids() == ["attention", "changes", "checkpoint", "prune-changes",
-                                     "unit-timers"]
+        assert runtime.job_ids() == ["attention", "backup", "changes", "checkpoint",
+                                     "prune-changes", "unit-timers"]
         with pytest.raises(RuntimeError):
             Runtime(core).add_job(lambda: None, "x", seconds=1)
     finally:
@@ -196,3 +196,22 @@ def test_unit_list_shows_the_same_timer_flags(sqlite_core: Meldkamer, sqlite_url
     row = next(line for line in capsys.readouterr().out.splitlines()
                if line.startswith("P-101"))
     assert " !!" in row
+
+
+def test_runtime_backup_job_writes_a_private_rotated_backup(sqlite_url: str,
+                                                            ref: Reference) -> None:
+    import stat
+
+    from meldkamer.store.backup import backup_dir, backups
+
+    core = open_core(sqlite_url, ref)
+    runtime = Runtime(core, watch=False).start()
+    try:
+        assert runtime.scheduler is not None
+        job = runtime.scheduler.get_job("backup")
+        job.func()  # the scheduled run, now rather than in an hour
+    finally:
+        runtime.stop()
+    found = backups(backup_dir(), "meldkamer")
+    assert len(found) == 1
+    assert stat.S_IMODE(found[0][1].stat().st_mode) == 0o600
