@@ -15,7 +15,8 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", default=None,
                         choices=["core", "dispatch", "workstation", "maps", "lookup",
                                  "hardware", "radio", "cli", "training", "reports",
-                                 "livesync", "installer", "roster"],
+                                 "livesync", "installer", "roster",
+                                 "faults"],
                         help="run only these groups")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -23,6 +24,7 @@ def main() -> int:
     from bench import (
         cli_bench,
         core_ops,
+        faults_bench,
         hardware_bench,
         installer_bench,
         livesync_bench,
@@ -53,6 +55,7 @@ def main() -> int:
         "livesync": lambda: livesync_bench.run(ref),
         "installer": installer_bench.run,
         "roster": lambda: roster_bench.run(ref),
+        "faults": lambda: faults_bench.run(ref),
     }
     rows = []
     for name, run in groups.items():

@@ -132,18 +132,20 @@ class TcpProxy:
                 if key.data == "wake":
                     self._wake_r.recv(4096)
                 elif key.data == "accept":
-                    self._accept(mode)
+                    self._accept()
                 else:
                     pair, direction = key.data
                     self._forward(pair, direction)
             sel.close()
             self._finish_cuts()
 
-    def _accept(self, mode: str) -> None:
+    def _accept(self) -> None:
         try:
             client, _ = self._listener.accept()
         except BlockingIOError:
             return
+        with self._lock:
+            mode = self.mode  # now, not when the loop went round: set_mode may have come
         if mode == "refuse":
             _reset(client)
             return

@@ -128,24 +128,24 @@ class _Deadline:
         self._closed = False
 
     @contextmanager
-    def watch(self, dbapi_conn: Any) -> Iterator[None]:
+    def watch(self, dbapi_conn: Any, seconds: float | None = None) -> Iterator[None]:
         """Guard one blocking call on ``dbapi_conn`` (a psycopg connection)."""
         try:
             fd = int(dbapi_conn.pgconn.socket)
         except Exception:  # already closed: the call itself fails at once
             yield
             return
-        self.arm(fd)
+        self.arm(fd, seconds)
         try:
             yield
         finally:
             self.disarm()
 
-    def arm(self, fd: int) -> None:
+    def arm(self, fd: int, seconds: float | None = None) -> None:
         with self._cond:
             tid = threading.get_ident()
             self._fired.discard(tid)
-            self._armed[tid] = (time.monotonic() + self.seconds, fd)
+            self._armed[tid] = (time.monotonic() + (seconds or self.seconds), fd)
             if self._thread is None and not self._closed:
                 self._thread = threading.Thread(target=self._run, name="db-deadline",
                                                 daemon=True)
@@ -185,8 +185,7 @@ class _Deadline:
                             sock.shutdown(socket.SHUT_RDWR)
                     except OSError as exc:
                         log.debug("deadline: socket %s already gone: %s", fd, exc)
-                    log.warning("no reply from the database within %.1f s: connection dropped",
-                                self.seconds)
+                    log.warning("no reply from the database in time: connection dropped")
                 waits = [at - now for at, _ in self._armed.values()]
                 self._cond.wait(timeout=min(waits) if waits else None)
 
@@ -314,8 +313,12 @@ class Store:
         dialect = self.engine.dialect
         ping = dialect.do_ping
 
+        # A ping is trivial: waiting for it as long as for a statement would only add the
+        # reconnect's connect timeout on top when the network is silent.
+        ping_s = max(2.0, self.timeouts.connect / 2)
+
         def guarded_ping(dbapi_conn: Any) -> bool:
-            with deadline.watch(dbapi_conn):
+            with deadline.watch(dbapi_conn, ping_s):
                 return bool(ping(dbapi_conn))
 
         dialect.do_ping = guarded_ping  # type: ignore[method-assign,assignment]
@@ -463,9 +466,8 @@ class Store:
         where = self.path or self.safe_url
         fields: dict[str, Any] = {"where": where, "detail": msg.strip()}
         if self._deadline is not None and self._deadline.take_fired():
-            return ("cannot reach the database at {where}: no reply within {seconds:.0f} s "
-                    "(the network or the server is down); nothing was saved",
-                    {"where": where, "seconds": self._deadline.seconds})
+            return ("cannot reach the database at {where}: it did not answer in time (the "
+                    "network or the server is down); nothing was saved", {"where": where})
         if "file is not a database" in msg:
             return "{where} is not a meldkamer database (not an SQLite file)", fields
         if "readonly" in msg or "read-only" in msg:
