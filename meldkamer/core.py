@@ -26,7 +26,7 @@ from meldkamer.domain.source import Source
 from meldkamer.errors import Conflict, MeldkamerError, OutcomeUnknown, StoreError
 from meldkamer.events import DomainEvent, EventBus
 from meldkamer.roles import Actor, Role
-from meldkamer.services import audit
+from meldkamer.services import anchors, audit, audit_rows, trail_watch
 from meldkamer.store.db import Store
 from meldkamer.store.models import (
     ChangeEvent,
@@ -114,12 +114,15 @@ class Tx:
         if not self.lines:
             return
         self.session.flush()
-        self.session.execute(insert(LogEntry), [
+        ids = self.session.execute(insert(LogEntry).returning(
+            LogEntry.id, sort_by_parameter_order=True), [
             {"incident_id": inc.id, "at": self.now, "user": src.user, "kind": kind,
              "text": text, "template": template, "fields": fields,
              "source_kind": src.kind, "source_detail": src.detail}
             for inc, kind, text, template, fields, src in self.lines
-        ])
+        ]).scalars().all()
+        audit_rows.added_lines(self.session, ids)  # the trail digests them (write_audit)
+        audit_rows.touch(self.session, (inc.id for inc, *_ in self.lines))
         self.lines.clear()
 
     def audit(self, action: str, entity: str, key: str, **data: Any) -> int:
@@ -137,18 +140,29 @@ class Tx:
         data["workstation"] = self.core.workstation
         if self.command_id:
             data["command"] = self.command_id
-        self.head, row = audit.link(self.head, at=self.now, user=self.source.user,
-                                    action=action, entity=entity, key=key, data=data)
+        # hashed in write_audit, once the digests of the rows written are known
+        self.head, row = audit.pending(self.head, at=self.now, user=self.source.user,
+                                       action=action, entity=entity, key=key, data=data)
         self.trail.append(row)
         self.seqs.append(self.head[0])
         return self.head[0]
 
     def write_audit(self) -> None:
-        """Insert the audit events and store where the chain now ends (two statements)."""
+        """Digest the rows written into the last event, seal the events, insert them and
+        store where the chain now ends; checkpoint the head after commit every N events."""
+        if not self.trail and audit_rows.pending(self.session):
+            self.audit("audit.rows", "audit", "")  # rows written without an event of their own
         if self.trail and self.head is not None:
+            rows = audit_rows.collect(self.session)
+            if rows:
+                self.trail[-1]["data"]["rows"] = rows
+            start = self.trail[0]["seq"] - 1
+            self.head = audit.seal(self.trail)
             audit.insert_events(self.session, self.trail)
             audit.store_head(self.session, self.head)
             self.trail.clear()
+            if self.head[0] // anchors.EVERY > start // anchors.EVERY:
+                trail_watch.checkpoint_after_commit(self.core, self.session, self.head)
 
     def publish(self, event: DomainEvent) -> None:
         """Queue an event; it is published only once the transaction has committed."""

@@ -126,6 +126,15 @@ class CallerFlagged(DomainEvent):
     kind: str
 
 
+@register("audit.broken")
+@dataclass(frozen=True)
+class AuditBroken(DomainEvent):
+    """A workstation found the audit trail broken: every workstation raises the alarm."""
+
+    problem: str
+    workstation: str
+
+
 @register("unit.dispatched", shared=False)
 @dataclass(frozen=True)
 class UnitDispatched(DomainEvent):

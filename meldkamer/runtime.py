@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 from meldkamer.errors import MeldkamerError
 from meldkamer.events import AttentionChanged, UnitTimerChanged
+from meldkamer.services import trail_watch
+from meldkamer.services.trail_watch import TrailWatch
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -147,6 +149,7 @@ class Runtime:
         self.radio: RadioLink | None = None
         self.timers = UnitTimers(core)
         self.attention = AttentionWatch(core)
+        self.trail = TrailWatch(core)
         self.started = False
         self._lock = threading.Lock()
 
@@ -186,6 +189,10 @@ class Runtime:
             self.add_job(self.timers.check, "unit-timers", seconds=TIMERS_INTERVAL_S)
             self.attention.check()
             self.add_job(self.attention.check, "attention", seconds=ATTENTION_INTERVAL_S)
+            self.trail.start()  # the whole trail verified, the head checkpointed
+            self.add_job(self.trail.tick, "audit-checkpoint",
+                         seconds=trail_watch.CHECKPOINT_INTERVAL_S)
+            self.add_job(self.trail.check, "audit-verify", seconds=trail_watch.VERIFY_INTERVAL_S)
             if self.core.store.dialect == "sqlite":
                 self.add_job(lambda: self.core.store.checkpoint("PASSIVE"), "checkpoint",
                              seconds=CHECKPOINT_INTERVAL_S)

@@ -293,10 +293,16 @@ class SearchHit(View):
 
 @dataclasses.dataclass(frozen=True)
 class AuditReport(View):
+    """What ``audit verify`` found: ``problem`` is the first of ``problems``; rows written
+    before the trail carried digests (migration 0013) are ``not_covered``, not tampered."""
+
     ok: bool
     events: int
     first_broken: int | None
     problem: str
+    problems: tuple[str, ...] = ()
+    not_covered: int = 0
+    checkpoints: int = 0
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,14 +13,17 @@ the new trail (``meldkamer.services.changes``).
 
 from __future__ import annotations
 
+import json
+import uuid
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.orm import Session
 
 from meldkamer.errors import Refused
 from meldkamer.i18n import N_
 from meldkamer.services.audit import GENESIS
-from meldkamer.store.models import AuditHead, Base, Incident, Unit
+from meldkamer.store.models import AuditHead, Base, Incident, Meta, Unit
 
 if TYPE_CHECKING:
     from meldkamer.core import Meldkamer
@@ -30,6 +33,19 @@ KEEP = ("meta", "audit_head")
 deleted)."""
 
 LIVE_REFUSED = N_("{where} is a live database: only a training database is reset")
+
+
+GUARDED = ("audit_event", "audit_head", "log_entry", "meta")
+"""The tables whose triggers keep the trail (migration 0013)."""
+
+
+def _restart_chain(session: Session) -> None:
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=0, hash=GENESIS))
+    facts = {"audit_keyed_from": "1", "audit_chain_id": uuid.uuid4().hex,
+             "audit_rows_from": json.dumps(dict.fromkeys(
+                 ("assignment", "call", "incident", "log_entry"), 0), sort_keys=True)}
+    for key, value in facts.items():
+        session.execute(update(Meta).where(Meta.key == key).values(value=value))
 
 
 def reset_training(core: Meldkamer) -> dict[str, int]:
@@ -46,26 +62,31 @@ def reset_training(core: Meldkamer) -> dict[str, int]:
         for table in tables:
             deleted[table.name] = int(session.scalar(select(func.count()).select_from(table))
                                       or 0)
+        # The trail's rules (append-only, forward-only head, fixed facts) are lifted for
+        # this transaction only (DDL is transactional in both) and put back as they were;
+        # the emptied trail starts a new chain, with a checkpoint file of its own.
         if core.store.dialect == "postgresql":
-            # TRUNCATE fires no row trigger: the append-only rule of audit_event stays.
+            for name in GUARDED:
+                session.execute(text(f'ALTER TABLE "{name}" DISABLE TRIGGER USER'))
             names = ", ".join(f'"{t.name}"' for t in tables)
             session.execute(text(f"TRUNCATE {names}"))
+            _restart_chain(session)
+            for name in GUARDED:
+                session.execute(text(f'ALTER TABLE "{name}" ENABLE TRIGGER USER'))
         else:
             # The links that point back into tables deleted later or into their own table.
             session.execute(update(Unit).values(incident_id=None))
             session.execute(update(Incident).values(duplicate_of_id=None))
-            # SQLite's append-only rule is a trigger: lifted for this transaction only
-            # (DDL is transactional in SQLite) and put back as it was.
-            rule = session.execute(text(
+            rules = session.execute(text(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                "AND tbl_name = 'audit_event' AND sql LIKE '%BEFORE DELETE%'")).all()
-            for name, _sql in rule:
+                f"AND tbl_name IN ({', '.join(repr(n) for n in GUARDED)}) "
+                "AND sql LIKE '%RAISE(ABORT%'")).all()
+            for name, _sql in rules:
                 session.execute(text(f'DROP TRIGGER "{name}"'))
             for table in tables:
                 session.execute(delete(table))
-            for _name, sql in rule:
+            _restart_chain(session)
+            for _name, sql in rules:
                 session.execute(text(sql))
-        session.execute(update(AuditHead).where(AuditHead.id == 1)
-                        .values(seq=0, hash=GENESIS))
     loaded = load_demo(core, incidents=False)
     return {**deleted, "stations_loaded": loaded["stations"], "units_loaded": loaded["units"]}

@@ -96,12 +96,15 @@ def test_migrations_from_empty_match_the_models(empty_url: str) -> None:
                 triggers = {r[0] for r in conn.execute(
                     text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))}
                 assert {"audit_event_no_update", "audit_event_no_delete",
-                        "log_entry_no_update", "log_entry_fts_insert"} <= triggers
+                        "log_entry_no_update", "log_entry_no_delete",
+                        "audit_head_forward", "log_entry_fts_insert"} <= triggers
             else:
                 assert "text_tsv" in {c["name"] for c in insp.get_columns("log_entry")}
                 triggers = {r[0] for r in conn.execute(
                     text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"))}
-                assert {"audit_event_append_only", "log_entry_no_update"} <= triggers
+                assert {"audit_event_append_only", "log_entry_append_only",
+                        "audit_head_forward", "audit_event_no_truncate",
+                        "log_entry_no_truncate", "audit_head_no_truncate"} <= triggers
             head = conn.execute(text("SELECT seq, hash FROM audit_head")).all()
             assert head == [(0, "0" * 64)]
         assert store.upgrade() is False  # already at the head: nothing to do
@@ -135,11 +138,11 @@ def test_upgrade_from_0007_keeps_old_log_lines_and_audit_events(empty_url: str,
         with Session(store.engine) as session, session.begin():  # an event of 0007's day
             head, row = audit.link(audit.read_head(session), at=at, user="oud",
                                    action="unit.status", entity="unit", key="P-101",
-                                   data={"source": "radio"})
+                                   data={"source": "radio"}, keyed=False)
             audit.insert_events(session, [row])
             audit.store_head(session, head)
         assert store.upgrade() is True
-        assert store.revision() == HEAD_REVISION == "0012"
+        assert store.revision() == HEAD_REVISION == "0013"
         with store.engine.connect() as conn:
             row = conn.execute(text("SELECT source_kind, source_detail FROM log_entry")).one()
             assert tuple(row) == (None, None)  # not recorded then: not guessed now
