@@ -16,12 +16,13 @@ def main() -> int:
                         choices=["core", "dispatch", "workstation", "maps", "lookup",
                                  "hardware", "radio", "cli", "training", "reports",
                                  "livesync", "installer", "roster",
-                                 "faults"],
+                                 "faults", "audit"],
                         help="run only these groups")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import ui.map.webengine  # noqa: F401  (QtWebEngine must load before any QApplication)
     from bench import (
+        audit_bench,
         cli_bench,
         core_ops,
         faults_bench,
@@ -43,6 +44,7 @@ def main() -> int:
     ref = load_reference(None)
     groups = {
         "core": lambda: core_ops.run(ref),
+        "audit": audit_bench.run,
         "dispatch": lambda: turnout_bench.run(ref),
         "workstation": lambda: workstation_bench.run(ref),
         "maps": maps_bench.run,

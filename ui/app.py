@@ -13,6 +13,7 @@ import sys
 from meldkamer import config
 from meldkamer.core import Meldkamer
 from meldkamer.errors import MeldkamerError
+from meldkamer.events import AuditBroken
 from meldkamer.i18n import tr
 from meldkamer.runtime import Runtime
 
@@ -112,6 +113,9 @@ def launch(args: argparse.Namespace) -> int:
     window.lock_screen = LockScreen(window, core, ops, prefs)  # type: ignore[attr-defined]
     if login["actor"] is None and not login["ask"]:
         window.lock_screen.lock()  # type: ignore[attr-defined]  # nobody logged in: locked
+    if runtime.trail.broken is not None:  # found at start, before the window listened
+        window.show_trail_break(AuditBroken(seq=0, problem=runtime.trail.broken.problem,
+                                            workstation=core.workstation))
     for problem in gateway_problems:
         window.notify(problem)
         print("meldkamer: " + tr("{problem} (gateway skipped)", problem=problem),

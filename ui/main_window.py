@@ -22,6 +22,7 @@ from meldkamer.drafts import DraftJournal
 from meldkamer.errors import NotFound
 from meldkamer.events import (
     AlarmChanged,
+    AuditBroken,
     IncidentChanged,
     RosterChanged,
     UnitChanged,
@@ -67,6 +68,7 @@ from ui.qt import (
     Signal,
 )
 from ui.widgets.alarm_banner import AlarmBanner
+from ui.widgets.trail_banner import TrailBanner
 
 LAYOUT_VERSION = 2
 """The dock arrangement's version: a saved one of another version is not restored."""
@@ -127,6 +129,16 @@ class MainWindow(QMainWindow):
         self.alarm_bar.hide()
         self._seen_alarms: set[int] = set()
         self.alarm_banner.acknowledge_requested.connect(self.acknowledge_alarm)
+        self.trail_banner = TrailBanner(self)
+        self.trail_bar = QToolBar(self)
+        self.texts.bind(self.trail_bar.setWindowTitle, N_("Audit trail"))
+        self.trail_bar.setObjectName("trail_bar")
+        self.trail_bar.setMovable(False)
+        self.trail_bar.addWidget(self.trail_banner)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.trail_bar)
+        self.trail_bar.toggleViewAction().setVisible(False)  # gone only when acknowledged
+        self.trail_bar.hide()
+        self.trail_banner.acknowledged.connect(self.trail_bar.hide)
         self._arrange()
         self.status = QStatusBar(self)
         self.setStatusBar(self.status)
@@ -146,6 +158,7 @@ class MainWindow(QMainWindow):
         self.bridge.subscribe(UnitChanged, self._unit_changed)
         self.bridge.subscribe(RosterChanged, self._roster_changed)
         self.bridge.subscribe(AlarmChanged, self._alarm_changed)
+        self.bridge.subscribe(AuditBroken, self.show_trail_break)
         self.bridge.subscribe(UnitTimerChanged, self._timer_changed)
         self.bridge.subscribe(AlertStored, self.alerts_dock.reload)
         self.detail_dock.follow(self.bridge)
@@ -513,6 +526,7 @@ class MainWindow(QMainWindow):
             if dock is not None and hasattr(dock, "retranslate"):
                 dock.retranslate()
         self.alarm_banner.retranslate()
+        self.trail_banner.retranslate()
         self.attention.retranslate()
         for widget in (self.phone_bar, self.caller_dock):
             if widget is not None:
@@ -727,6 +741,11 @@ class MainWindow(QMainWindow):
 
     def _roster_changed(self, _event: RosterChanged) -> None:
         self.reload_unit("*")
+
+    def show_trail_break(self, event: AuditBroken) -> None:
+        """A workstation found the audit trail broken: the red bar until acknowledged."""
+        self.trail_banner.show_break(event.problem, event.workstation)
+        self.trail_bar.show()
 
     def _alarm_changed(self, _event: AlarmChanged) -> None:
         self.load_alarms()

@@ -509,8 +509,15 @@ def incident_search(args: argparse.Namespace) -> int:
 
 def audit_verify(args: argparse.Namespace) -> int:
     report = _core(args).verify_audit()
-    _emit(args, report.to_dict(),
-          tr("audit trail intact: {events} events", events=report.events) if report.ok
-          else tr("AUDIT TRAIL BROKEN at event {event}: {problem}", event=report.first_broken,
-                  problem=report.problem))
+    if report.ok:
+        lines = [tr("audit trail intact: {events} events", events=report.events),
+                 tr("checkpoints compared: {count}", count=report.checkpoints)]
+        if report.not_covered:
+            lines.append(tr("incidents written before the trail carried digests (not "
+                            "covered by the replay): {count}", count=report.not_covered))
+    else:
+        where = report.first_broken if report.first_broken is not None else "-"
+        lines = [tr("AUDIT TRAIL BROKEN at event {event}: {problem}", event=where,
+                    problem=report.problem), *("  " + p for p in report.problems[1:])]
+    _emit(args, report.to_dict(), "\n".join(lines))
     return 0 if report.ok else 8

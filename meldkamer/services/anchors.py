@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import json
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ def _mac(body: dict[str, Any]) -> str:
 
 @contextmanager
 def _locked(fd: int) -> Iterator[None]:
-    if os.name == "nt":  # pragma: no cover - the Windows build
+    if sys.platform == "win32":  # pragma: no cover - the Windows build
         import msvcrt
 
         msvcrt.locking(fd, msvcrt.LK_LOCK, 1)

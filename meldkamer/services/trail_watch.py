@@ -106,6 +106,6 @@ class TrailWatch:
                                problem=report.problem)
                 tx.publish(AuditBroken(seq=seq, problem=report.problem,
                                        workstation=self.core.workstation))
-        except Exception:  # noqa: BLE001 - a trail too damaged to extend: tell this one
+        except Exception:
             log.exception("audit break not stored")
             self.core.bus.publish(local)

@@ -254,7 +254,8 @@ def test_main_flow_call_to_close(anydb: Cli) -> None:
     assert "intact" in verify.out
     # roster import, create, dispatch, three status changes, close; the refusal wrote nothing
     report = c.json("audit", "verify")
-    assert report == {"ok": True, "events": 7, "first_broken": None, "problem": ""}
+    assert report == {"ok": True, "events": 7, "first_broken": None, "problem": "",
+                      "problems": [], "not_covered": 0, "checkpoints": 0}
 
     hits = c.json("incident", "search", "kaya")
     assert hits and {h["number"] for h in hits} == {n}
@@ -893,7 +894,8 @@ def test_subprocess_end_to_end(tmp_path: Path) -> None:
 
     verify = _meldkamer("audit", "verify", db=db, MELDKAMER_TOKEN_FILE=str(token))
     # the two demo accounts, the incident and its call
-    assert (verify.returncode, verify.stdout.strip()) == (0, "audit trail intact: 4 events")
+    assert (verify.returncode, verify.stdout.splitlines()) == (
+        0, ["audit trail intact: 4 events", "checkpoints compared: 0"])
 
 
 def test_subprocess_failure_is_a_message_not_a_traceback(tmp_path: Path) -> None:
@@ -918,7 +920,8 @@ def _some_history(c: Cli) -> str:
     c.ok("incident", "note", n, "Achterdeur geforceerd")
     c.ok("incident", "dispatch", n, "P-101")
     report = c.json("audit", "verify")
-    assert report == {"ok": True, "events": 4, "first_broken": None, "problem": ""}
+    assert report == {"ok": True, "events": 4, "first_broken": None, "problem": "",
+                      "problems": [], "not_covered": 0, "checkpoints": 0}
     return n
 
 

@@ -3,7 +3,6 @@ database access would (triggers dropped first where they stand in the way), is f
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime
 
