@@ -126,7 +126,7 @@ def _pg_url() -> str | None:
         with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=2) as conn:
             conn.execute(f"CREATE DATABASE {name}")
         return f"postgresql://postgres@127.0.0.1:5432/{name}"
-    except Exception:  # noqa: BLE001 - no server here: the SQLite rows only
+    except Exception:  # no server here: the SQLite rows only
         return None
 
 
