@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -18,6 +19,9 @@ from tests.tcpproxy import TcpProxy
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 # One template per test session, so parallel runs (CI and a developer) never collide.
 PG_TEMPLATE = f"mk_template_{os.getpid()}"
+# One installation key for the whole session: a database made by a session-wide fixture
+# (a template, a populated copy) verifies in every test, as on one installation.
+SESSION_AUDIT_KEY = secrets.token_hex(32)
 
 
 @pytest.fixture(autouse=True)
@@ -27,6 +31,10 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory,
     base = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("MELDKAMER_DATA_DIR", str(base / "data"))
     monkeypatch.setenv("MELDKAMER_CONFIG_DIR", str(base / "config"))
+    (base / "config").mkdir(mode=0o700)
+    key = base / "config" / "audit.key"
+    key.write_text(SESSION_AUDIT_KEY + "\n", encoding="ascii")
+    key.chmod(0o600)
     monkeypatch.setenv("MELDKAMER_CACHE_DIR", str(base / "cache"))
     monkeypatch.delenv("MELDKAMER_DB", raising=False)
     monkeypatch.delenv("MELDKAMER_REFERENCE_DIR", raising=False)

@@ -13,7 +13,9 @@ from meldkamer.services import audit_key
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
+def _no_key_yet() -> None:
+    """The test session installs one key for every test; these tests start without it."""
+    audit_key.key_path().unlink(missing_ok=True)
     audit_key.forget()
 
 
@@ -39,7 +41,7 @@ def test_a_key_others_can_read_is_refused(mode: int) -> None:
 
 def test_a_damaged_key_is_refused_and_not_replaced() -> None:
     path = audit_key.key_path()
-    path.parent.mkdir(parents=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("not a key\n")
     os.chmod(path, 0o600)
     with pytest.raises(InvalidInput, match="not a key written by meldkamer"):
