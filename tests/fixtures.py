@@ -24,6 +24,23 @@ PG_TEMPLATE = f"mk_template_{os.getpid()}"
 SESSION_AUDIT_KEY = secrets.token_hex(32)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Before any module-wide fixture writes a database: its audit key is the session's."""
+    conf = tmp_path_factory.mktemp("session-config")
+    key = conf / "audit.key"
+    key.write_text(SESSION_AUDIT_KEY + "\n", encoding="ascii")
+    key.chmod(0o600)
+    conf.chmod(0o700)
+    before = os.environ.get("MELDKAMER_CONFIG_DIR")
+    os.environ["MELDKAMER_CONFIG_DIR"] = str(conf)
+    yield
+    if before is None:
+        os.environ.pop("MELDKAMER_CONFIG_DIR", None)
+    else:
+        os.environ["MELDKAMER_CONFIG_DIR"] = before
+
+
 @pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory,
                    monkeypatch: pytest.MonkeyPatch) -> None:

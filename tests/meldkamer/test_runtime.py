@@ -99,8 +99,9 @@ def test_runtime_schedules_its_jobs_and_stops_in_order(sqlite_url: str,
     core = open_core(sqlite_url, ref)
     runtime = Runtime(core).start()
     try:
-        assert runtime.job_ids() == ["attention", "backup", "changes", "checkpoint",
-                                     "prune-changes", "unit-timers"]
+        assert runtime.job_ids() == ["attention", "audit-checkpoint", "audit-verify",
+                                     "backup", "changes", "checkpoint", "prune-changes",
+                                     "unit-timers"]
         with pytest.raises(RuntimeError):
             Runtime(core).add_job(lambda: None, "x", seconds=1)
     finally:
