@@ -255,3 +255,12 @@ class PublishTrainingEvent(Command):
 
     event_type: str
     payload: dict[str, Any]
+
+
+@command("audit.broken", "meldkamer.services.trail_alarm")
+@dataclass(frozen=True, kw_only=True)
+class RecordAuditBreak(Command):
+    """Tell every workstation that the audit trail failed verification (the alarm)."""
+
+    problem: str
+    first_broken: int = 0

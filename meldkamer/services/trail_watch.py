@@ -101,11 +101,10 @@ class TrailWatch:
         """Store the break for every workstation's change feed, and tell this one now."""
         local = AuditBroken(seq=0, problem=report.problem, workstation=self.core.workstation)
         try:
-            with self.core.transaction(source=self.core.system("audit")) as tx:
-                seq = tx.audit("audit.broken", "audit", str(report.first_broken or 0),
-                               problem=report.problem)
-                tx.publish(AuditBroken(seq=seq, problem=report.problem,
-                                       workstation=self.core.workstation))
+            from meldkamer.services.trail_alarm import record_break
+
+            with self.core.acting(self.core.system("audit")):
+                record_break(self.core, report.problem, report.first_broken or 0)
         except Exception:
             log.exception("audit break not stored")
             self.core.bus.publish(local)
