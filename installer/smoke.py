@@ -49,10 +49,11 @@ def clean_env(home: Path) -> dict[str, str]:
     return {**keep, **{k: str(v) for k, v in dirs.items()}}
 
 
-def run(args: list[str], env: dict[str, str], cwd: Path, timeout: int = 180) -> str:
+def run(args: list[str], env: dict[str, str], cwd: Path, timeout: int = 180,
+        stdin: str | None = None) -> str:
     """Run the bundle; its output, or fail with what it said."""
     proc = subprocess.run([str(EXE), *args], env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, input=stdin)
     if proc.returncode != 0:
         fail(f"'meldkamer {' '.join(args)}' exited {proc.returncode}:\n"
              f"{proc.stdout}\n{proc.stderr}")
@@ -165,6 +166,11 @@ def main() -> int:
         if not png.is_file():
             fail("gui --screenshot exited 0 but wrote no picture")
         check_picture(png)
+
+        # The CLI acts as a logged-in user: the demo operator of the demo database (a token).
+        out = run(["login", "--user", "demo", "--password-stdin"], env, work,
+                  stdin="demo-kpcn\n")
+        ok(out.strip())
 
         out = run(["gateway", "loopback", "loop://"], env, work)
         ok("gateway loopback loop://: " + " ".join(out.split())[:100])
