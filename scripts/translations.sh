@@ -10,7 +10,7 @@ PYBABEL="${PYBABEL:-$(dirname "$(command -v python3)")/pybabel}"
 LOCALE=meldkamer/locale
 KEYWORDS="-k tr -k N_ -k Text -k log:3 -k log_message:3 -k fail -k _fail -k MeldkamerError -k InvalidInput -k NotFound \
  -k Refused -k Conflict -k StoreError -k ReferenceDataError -k LinkProblem -k MapProblem \
- -k AlreadyInStatus"
+ -k AlreadyInStatus -k OutcomeUnknown -k NotLoggedIn"
 step="${1:-all}"
 if [ "$step" = extract ] || [ "$step" = all ]; then
     # shellcheck disable=SC2086

@@ -20,7 +20,8 @@ from meldkamer.errors import Refused
 ROOT = Path(__file__).resolve().parents[2]
 LOCALE = ROOT / "meldkamer" / "locale"
 ERRORS = {"MeldkamerError", "InvalidInput", "NotFound", "Refused", "Conflict", "StoreError",
-          "ReferenceDataError", "LinkProblem", "MapProblem", "AlreadyInStatus"}
+          "ReferenceDataError", "LinkProblem", "MapProblem", "AlreadyInStatus", "OutcomeUnknown",
+          "NotLoggedIn"}
 # The same keywords as scripts/translations.sh (name -> position of the message).
 KEYWORDS = ({"tr": 0, "N_": 0, "Text": 0, "log": 2, "log_message": 2, "fail": 0, "_fail": 0}
             | dict.fromkeys(ERRORS, 0))
