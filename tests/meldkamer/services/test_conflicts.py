@@ -16,7 +16,7 @@ from meldkamer.domain.reference import Reference
 from meldkamer.errors import Conflict, Refused
 from meldkamer.services import conflicts
 from meldkamer.services.dispatch import TurnoutChanged
-from tests.fixtures import demo_core, open_core
+from tests.fixtures import demo_core, open_core, seed_tester, write_token_file
 
 Pair = tuple[Meldkamer, Meldkamer]
 ROOT = Path(__file__).resolve().parents[3]
@@ -85,7 +85,10 @@ def test_the_same_incident_edited_by_two_operators(two: Pair) -> None:
 
 
 @pytest.mark.postgres
-def test_a_conflict_is_reported_to_a_second_process(pg_url: str, ref: Reference) -> None:
+def test_a_conflict_is_reported_to_a_second_process(pg_url: str, ref: Reference,
+                                                    tmp_path: Path) -> None:
+    seed_tester(pg_url, "operator-b", "operator")  # the second operator, logged in by token
+    token = write_token_file(tmp_path / "token-b", "operator-b")
     gen = demo_core(pg_url, ref, "operator-a")
     a = next(gen)
     try:
@@ -93,9 +96,10 @@ def test_a_conflict_is_reported_to_a_second_process(pg_url: str, ref: Reference)
         unit = a.dispatch.propose(first).proposals[0].callsign
         a.dispatch.dispatch(first, [unit])
         done = subprocess.run(
-            [sys.executable, "-m", "meldkamer", "--db", pg_url, "--user", "operator-b",
+            [sys.executable, "-m", "meldkamer", "--db", pg_url,
              "incident", "dispatch", second, unit], capture_output=True, text=True,
-            timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+            timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT),
+                             "MELDKAMER_TOKEN_FILE": str(token)})
         assert done.returncode == 4, done.stderr  # refused: it is busy on the first
         assert unit in done.stderr and first in done.stderr
         assert "Traceback" not in done.stderr

@@ -20,7 +20,7 @@ def test_new_database_and_folders_are_private(tmp_path: Path) -> None:
     store = Store(str(path))
     try:
         with store.write() as s:  # the WAL and shared-memory files exist while it is open
-            s.execute(text("UPDATE meta SET value = value"))
+            s.execute(text("UPDATE meta SET value = value WHERE key = 'kind'"))
         assert _mode(path) == 0o600
         for suffix in ("-wal", "-shm"):
             assert _mode(Path(f"{path}{suffix}")) == 0o600
