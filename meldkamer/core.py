@@ -147,6 +147,18 @@ class Tx:
         self.seqs.append(self.head[0])
         return self.head[0]
 
+    def insert_audit_now(self) -> None:
+        """Insert the events queued so far, before the transaction's further writes.
+
+        For a trigger that must see an event before the change it authorises (the
+        retention pass's ``log.pseudonymise``, migration 0013). The head still moves once,
+        at the end; the digests of the rows written go into a later event.
+        """
+        if self.trail and self.head is not None:
+            self.head = audit.seal(self.trail)
+            audit.insert_events(self.session, self.trail)
+            self.trail.clear()
+
     def write_audit(self) -> None:
         """Digest the rows written into the last event, seal the events, insert them and
         store where the chain now ends; checkpoint the head after commit every N events."""

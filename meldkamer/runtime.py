@@ -20,6 +20,8 @@ bus and never touch widgets:
 - ``prune-changes``: the change feed keeps a day;
 - ``backup``: an online backup of the live SQLite database, with rotation
   (``meldkamer.store.backup``; the ``[backup]`` settings).
+- ``retention``: once a day, the privacy pass on the live database
+  (``meldkamer.services.retention``; the ``[retention]`` settings), as the system.
 
 Later capabilities (scenario injects, backups, retention) add jobs with ``add_job``.
 """
@@ -29,7 +31,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from meldkamer.errors import MeldkamerError
@@ -55,6 +57,8 @@ TIMERS_INTERVAL_S = 2.0
 ATTENTION_INTERVAL_S = 2.0
 CHECKPOINT_INTERVAL_S = 1.0
 PRUNE_INTERVAL_S = 3600.0
+RETENTION_INTERVAL_S = 86_400.0  # daily; and once a minute after start (a daily restart)
+RETENTION_FIRST_S = 60.0
 FLAGGED = ("overdue", "escalated")
 
 
@@ -197,6 +201,10 @@ class Runtime:
                 self.add_job(lambda: self.core.store.checkpoint("PASSIVE"), "checkpoint",
                              seconds=CHECKPOINT_INTERVAL_S)
                 self._schedule_backups()
+            if not self.core.training:
+                self.add_job(self._retention, "retention", seconds=RETENTION_INTERVAL_S)
+                self.add_job(self._retention, "retention-start",
+                             run_date=datetime.now(UTC) + timedelta(seconds=RETENTION_FIRST_S))
             self.scheduler.start()
             if self.watcher is not None and self.core.store.dialect == "postgresql":
                 from meldkamer.services.listen import ChangeListener
@@ -282,6 +290,11 @@ class Runtime:
         job = BackupJob(path, hourly=values.get(st.BACKUP_KEEP_HOURLY),
                         daily=values.get(st.BACKUP_KEEP_DAILY))
         self.add_job(job.run, "backup", seconds=minutes * 60.0)
+
+    def _retention(self) -> None:
+        from meldkamer.services.retention import daily_job
+
+        daily_job(self.core)
 
     def _prune(self) -> None:
         from meldkamer.services.changes import prune

@@ -69,12 +69,21 @@ BACKUP_KEEP_HOURLY = Setting("backup.keep_hourly", 24, int, (),
                              "hourly backups kept (the newest of each hour)")
 BACKUP_KEEP_DAILY = Setting("backup.keep_daily", 14, int, (),
                             "daily backups kept (the newest of each day)")
+# Retention (meldkamer.services.retention, docs/privacy.md): days after an incident was
+# closed (a caller flag: after it was set) before its personal data is pseudonymised.
+RETENTION_CALLERS = Setting("retention.callers_days", 365, int, (),
+                            "days after closing before callers' names and numbers go (0: never)")
+RETENTION_TEXT = Setting("retention.text_days", 365, int, (),
+                         "days after closing before notes and radio texts go (0: never)")
+RETENTION_FLAGS = Setting("retention.flags_days", 365, int, (),
+                          "days after a caller flag was set before it is removed (0: never)")
 DATABASE = (DB_CONNECT_TIMEOUT, DB_STATEMENT_TIMEOUT, DB_LOCK_TIMEOUT, DB_IDLE_TIMEOUT,
             DB_KEEPALIVE_IDLE, DB_KEEPALIVE_INTERVAL, DB_KEEPALIVE_COUNT, DB_TCP_USER_TIMEOUT,
             DB_POOL_TIMEOUT)
 BACKUP = (BACKUP_INTERVAL, BACKUP_KEEP_HOURLY, BACKUP_KEEP_DAILY)
+RETENTION = (RETENTION_CALLERS, RETENTION_TEXT, RETENTION_FLAGS)
 ALL = (LANGUAGE, THEME, FONT_SCALE, SPEECH, IDLE_MINUTES, IDLE_LOCK_TRAINING, *DATABASE,
-       *BACKUP)
+       *BACKUP, *RETENTION)
 
 
 class Settings:
@@ -114,6 +123,8 @@ class Settings:
             return bool(0 < value <= 3600)
         if setting in BACKUP:
             return bool(0 <= value <= 10_000)
+        if setting in RETENTION:
+            return bool(0 <= value <= 36_500)
         return not (setting is FONT_SCALE and not 0.8 <= value <= 2.0)
 
     def get(self, setting: Setting[T]) -> T:

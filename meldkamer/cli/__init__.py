@@ -22,6 +22,7 @@ from meldkamer.cli import exchange as exchange_cli
 from meldkamer.cli import gateway as gateway_cli
 from meldkamer.cli import maps as maps_cli
 from meldkamer.cli import reports as reports_cli
+from meldkamer.cli import retention as retention_cli
 from meldkamer.cli import scenario as scenario_cli
 from meldkamer.cli import serve as serve_cli
 from meldkamer.cli import users as users_cli
@@ -270,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_incidents(export_sub, cmd)
     reports_cli.add_commands(sub, cmd)
     users_cli.add_commands(sub, cmd)
+    retention_cli.add_commands(sub, cmd)
 
     au = cmd(sub, "audit", "the audit trail").add_subparsers(dest="audit_cmd", required=True)
     cmd(au, "verify", "check the audit hash chain").set_defaults(func=c.audit_verify)

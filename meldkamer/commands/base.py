@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from meldkamer.domain.source import Source
-from meldkamer.errors import InvalidInput
+from meldkamer.errors import InvalidInput, Refused
 
 if TYPE_CHECKING:
     from meldkamer.core import Meldkamer
@@ -171,7 +171,13 @@ class Handler:
 
     def revive(self, stored: Any) -> Any:
         """A stored result as the function returns it (a view, a tuple, ...)."""
-        return _returns(self.function).validate_python(stored)
+        try:
+            return _returns(self.function).validate_python(stored)
+        except ValidationError as exc:
+            if stored is None:  # the retention pass forgot it (it repeated callers' data)
+                raise Refused("this command was done before; what it returned is no longer "
+                              "kept (the retention policy removed it)") from exc
+            raise
 
 
 @functools.cache

@@ -7,6 +7,7 @@ its registration). The permission table is in ``meldkamer.commands.permissions``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from meldkamer.commands.base import Command, command
@@ -264,3 +265,13 @@ class RecordAuditBreak(Command):
 
     problem: str
     first_broken: int = 0
+
+
+@command("retention.run", "meldkamer.services.retention")
+@dataclass(frozen=True, kw_only=True)
+class RunRetention(Command):
+    """Pseudonymise the personal data of incidents closed before the cut-offs (privacy)."""
+
+    callers_before: datetime | None = None
+    text_before: datetime | None = None
+    flags_before: datetime | None = None

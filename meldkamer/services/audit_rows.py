@@ -57,6 +57,19 @@ class Digester:
                                digest_size=16).hexdigest()
 
 
+def personal(kind: str, value: str) -> str:
+    """A personal value (a caller's number, a flag's note) as audit data holds it: a keyed
+    digest, never the value, so the trail keeps no personal data to pseudonymise later.
+
+    Empty stays empty; the same value gives the same digest (events stay comparable).
+    """
+    if not value:
+        return ""
+    text = f"personal\x1f{kind}\x1f{value}"
+    return "k:" + hashlib.blake2b(text.encode("utf-8"), key=audit_key.subkey("personal"),
+                                  digest_size=DIGEST_HEX // 2).hexdigest()
+
+
 def _track(session: Session, _context: Any) -> None:
     touched: set[int] = session.info.setdefault(_TOUCHED, set())
     for obj in (*session.new, *session.dirty, *session.deleted):

@@ -11,13 +11,13 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from meldkamer.commands import catalogue as c
 from meldkamer.commands.base import writes
-from meldkamer.domain import validate
+from meldkamer.domain import phone, validate
 from meldkamer.domain.reference import Classification, Island, Reference
 from meldkamer.domain.views import LOCAL, IncidentView, SearchHit
 from meldkamer.errors import InvalidInput, NotFound, Refused
 from meldkamer.events import IncidentChanged
 from meldkamer.i18n import N_, Names, Text
-from meldkamer.services import search
+from meldkamer.services import audit_rows, search
 from meldkamer.services.common import (
     check_version,
     incident_view,
@@ -130,6 +130,11 @@ def _next_number(session: Session, island: Island, year: int) -> str:
         .returning(IncidentCounter.last)
     ).scalar_one()
     return f"{island.prefix}-{year}-{last:06d}"
+
+
+def _caller_data(caller: phone.CallerNumber) -> str:
+    """The caller as audit data holds it: a keyed digest of a number, a state as it is."""
+    return audit_rows.personal("caller", caller.number) if caller.known else caller.state
 
 
 class IncidentService:
@@ -254,7 +259,7 @@ class IncidentService:
                 self._log_answers(tx, inc, cls, answers)
             if note:
                 tx.note(inc, "note", note)
-            self._done(tx, inc, "incident.create", caller=caller.stored, island=isl.code,
+            self._done(tx, inc, "incident.create", caller=_caller_data(caller), island=isl.code,
                        location=state, classification=inc.classification)
             return incident_view(tx.session, inc, self.core.ref, now=tx.now)
 
@@ -405,7 +410,7 @@ class IncidentService:
                               answers)
             if note:
                 tx.note(inc, "note", note)
-            self._done(tx, inc, "incident.attach_call", caller=caller.stored)
+            self._done(tx, inc, "incident.attach_call", caller=_caller_data(caller))
             return incident_view(tx.session, inc, self.core.ref, now=tx.now)
 
     @writes(c.MarkDuplicate, "incidents")

@@ -26,6 +26,7 @@ from meldkamer.domain.views import (
 )
 from meldkamer.errors import InvalidInput
 from meldkamer.events import CallerFlagged
+from meldkamer.services import audit_rows
 from meldkamer.store.models import Call, CallerFlag, Incident, Station
 
 if TYPE_CHECKING:
@@ -166,6 +167,8 @@ class IntakeService:
         with self.core.transaction() as tx:
             tx.session.add(CallerFlag(number=num, kind=kind, note=text, created_at=tx.now,
                                       created_by=self.core.user))
-            seq = tx.audit("caller.flag", "caller", num, kind=kind, note=text)
+            # the number and the note only as keyed digests: the trail outlives the flag
+            seq = tx.audit("caller.flag", "caller", audit_rows.personal("caller", num),
+                           kind=kind, note=audit_rows.personal("note", text))
             tx.publish(CallerFlagged(seq=seq, number=num, kind=kind))
         return self.caller_history(num)

@@ -101,7 +101,7 @@ def test_runtime_schedules_its_jobs_and_stops_in_order(sqlite_url: str,
     try:
         assert runtime.job_ids() == ["attention", "audit-checkpoint", "audit-verify",
                                      "backup", "changes", "checkpoint", "prune-changes",
-                                     "unit-timers"]
+                                     "retention", "retention-start", "unit-timers"]
         with pytest.raises(RuntimeError):
             Runtime(core).add_job(lambda: None, "x", seconds=1)
     finally:
