@@ -22,6 +22,9 @@ def add_shift(report_sub: Any, cmd: Any) -> None:
     p.add_argument("--pdf", metavar="OUT.pdf", help="write the report as a PDF (A4)")
     p.add_argument("--csv", metavar="OUT.csv", help="write one row per incident as CSV")
     p.add_argument("--island", help="only this island's incidents (BO, SE or SA)")
+    p.add_argument("--redact", action="store_true",
+                   help="leave out personal data (addresses, what people typed in the log), "
+                        "to share the report beyond the control room")
     p.set_defaults(func=report_shift)
 
 
@@ -63,6 +66,8 @@ def report_shift(args: argparse.Namespace) -> int:
     core = _core(args)
     try:
         report = shift.collect(core, day, args.shift, island=args.island)
+        if args.redact:
+            report = shift.redacted(report)
         ref = core.ref
     finally:
         core.close()

@@ -28,6 +28,7 @@ time, the rounded position and the log lines written by the system from codes.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from datetime import UTC, date, datetime, time, timedelta
@@ -157,6 +158,16 @@ def _log_text(ref: Reference, entry: LogView, redact: bool) -> str:
     fields = {k: v if k in SAFE_FIELDS or _coded(v) else REDACTED
               for k, v in (entry.fields or {}).items()}
     return names.render(entry.template, fields, ref, "en")
+
+
+def redact_log(entry: LogView) -> LogView:
+    """A log line without what a person typed (the shift report's ``--redact``): a note or
+    radio line becomes ``REDACTED``; a system line keeps its codes, other fields redacted."""
+    if entry.template is None:
+        return dataclasses.replace(entry, text=REDACTED, fields=None)
+    fields = {k: v if k in SAFE_FIELDS or _coded(v) else REDACTED
+              for k, v in (entry.fields or {}).items()}
+    return dataclasses.replace(entry, text=REDACTED, fields=fields or None)
 
 
 def incident_data(ref: Reference, inc: IncidentView, *, redact: bool = False) -> dict[str, Any]:

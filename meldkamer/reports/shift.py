@@ -141,6 +141,24 @@ class ShiftReport:
 
 # -- the window -----------------------------------------------------------------------
 
+def redacted(report: ShiftReport) -> ShiftReport:
+    """The report without personal data, to share beyond the control room: no addresses,
+    and log lines (an incident's last line, a notable event's) without what a person typed
+    (``meldkamer.exchange.incidents.redact_log``). Numbers, classes, times, units stay."""
+    from meldkamer.exchange.incidents import redact_log
+
+    def line(entry: LogLine | None) -> LogLine | None:
+        return None if entry is None else dataclasses.replace(entry,
+                                                              view=redact_log(entry.view))
+
+    return dataclasses.replace(
+        report,
+        incidents=tuple(dataclasses.replace(i, address="", last_log=line(i.last_log))
+                        for i in report.incidents),
+        notable=tuple(dataclasses.replace(n, log=redact_log(n.log)) if n.log is not None
+                      else n for n in report.notable))
+
+
 def parse_day(text: str) -> date:
     """A date as YYYY-MM-DD; anything else is ``InvalidInput``."""
     try:

@@ -25,7 +25,7 @@ def mk(db_url: str, ref: Reference, tmp_path: Path,
     monkeypatch.setenv("MELDKAMER_TOKEN_FILE", str(write_token_file(tmp_path / "admin", "admin")))
     for core in demo_core(db_url, ref):
         at = datetime.now(UTC) - timedelta(days=400)
-        old = Meldkamer(core.store, core.ref, user="tester", clock=lambda: at)
+        old = Meldkamer(core.store, core.ref, user="tester", clock=lambda at=at: at)
         inc = old.incidents.create(caller_number="+5997001234", caller_name="Jan Piet",
                                    island="BO", note="bewoner heeft astma")
         old.incidents.close(inc.number, "HANDLED")

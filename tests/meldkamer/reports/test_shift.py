@@ -172,3 +172,24 @@ def test_an_incident_taken_over_and_closed_in_the_shift_is_in_it(
     assert [i.number for i in report.created] == [n["livestock"]]
     noise = next(i for i in report.incidents if i.number == n["noise"])
     assert noise.closed_at == shiftdata.at(19, 1) and not noise.in_shift
+
+
+def test_a_redacted_report_holds_no_address_nor_what_people_typed(
+        day_db: tuple[str, dict[str, str]], ref: Reference, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    url, n = day_db
+    full = _collect(url, ref)
+    report = shift.redacted(full)
+    assert [i.number for i in report.incidents] == [i.number for i in full.incidents]
+    assert [i.priority for i in report.incidents] == [i.priority for i in full.incidents]
+    html = shift.render_html(report, ref, lang="en")
+    for personal in ("Kaya Grandi", "Dorp Rincon", shiftdata.NOTE, *shiftdata.CALLER[1:2]):
+        assert personal not in html
+    assert n["burglary"] in html and "A-101" in html
+    out = tmp_path / "day.csv"
+    assert run_cli(["report", "shift", "--db", url, "--date", "2026-09-18", "--csv",
+                    str(out), "--redact"]) == 0
+    capsys.readouterr()
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert rows and all(r["address"] == "" for r in rows)
+    assert shiftdata.NOTE not in out.read_text(encoding="utf-8-sig")

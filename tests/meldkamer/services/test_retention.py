@@ -173,7 +173,7 @@ def test_an_operator_or_supervisor_cannot_run_it(admin: Meldkamer) -> None:
     personal = _personal(admin, number)
     for role in (Role.OPERATOR, Role.SUPERVISOR):
         admin.set_actor(Actor("op", role, admin.workstation))
-        with pytest.raises(Refused, match="retention.run"):
+        with pytest.raises(Refused, match=r"retention\.run"):
             retention.run_policy(admin, retention.Policy())
     assert _personal(admin, number) == personal
 
