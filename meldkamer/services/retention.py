@@ -53,7 +53,7 @@ LINE_REMOVED = N_("Removed by the retention policy (personal data)")
 """The template of a pseudonymised log line (shown in each reader's language)."""
 CALLER_KINDS = frozenset({"call"})
 """Log lines about a caller: they go with the callers' period."""
-PERSONAL_FIELDS = frozenset({"caller", "name", "note", "answers", "address"})
+PERSONAL_FIELDS = frozenset({"caller", "name", "note", "answers", "address", "text"})
 """A system line with one of these fields holds what a person said: it goes as free text."""
 COMMANDS_WITH_CALLERS = ("incident.", "caller.")
 """Commands whose stored result repeats an incident's calls or a caller's history."""
@@ -272,8 +272,11 @@ def run_policy(core: Meldkamer, policy: Policy, *, before: datetime | None = Non
                dry_run: bool = False) -> RetentionReport:
     """The pass with the policy's cut-offs as of now (or ``before``): what it did or would."""
     cut = policy.cutoffs(core.clock(), before)
+    found = plan(core, cut)
     if dry_run:
-        return plan(core, cut)
+        return found
+    if found.empty:  # nothing due: no command, so a daily pass that finds nothing writes nothing
+        return dataclasses.replace(found, dry_run=False)
     return run(core, cut.callers, cut.text, cut.flags)
 
 

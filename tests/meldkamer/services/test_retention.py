@@ -20,6 +20,7 @@ from tests.fixtures import demo_core
 
 NAME, NUMBER, CALLBACK = "Jan Piet Martis", "+5997001234", "+5997009876"
 NOTE, CLOSING = "rook uit het dak, bewoner heeft astma", "Jan bedankt"
+SDS = "slachtoffer mevrouw Martis naar ziekenhuis"
 
 
 @pytest.fixture
@@ -46,6 +47,8 @@ def _closed_incident(core: Meldkamer) -> str:
     core.incidents.attach_call(inc.number, caller_number="112", caller_name="buurman Ko")
     core.dispatch.dispatch(inc.number, ["B-102"])
     core.units.set_status("B-102", "on_scene")
+    core.incidents.log_message(inc.number, "radio", "SDS from {callsign}: {text}",
+                               callsign="B-102", text=SDS)
     core.units.set_status("B-102", "available_mobile")
     core.incidents.close(inc.number, "HANDLED", note=CLOSING)
     return inc.number
@@ -101,7 +104,7 @@ def test_a_closed_incident_past_the_period_is_pseudonymised(admin: Meldkamer) ->
     assert report.incidents == (number,) and report.calls == 2 and report.lines >= 4
     assert not report.dry_run
     personal = _personal(admin, number)
-    for gone in (NAME, NUMBER, CALLBACK, "700 1234", "Ko", NOTE, CLOSING):
+    for gone in (NAME, NUMBER, CALLBACK, "700 1234", "Ko", NOTE, CLOSING, SDS):
         assert gone not in personal, gone
     assert "112" in personal  # a short number names no caller
     assert _statistics(admin, number) == kept
@@ -154,9 +157,11 @@ def test_a_second_pass_changes_nothing(admin: Meldkamer) -> None:
     number = _closed_incident(_past(admin, 400))
     assert not retention.run_policy(admin, retention.Policy()).empty
     events, personal = _trail(admin), _personal(admin, number)
+    commands = _rows(admin, "SELECT count(*) FROM command_record")
     again = retention.run_policy(admin, retention.Policy())
-    assert again.empty
+    assert again.empty and not again.dry_run
     assert _trail(admin) == events and _personal(admin, number) == personal
+    assert _rows(admin, "SELECT count(*) FROM command_record") == commands
     assert admin.verify_audit().ok
 
 
