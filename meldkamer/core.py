@@ -39,6 +39,7 @@ from meldkamer.store.models import (
 if TYPE_CHECKING:
     from meldkamer.auth.users import UserService
     from meldkamer.commands.base import Command
+    from meldkamer.journal.outage import Outage
     from meldkamer.services.alarms import AlarmService
     from meldkamer.services.attention import AttentionService
     from meldkamer.services.dispatch import DispatchService
@@ -272,6 +273,8 @@ class Meldkamer:
         self._acting = threading.local()  # who acts on this thread (``acting``)
         self._running = threading.local()  # the command executing on this thread
         self.training = store.kind() == "training"
+        # The outage journal (``meldkamer.journal``), when this workstation keeps one.
+        self.outage: Outage | None = None
 
     @classmethod
     def open(
@@ -514,6 +517,15 @@ class Meldkamer:
         permissions.check(self.actor.role, command.source_kind, command.name,
                           training=self.training)
         base.check_values(command)
+        if self.outage is not None:  # kept commands go to the journal when the store is away
+            return self.outage.execute(command, self._execute_checked)
+        return self._execute_checked(command)
+
+    def _execute_checked(self, command: Command) -> Any:
+        """``execute`` once the role and the values were checked."""
+        from meldkamer.commands import base
+
+        handler = base.handler_of(type(command))
         stored = self._recorded(command.command_id)
         if stored is not None:
             return handler.revive(stored.result)  # done before: nothing is done again
