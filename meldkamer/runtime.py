@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from meldkamer.core import Meldkamer
+    from meldkamer.journal.outage import Prober
     from meldkamer.radio import GatewayConfig, RadioLink
     from meldkamer.services.changes import ChangeWatcher
     from meldkamer.services.listen import ChangeListener
@@ -143,14 +144,18 @@ class Runtime:
     """One workstation's running parts, started and stopped in order."""
 
     def __init__(self, core: Meldkamer, gateways: list[GatewayConfig] | None = None, *,
-                 watch: bool = True) -> None:
+                 watch: bool = True, journal: bool = False) -> None:
         self.core = core
         self.gateway_configs = list(gateways or [])
         self.watch = watch
+        # The outage journal (the operator's workstation): kept commands wait in it while
+        # the database is away, and a prober replays them once it is back.
+        self.journal = journal
         self.scheduler: BackgroundScheduler | None = None
         self.watcher: ChangeWatcher | None = None
         self.listener: ChangeListener | None = None
         self.radio: RadioLink | None = None
+        self.prober: Prober | None = None
         self.timers = UnitTimers(core)
         self.attention = AttentionWatch(core)
         self.trail = TrailWatch(core)
@@ -210,7 +215,10 @@ class Runtime:
                 from meldkamer.services.listen import ChangeListener
 
                 self.listener = ChangeListener(self.core.store.url, self.watcher.poll,
-                                               on_state=self._listening).start()
+                                               on_state=self._listening,
+                                               timeouts=self.core.store.timeouts).start()
+            if self.journal and not self.core.training:
+                self._start_journal()
             if self.gateway_configs:
                 from meldkamer.radio import RadioLink
 
@@ -254,6 +262,9 @@ class Runtime:
             if self.listener is not None:
                 self.listener.stop()
                 self.listener = None
+            if self.prober is not None:
+                self.prober.stop()
+                self.prober = None
             if self.scheduler is not None:
                 if self.scheduler.running:
                     self.scheduler.shutdown(wait=True)
@@ -268,6 +279,16 @@ class Runtime:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def _start_journal(self) -> None:
+        """Keep calls in the outage journal while the database is away; probe and replay."""
+        from meldkamer.journal.outage import Outage, Prober
+
+        outage = self.core.outage or Outage.attach(self.core)
+        self.prober = Prober(outage).start()
+        outage.on_down = self.prober.wake
+        if outage.down:
+            self.prober.wake()  # a journal left from before: replay it first
 
     def _listening(self, live: bool) -> None:
         """The listener went live or down: the poll slows to a fallback, or speeds up."""

@@ -69,7 +69,7 @@ def launch(args: argparse.Namespace) -> int:
     from meldkamer.radio import usable_configs
 
     configs, gateway_problems = usable_configs(prefs.gateways())
-    runtime = Runtime(core, configs)
+    runtime = Runtime(core, configs, journal=True)
     # Its start reads the store: done before there is a GUI thread, which never does.
     try:
         runtime.start()

@@ -20,6 +20,7 @@ from meldkamer.cli import db as db_cli
 from meldkamer.cli import events as events_cli
 from meldkamer.cli import exchange as exchange_cli
 from meldkamer.cli import gateway as gateway_cli
+from meldkamer.cli import journal as journal_cli
 from meldkamer.cli import maps as maps_cli
 from meldkamer.cli import reports as reports_cli
 from meldkamer.cli import retention as retention_cli
@@ -145,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmd(db, "upgrade", "bring the database schema up to date").set_defaults(func=c.db_upgrade)
     cmd(db, "info", "where the database is and what it holds").set_defaults(func=c.db_info)
     db_cli.add_commands(db, cmd)
+    journal_cli.add_commands(sub, cmd)
 
     demo = cmd(sub, "demo", "demo data").add_subparsers(dest="demo_cmd", required=True)
     p = cmd(demo, "load", "load the KPCN demo stations, units and a running shift")

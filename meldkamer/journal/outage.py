@@ -110,6 +110,7 @@ class Outage:
         self.attempt = 0  # probes failed since the database went away
         self._replaying = threading.Lock()
         self._local = threading.local()
+        self.on_down: Callable[[], Any] | None = None  # the prober's wake-up
 
     @classmethod
     def attach(cls, core: Meldkamer, journal: JournalFile | None = None) -> Outage:
@@ -361,6 +362,8 @@ class Outage:
         if not self.down:
             self.down = True
             self.attempt = 0
+            if self.on_down is not None:
+                self.on_down()
         self._tell()
 
     def _tell(self, replayed: int = 0) -> None:
@@ -396,3 +399,50 @@ def _describe(cmd: Command, entry: Entry) -> str:
         return tr("Dispatch {units}: to confirm once the database is back",
                   units=", ".join(args["callsigns"]))
     return entry.name
+
+
+class Prober:
+    """Probe the database with backoff while it is away; replay once it answers.
+
+    One daemon thread; it sleeps on an event, so a kept command that fails (``wake``) or
+    ``stop`` ends the wait at once.
+    """
+
+    def __init__(self, outage: Outage, *, name: str = "meldkamer-journal") -> None:
+        self.outage = outage
+        self.name = name
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Prober:
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+        return self
+
+    def wake(self) -> None:
+        """Look again now (the database went away, or a technician asks)."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            if not self.outage.down:
+                self._wake.wait()
+                self._wake.clear()
+                continue
+            self._wake.wait(backoff(self.outage.attempt))
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            try:
+                self.outage.probe()
+            except Exception:  # a replay that broke must not stop the probing
+                log.exception("outage journal: the probe failed")
+                self.outage.attempt += 1

@@ -7,7 +7,10 @@ a notification that is lost, merged or late costs a little latency and never a c
 
 ``ChangeListener`` holds one psycopg connection of its own (autocommit, TCP keepalives, a
 connect timeout) on a thread of its own and waits in ``conn.notifies(timeout=...)``. On a
-notification it calls ``on_change`` (the watcher's poll, which reads from its cursor). When
+notification it calls ``on_change`` (the watcher's poll, which reads from its cursor). It
+connects with the store's own ``Timeouts`` (connect timeout, keepalives, ``tcp_user_timeout``,
+server timeouts from the ``[database]`` settings), so a silent network is noticed as soon
+as the store's connections notice it. When
 the connection drops it reconnects with backoff; once it listens again it calls
 ``on_change`` once, so what was committed while it was away is caught up from the
 watcher's cursor. ``on_state`` tells the runtime whether the listener is live, so the
@@ -28,13 +31,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from meldkamer.store.db import Timeouts
+
 log = logging.getLogger(__name__)
 
 CHANNEL = "meldkamer_changes"
 WAIT_S = 1.0  # how long one wait for notifications lasts before the stop flag is checked
 BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
-KEEPALIVE: dict[str, Any] = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
-             "keepalives_count": 3, "connect_timeout": 5}
 
 
 def notify(session: Session, seq: int) -> None:
@@ -55,8 +58,10 @@ class ChangeListener:
 
     def __init__(self, url: str, on_change: Callable[[], Any], *,
                  on_state: Callable[[bool], Any] | None = None,
-                 name: str = "meldkamer-listen") -> None:
+                 name: str = "meldkamer-listen", timeouts: Timeouts | None = None) -> None:
         self.dsn = libpq_dsn(url)
+        # The store's libpq parameters: connect timeout, keepalives, tcp_user_timeout.
+        self.connect_args = (timeouts or Timeouts.from_settings()).connect_args()
         self.on_change = on_change
         self.on_state = on_state
         self.name = name
@@ -122,7 +127,7 @@ class ChangeListener:
         from psycopg import sql
 
         with psycopg.connect(self.dsn, autocommit=True, application_name=self.name,
-                             **KEEPALIVE) as conn:
+                             **self.connect_args) as conn:
             self._conn = conn
             conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
             self.pid = int(conn.info.backend_pid)

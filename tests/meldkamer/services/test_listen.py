@@ -99,3 +99,21 @@ def test_the_listener_reconnects_after_its_backend_is_killed_and_catches_up(
         a.close()
         b.close()
     assert not listener.live
+
+
+def test_the_listener_connects_with_the_store_timeouts(pg_url: str) -> None:
+    from meldkamer.store.db import Timeouts
+
+    listener = ChangeListener(pg_url, lambda: None, timeouts=Timeouts(
+        connect=3, keepalive_idle=4, keepalive_interval=1, keepalive_count=2,
+        tcp_user_timeout=6, statement=4)).start()
+    try:
+        assert listener.wait_live(WAIT_S)
+        params = listener._conn.info.get_parameters()
+        assert params["tcp_user_timeout"] == "6000"
+        assert params["keepalives_idle"] == "4" and params["keepalives_count"] == "2"
+        assert params["connect_timeout"] == "3"
+        statement = listener._conn.execute("SHOW statement_timeout").fetchone()
+        assert statement is not None and statement[0] == "4s"
+    finally:
+        listener.stop()
