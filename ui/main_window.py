@@ -48,6 +48,7 @@ from ui.i18n import set_language as switch_language
 from ui.models.incidents import IncidentTableModel
 from ui.models.units import UnitBoardModel
 from ui.ops import Operations
+from ui.outage import OutageControls, incident_source
 from ui.qt import (
     QAction,
     QActionGroup,
@@ -104,7 +105,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("main_window")
         self.texts = Texts()
         self.setDockNestingEnabled(True)
-        self.incidents = IncidentTableModel(core.ref, ops, core.incidents)
+        self.incidents = IncidentTableModel(core.ref, ops, incident_source(core))
         self.units = UnitBoardModel(core.ref)
         # The models and their timers live and die with the window (and its operations).
         self.incidents.setParent(self)
@@ -163,6 +164,7 @@ class MainWindow(QMainWindow):
         self.bridge.subscribe(AlertStored, self.alerts_dock.reload)
         self.detail_dock.follow(self.bridge)
         self.attention = AttentionControls(self)
+        self.outage = OutageControls(self)
         self.ops.failed.connect(self.notify)
         for dock in (self.intake_dock, self.detail_dock, self.status_board_dock,
                      self.alerts_dock):
@@ -528,6 +530,7 @@ class MainWindow(QMainWindow):
         self.alarm_banner.retranslate()
         self.trail_banner.retranslate()
         self.attention.retranslate()
+        self.outage.retranslate()
         for widget in (self.phone_bar, self.caller_dock):
             if widget is not None:
                 widget.retranslate()

@@ -41,6 +41,7 @@ from meldkamer.domain.views import (
 )
 from meldkamer.drafts import DraftJournal
 from meldkamer.errors import InvalidInput, MeldkamerError
+from meldkamer.i18n import tr
 from meldkamer.intake.form import IntakeForm, data_answer, from_draft, to_draft
 from meldkamer.services.dispatch import TurnoutChanged
 
@@ -236,7 +237,12 @@ class IntakeSession:
         """The unfilled slots of the turnout F5 would send (empty: it is complete).
 
         Raises InvalidInput naming what is missing when there is no turnout to send yet.
+        While the database is away there is none to check: F5 keeps the call in the
+        outage journal (``create``) and the units are dispatched by radio.
         """
+        outage = self.core.outage
+        if outage is not None and outage.down:
+            return ()
         return self._turnout().gaps
 
     def suggested_diverts(self) -> dict[str, tuple[str, ...]]:
@@ -523,6 +529,10 @@ class IntakeSession:
         if self.busy:
             return None
         chosen = list(units)
+        outage = self.core.outage
+        away = outage is not None and outage.down
+        if away:  # no proposals to check: the call is kept in the outage journal
+            turnout = dispatch_top = False
         if turnout:
             try:
                 self._turnout()
@@ -555,6 +565,11 @@ class IntakeSession:
                     return self._send_turnout(inc.number, partial, diverts, confirmed)
             # The answers become one log line that each reader sees in their language.
             inc = core.incidents.create(**fields, note=note, answers=answers)
+            if away and not chosen:
+                return Outcome(inc.number, attached=False, problem=tr(
+                    "No connection to the database: the call is kept locally as {number}; "
+                    "dispatch by radio, the units are confirmed once it is back",
+                    number=inc.number))
             if not chosen:
                 return Outcome(inc.number, attached=False)
             try:

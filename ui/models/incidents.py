@@ -219,6 +219,8 @@ class IncidentTableModel(ColumnTableModel):
 
     def _text(self, inc: IncidentView, col: int) -> str:
         if col == 0:
+            if inc.state == "pending":  # kept in the outage journal, not yet stored
+                return tr("{number} (pending)", number=inc.number)
             return inc.number
         if col == 1:
             return f"{inc.priority}" + (f" {inc.urgency}" if inc.urgency else "")
@@ -272,7 +274,7 @@ class IncidentTableModel(ColumnTableModel):
 
     def _store(self, views: Iterable[IncidentView]) -> None:
         for view in views:
-            if view.state == "open":
+            if view.state in ("open", "pending"):  # pending: in the outage journal
                 self._cache[view.id] = view
             else:
                 self._cache.pop(view.id, None)
@@ -372,7 +374,7 @@ class IncidentTableModel(ColumnTableModel):
             self._refresh_queued = False
             views = [v for _, v in found if v is not None]
             for number, view in found:
-                if view is None or view.state != "open":
+                if view is None or view.state not in ("open", "pending"):
                     self._forget(number)
             self._store(views)
             if generation == self._generation:
