@@ -16,7 +16,7 @@ def main() -> int:
                         choices=["core", "dispatch", "workstation", "maps", "lookup",
                                  "hardware", "radio", "cli", "training", "reports",
                                  "livesync", "installer", "roster",
-                                 "faults", "audit"],
+                                 "faults", "audit", "journal"],
                         help="run only these groups")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -28,6 +28,7 @@ def main() -> int:
         faults_bench,
         hardware_bench,
         installer_bench,
+        journal_bench,
         livesync_bench,
         lookup_bench,
         maps_bench,
@@ -58,6 +59,7 @@ def main() -> int:
         "installer": installer_bench.run,
         "roster": lambda: roster_bench.run(ref),
         "faults": lambda: faults_bench.run(ref),
+        "journal": lambda: journal_bench.run(ref),
     }
     rows = []
     for name, run in groups.items():

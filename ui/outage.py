@@ -62,7 +62,7 @@ class OutageControls(QObject):
         self.banner.show_state(state)
         self.bar.setVisible(self.banner.active)
         self.window.incidents.reload()
-        if not state.down and state.replayed and state.conflicts:
+        if state.replay and state.conflicts:
             self.open_conflicts()
 
     def open_conflicts(self) -> None:

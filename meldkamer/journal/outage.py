@@ -68,6 +68,7 @@ class JournalChanged(DomainEvent):
     pending: int
     conflicts: int
     replayed: int = 0
+    replay: bool = False  # published by a replay (its conflicts are new for the operator)
 
 
 @dataclass(frozen=True)
@@ -182,8 +183,7 @@ class Outage:
 
     def pending_view(self, number: str) -> IncidentView:
         """What the journal holds about ``number``: its pending fields and its log."""
-        entries = [e for e in self.journal.entries(("pending", "conflict"))
-                   if e.provisional == number]
+        entries = self.journal.entries_of(number)
         ref = self.core.ref
         fields: dict[str, Any] = {"island": ref.home_island, "address": "", "lat": None,
                                   "lon": None, "classification": None, "priority": 3,
@@ -251,7 +251,7 @@ class Outage:
         if not report.stopped:
             self.down = False
             self.attempt = 0
-        self._tell(replayed=report.replayed)
+        self._tell(replayed=report.replayed, replay=not report.stopped)
         return report
 
     def _replay(self) -> ReplayReport:
@@ -366,10 +366,10 @@ class Outage:
                 self.on_down()
         self._tell()
 
-    def _tell(self, replayed: int = 0) -> None:
+    def _tell(self, replayed: int = 0, replay: bool = False) -> None:
         self.core.bus.publish(JournalChanged(
             seq=0, down=self.down, pending=self.journal.count("pending"),
-            conflicts=self.journal.count("conflict"), replayed=replayed))
+            conflicts=self.journal.count("conflict"), replayed=replayed, replay=replay))
 
 
 def _problem(exc: MeldkamerError) -> dict[str, Any]:

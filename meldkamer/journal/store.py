@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS entry (
     problem TEXT,
     resolution TEXT
 );
+CREATE INDEX IF NOT EXISTS entry_provisional ON entry (provisional, state);
 CREATE TABLE IF NOT EXISTS provisional (
     number TEXT PRIMARY KEY,
     island TEXT NOT NULL,
@@ -194,6 +195,15 @@ class JournalFile:
             rows = self._conn.execute(
                 f"SELECT * FROM entry WHERE state IN ({marks}) ORDER BY seq",
                 states).fetchall()
+        return [_entry(r) for r in rows]
+
+    def entries_of(self, number: str, states: tuple[str, ...] = OPEN_STATES) -> list[Entry]:
+        """The entries about one (provisional) incident number, in order."""
+        marks = ", ".join("?" for _ in states)
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT * FROM entry WHERE provisional = ? AND state IN ({marks}) "
+                "ORDER BY seq", (number, *states)).fetchall()
         return [_entry(r) for r in rows]
 
     def count(self, state: str = "pending") -> int:

@@ -74,3 +74,42 @@ def test_banner_and_pending_incidents_while_the_database_is_away(
     qtbot.waitUntil(real_rows, timeout=10_000)  # the real numbers replace the provisional
     shown = [win.incidents.data(win.incidents.index(r, 0)) for r in range(2)]
     assert not any("-P0" in text or "(pending)" in text for text in shown)
+
+
+def test_conflicts_at_replay_open_a_list_the_operator_works_through(
+        qtbot: QtBot, station: tuple[Meldkamer, Path, str]) -> None:
+    core, home, url = station
+    from tests.ui.dbguard import db_allowed
+
+    with db_allowed():
+        number = core.incidents.create(caller_number="717 1234", island="BO").number
+    win = open_window(qtbot, core, home)
+    outage = core.outage
+    assert outage is not None
+    holder = sqlite3.connect(url, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        win.ops.run(lambda: core.incidents.close(number, "handled"))  # journaled
+        qtbot.waitUntil(lambda: "(1 pending)" in win.outage.banner.label.text(),
+                        timeout=10_000)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with db_allowed():  # meanwhile another desk closed it
+        outage.down = False
+        core.incidents.close(number, "handled")
+        outage.down = True
+    win.ops.run(outage.probe)
+    qtbot.waitUntil(lambda: win.outage.dialog is not None and win.outage.dialog.isVisible()
+                    and win.outage.dialog.list.count() == 1, timeout=10_000)
+    dialog = win.outage.dialog
+    assert dialog is not None
+    assert number in dialog.list.item(0).text()
+    assert "(1 conflicts need your decision)" in win.outage.banner.label.text()
+    qtbot.keyClicks(dialog.reason, "closed by the other desk")
+    qtbot.mouseClick(dialog.dismiss_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.list.count() == 0, timeout=10_000)
+    assert outage.journal.count("dismissed") == 1
+    with db_allowed():
+        texts = [line.text for line in core.incidents.get(number).log]
+    assert any("closed by the other desk" in t for t in texts)

@@ -45,7 +45,7 @@ class OutageBanner(QWidget):
         if state.down:
             text = tr("No connection to the database: calls are kept locally "
                       "({pending} pending)", pending=state.pending)
-        elif state.replayed or state.conflicts:
+        elif state.replay or state.conflicts:
             text = tr("The database is back: {replayed} journaled commands replayed",
                       replayed=state.replayed)
             if state.conflicts:
