@@ -265,6 +265,9 @@ class Runtime:
             if self.prober is not None:
                 self.prober.stop()
                 self.prober = None
+                outage, self.core.outage = self.core.outage, None
+                if outage is not None:
+                    outage.journal.close()  # what it holds waits for the next start
             if self.scheduler is not None:
                 if self.scheduler.running:
                     self.scheduler.shutdown(wait=True)

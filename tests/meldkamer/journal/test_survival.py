@@ -124,3 +124,30 @@ def test_the_journal_has_a_version_and_refuses_another(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(StoreError, match="schema version 99"):
         JournalFile(path)
+
+
+def test_the_runtime_probes_and_replays_once_the_store_is_back(
+        sqlite_url: str, ref: Reference, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from meldkamer.runtime import Runtime
+
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_S", 0.3)
+    core = Meldkamer(Store(sqlite_url), ref, user="tester")
+    runtime = Runtime(core, watch=False, journal=True).start()
+    try:
+        assert runtime.prober is not None and core.outage is not None
+        holder = sqlite3.connect(sqlite_url, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        number = core.incidents.create(caller_number="717 1234", island="BO").number
+        assert "-P0" in number and core.outage.down
+        holder.execute("ROLLBACK")
+        holder.close()
+        deadline = time.monotonic() + 15  # the first probe comes after 1 s
+        while core.outage.journal.count("replayed") < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert core.outage.journal.real_number(number) is not None
+        assert not core.outage.down
+    finally:
+        runtime.stop()
+    assert core.outage is None  # the journal is closed with the runtime
