@@ -391,8 +391,8 @@ def _describe(cmd: Command, entry: Entry) -> str:
     if isinstance(cmd, c.Classify):
         return tr("Classified {code} (pending)", code=args["code"])
     if isinstance(cmd, c.Locate):
-        return tr("Location {address} (pending)", address=args.get("address") or
-                  f"{args.get('lat')}, {args.get('lon')}")
+        where = args.get("address") or ", ".join(str(args.get(k)) for k in ("lat", "lon"))
+        return tr("Location {address} (pending)", address=where)
     if isinstance(cmd, c.CloseIncident):
         return tr("Closed as {disposition} (pending)", disposition=args["disposition"])
     if isinstance(cmd, c.Dispatch):
