@@ -10,7 +10,7 @@ databases with demo data.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -134,8 +134,13 @@ class UserService:
     def init_admin(self, name: str, password: str, full_name: str = "") -> UserView:
         """Create the first user, an administrator: only while there is no user at all."""
         name = login_name(name)
-        self._init_admin(name, passwords.hash_password(password), full_name,
-                         source=Source.operator(name))
+        # The new administrator acts, not whoever ran it (an OS user, the workstation's
+        # default): the command, its record and its audit event name them.
+        command = replace(c.InitAdmin.build(self.core, login=name,
+                                            password_hash=passwords.hash_password(password),
+                                            full_name=full_name),
+                          user=name, source_kind="operator", source_detail="")
+        self.core.execute(command)
         return self._view_of(name)
 
     @writes(c.InitAdmin, "users")

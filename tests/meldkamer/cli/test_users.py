@@ -178,3 +178,29 @@ def test_without_a_token_a_terminal_asks_for_name_and_password(sqlite_url: str,
     rc, seen = _pty_run(["incident", "list"], env,
                         [(b"Name: ", b"tester\n"), (b"Password: ", b"fout-wachtwoord\n")])
     assert rc == 11 and b"wrong name or password" in seen
+
+
+def test_user_init_names_the_new_administrator_in_the_audit_trail(
+        fresh: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import select
+
+    from meldkamer.store.models import AuditEvent, CommandRecord
+
+    monkeypatch.setenv("USER", "root")  # the OS user who runs it is not the actor
+    monkeypatch.setenv("MELDKAMER_USER", "root")
+    rc, _, err = fresh("user", "init", "--name", "Beheer", "--password-stdin",
+                       stdin=PASSWORD + "\n")
+    assert rc == 0, err
+    store = Store(fresh.db)
+    try:
+        with store.read() as s:
+            created = s.scalars(select(AuditEvent).where(AuditEvent.action == "user.create"))
+            events = [(e.user, e.entity_key, json.loads(e.data)["source"]) for e in created]
+            record = s.scalar(select(CommandRecord).where(CommandRecord.name == "user.init"))
+    finally:
+        store.dispose()
+    assert len(events) == 1
+    user, key, source = events[0]
+    assert (user, key) == ("beheer", "beheer")
+    assert source["kind"] == "operator" and source["user"] == "beheer"
+    assert record is not None and record.user == "beheer"
