@@ -7,6 +7,9 @@ and the status bar say who is logged in. Idle time is watched by an event filter
 main window's native window, which all its key and mouse input passes; a training
 workstation keeps the idle lock off unless
 ``security.idle_lock_training`` says otherwise.
+
+An emergency raised by a unit does not disappear behind the panel: the panel names the
+units (callsigns only, no caller details) and says to unlock to act; the title says so too.
 """
 
 from __future__ import annotations
@@ -130,6 +133,16 @@ class LockScreen(QFrame):
         self.who.setObjectName("lock_who")
         self.who.setWordWrap(True)
         inner.addWidget(self.who)
+        # A unit's emergency stays in sight while locked: the callsign only, never what a
+        # caller said, and that it takes a login to act on it.
+        self.emergency = QLabel("")
+        self.emergency.setObjectName("lock_emergency")
+        self.emergency.setWordWrap(True)
+        self.emergency.setStyleSheet("#lock_emergency { background: #c62828; color: white; "
+                                     "font-size: 16pt; font-weight: bold; padding: 8px; }")
+        self.emergency.hide()
+        inner.addWidget(self.emergency)
+        self.emergencies: list[str] = []
         self.form = LoginForm(core, ops, box)
         inner.addWidget(self.form)
         self.unlock_button = QPushButton(tr("Unlock"))
@@ -159,6 +172,13 @@ class LockScreen(QFrame):
             texts.bind(self.action.setText, N_("Lock the workstation"))
             texts.bind(self.heading.setText, N_("Workstation locked"))
             texts.bind(self.unlock_button.setText, N_("Unlock"))
+            texts.bind(self._retranslate_emergency, N_("Workstation locked"))
+        shown = getattr(window, "alarms_shown", None)
+        if shown is not None:  # the main window says which emergencies are open
+            shown.connect(self.show_emergencies)
+            banner = getattr(window, "alarm_banner", None)
+            if banner is not None:
+                self.show_emergencies(banner.alarms)
         menu = window.menuBar().actions()[0].menu() if window.menuBar().actions() else None
         if menu is not None:
             menu.insertAction(menu.actions()[-1] if menu.actions() else None, self.action)
@@ -191,10 +211,33 @@ class LockScreen(QFrame):
         self.form.name.setText(actor.user)
         self.form.password.clear()
         self.form.message.setText("")
-        window.setWindowTitle(tr("Meldkamer KPCN — locked"))
+        window.setWindowTitle(self._locked_title())
         self.watcher.pause()
         self.form.focus()
         self.locked.emit()
+
+    def show_emergencies(self, alarms: list[Any]) -> None:
+        """Say which units have an open emergency (their callsigns, nothing else)."""
+        callsigns = list(dict.fromkeys(a.callsign for a in alarms))
+        self.emergencies = callsigns
+        self._emergency_text()
+        self.emergency.setVisible(bool(callsigns))
+        if self.is_locked:
+            self.window_.setWindowTitle(self._locked_title())
+
+    def _locked_title(self) -> str:
+        if self.emergencies:
+            return tr("Meldkamer KPCN — locked — EMERGENCY")
+        return tr("Meldkamer KPCN — locked")
+
+    def _retranslate_emergency(self, _heading: str) -> None:
+        """The emergency line again, in the language just chosen."""
+        self._emergency_text()
+
+    def _emergency_text(self) -> None:
+        if self.emergencies:
+            self.emergency.setText(tr("EMERGENCY from {callsigns}: unlock to act",
+                                      callsigns=", ".join(self.emergencies)))
 
     def _parts(self) -> list[Any]:
         """What is disabled while locked: the window's actions (their keys), menus, bars,

@@ -90,6 +90,9 @@ class MainWindow(QMainWindow):
     """The first load of incidents and units has reached the views."""
     map_added = Signal()
     """The map dock has been built (it loads its page on its own)."""
+    alarms_shown = Signal(list)
+    """The open emergencies (``AlarmView``) as the banner now shows them; the lock screen
+    follows them too."""
     arranged = Signal()
     """The docks have their sizes: the first start's, or the incident list's again after
     a change of text size."""
@@ -558,6 +561,7 @@ class MainWindow(QMainWindow):
         self._seen_alarms.update(a.id for a in alarms)
         self.alarm_banner.show_alarms(alarms)
         self.alarm_bar.setVisible(bool(alarms))
+        self.alarms_shown.emit(alarms)
         if new:
             QApplication.beep()
             first = new[0]

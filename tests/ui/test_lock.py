@@ -17,7 +17,7 @@ from tests.ui.dbguard import db_allowed
 from ui.lock import LockScreen
 from ui.main_window import MainWindow
 from ui.ops import Operations
-from ui.qt import QDockWidget, Qt
+from ui.qt import QDockWidget, QLabel, Qt
 
 
 @pytest.fixture
@@ -93,3 +93,38 @@ def test_ctrl_l_locks_and_another_user_unlocks(qtbot: QtBot, shift: Meldkamer,
     assert "jansen" in win.windowTitle() and "jansen" in win.user_label.text()
     assert all(d.isEnabled() for d in win.findChildren(QDockWidget))
     assert win.menuBar().isEnabled() and lock.watcher.timer.isActive()
+
+
+def test_an_emergency_while_locked_is_shown_on_the_lock_screen(
+        qtbot: QtBot, shift: Meldkamer, window: tuple[MainWindow, LockScreen]) -> None:
+    win, lock = window
+    with db_allowed():
+        number = shift.incidents.create(caller_name="Maria Caller", caller_number="+5997001234",
+                                        lat=12.15, lon=-68.27,
+                                        classification="BR.GEB.WON").number
+    lock.lock()
+    assert not lock.emergency.isVisible()
+    with db_allowed():
+        shift.alarms.raise_alarm("P-102", "button", lat=12.15, lon=-68.27)
+    qtbot.waitUntil(lock.emergency.isVisible, timeout=5_000)
+    text = lock.emergency.text()
+    assert "P-102" in text and "unlock to act" in text
+    assert "EMERGENCY" in win.windowTitle()
+    # what the panel shows: no caller, no number, nothing about the incident
+    shown = " ".join(w.text() for w in lock.findChildren(QLabel))
+    for secret in ("Maria", "7001234", number, "12.15"):
+        assert secret not in shown
+    assert lock.is_locked  # the alarm bar behind the panel is still covered
+    with db_allowed():
+        alarm = shift.alarms.active()[0]
+    lock.form.password.setText(TESTER_PASSWORD)
+    with qtbot.waitSignal(lock.unlocked, timeout=10_000):
+        lock.form.submit()
+    assert win.alarm_bar.isVisible() and "P-102" in win.alarm_banner.label.text()
+    with db_allowed():
+        shift.alarms.acknowledge(alarm.id)
+    win.load_alarms()
+    qtbot.waitUntil(lambda: not win.alarm_bar.isVisible(), timeout=5_000)
+    assert lock.emergencies == []
+    lock.lock()
+    assert not lock.emergency.isVisible() and "EMERGENCY" not in win.windowTitle()
