@@ -46,6 +46,13 @@ class Refused(MeldkamerError):
     kind = "refused"
 
 
+class NotPermitted(Refused):
+    """The actor's role (or a non-person source) may not do this; nothing was changed.
+
+    Not a race and not a state of the data: trying again, or after a reload, is refused again.
+    """
+
+
 class Conflict(MeldkamerError):
     """Someone else changed the object since it was read; nothing was overwritten."""
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from meldkamer.i18n import N_, tr
+
 
 class Role(StrEnum):
     """The roles of a control room, as stored (lower case, English)."""
@@ -22,6 +24,22 @@ class Role(StrEnum):
 
 
 ROLES: tuple[Role, ...] = tuple(Role)
+
+ROLE_NAMES = {
+    Role.OPERATOR: N_("operator"),
+    Role.SUPERVISOR: N_("supervisor"),
+    Role.TRAINER: N_("trainer"),
+    Role.TECHNICIAN: N_("technician"),
+    Role.ADMINISTRATOR: N_("administrator"),
+}
+
+
+def role_name(role: Role | str) -> str:
+    """A role as people read it, in the current language."""
+    try:
+        return tr(ROLE_NAMES[Role(role)])
+    except ValueError:
+        return str(role)
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from meldkamer.auth.users import DEMO_PASSWORD, UserView, role_name
+from meldkamer.auth.users import DEMO_PASSWORD, UserView
 from meldkamer.core import Meldkamer
 from meldkamer.errors import InvalidInput
 from meldkamer.i18n import tr
-from meldkamer.roles import Actor
+from meldkamer.roles import Actor, role_name
 from ui.ops import Operations
 from ui.qt import (
     QDialog,

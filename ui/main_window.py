@@ -15,7 +15,7 @@ from html import escape
 from typing import Any
 
 from meldkamer import names
-from meldkamer.auth.users import role_name
+from meldkamer.commands import permissions
 from meldkamer.core import Meldkamer
 from meldkamer.domain.views import IncidentView, UnitView
 from meldkamer.drafts import DraftJournal
@@ -31,7 +31,7 @@ from meldkamer.events import (
 from meldkamer.exchange.alerts import AlertStored
 from meldkamer.i18n import LANGUAGES, N_, tr
 from meldkamer.radio import RadioLink
-from meldkamer.roles import Actor
+from meldkamer.roles import Actor, role_name
 from meldkamer.settings import FONT_SCALE, LANGUAGE, SPEECH, THEME, Settings
 from ui import theme
 from ui.attention import AttentionControls
@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel("")
         self.user_label.setObjectName("logged_in_user")
         self.status.addPermanentWidget(self.user_label)
+        self.role_actions: list[tuple[QAction, str]] = []  # (action, the command it needs)
         self.show_actor(core.actor)
         self._show_database()
         self.trainee: Any = None
@@ -233,6 +234,15 @@ class MainWindow(QMainWindow):
         self.texts.bind(self._set_title, N_("Meldkamer KPCN — {user}"), user=actor.user)
         self.texts.bind(self.user_label.setText, N_("Logged in: {user} ({role})"),
                         user=actor.user, role=role_name(actor.role))
+        self.apply_role()
+
+    def apply_role(self) -> None:
+        """Disable the actions the actor's role may never do (the technician's closing), and
+        enable them again for a role that may; the core refuses them anyway."""
+        role, training = self.core.actor.role, self.core.training
+        for action, name in self.role_actions:
+            action.setEnabled(permissions.allows(role, name, training=training))
+        self.detail_dock.apply_role()
 
     def _set_title(self, title: str) -> None:
         training = tr("TRAINING")
@@ -268,7 +278,7 @@ class MainWindow(QMainWindow):
         self.quit_action = self.add_action(file_menu, N_("Quit"), "Ctrl+Q", self.quit)
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         call = self._menu(bar, N_("&Call"))
-        self.add_action(call, N_("New call"), "F2", self.new_call)
+        new_call = self.add_action(call, N_("New call"), "F2", self.new_call)
         self.add_action(call, N_("Active incidents"), "F3",
                         lambda: self._focus(self.incidents_dock, self.incidents_dock.view))
         self.add_action(call, N_("Unit board"), "F4",
@@ -283,10 +293,13 @@ class MainWindow(QMainWindow):
         # the incident list as in the detail; the intake's F5 stays the call's.
         call.addAction(self.detail_dock.turnout_action)
         self.incidents_dock.addAction(self.detail_dock.turnout_action)
-        self.add_action(call, N_("Acknowledge emergency"), "F11",
-                        lambda: self.alarm_banner._acknowledge())
-        self.add_action(call, N_("Acknowledge attention"), "F7",
-                        lambda: self.attention.acknowledge())
+        emergency = self.add_action(call, N_("Acknowledge emergency"), "F11",
+                                    lambda: self.alarm_banner._acknowledge())
+        attention = self.add_action(call, N_("Acknowledge attention"), "F7",
+                                    lambda: self.attention.acknowledge())
+        self.role_actions += [(new_call, "incident.create"),
+                              (emergency, "alarm.acknowledge"),
+                              (attention, "attention.acknowledge")]
         self.add_action(call, N_("Public warnings"), "Ctrl+Shift+W", self.alerts_dock.focus_list)
         view = self._menu(bar, N_("&View"))
         self.add_action(view, N_("Larger text"), "Ctrl++", lambda: self.scale_font(0.1))
@@ -333,6 +346,7 @@ class MainWindow(QMainWindow):
             docks.addAction(dock.toggleViewAction())
         if self.caller_dock is not None:
             docks.addAction(self.caller_dock.toggleViewAction())
+        self.apply_role()
 
     def _menu(self, parent: Any, title: str) -> Any:
         menu = parent.addMenu("")

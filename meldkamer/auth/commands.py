@@ -12,6 +12,7 @@ from datetime import datetime
 
 from meldkamer.commands import permissions
 from meldkamer.commands.base import Command, command
+from meldkamer.i18n import N_
 from meldkamer.roles import Role
 
 USERS = "meldkamer.auth.users"
@@ -101,9 +102,9 @@ class CreateDemoAccounts(Command):
 
 
 _EVERYONE = tuple(Role)
-permissions.register("user.add", [Role.ADMINISTRATOR])
-permissions.register("user.role", [Role.ADMINISTRATOR])
-permissions.register("user.disable", [Role.ADMINISTRATOR])
+permissions.register("user.add", [Role.ADMINISTRATOR], action=N_("add a user"))
+permissions.register("user.role", [Role.ADMINISTRATOR], action=N_("change a user's role"))
+permissions.register("user.disable", [Role.ADMINISTRATOR], action=N_("disable a user"))
 for _name in ("user.init", "user.password", "user.login", "user.token", "user.logout"):
     permissions.register(_name, _EVERYONE)
 permissions.register("user.demo", _EVERYONE, sources=["scenario"])

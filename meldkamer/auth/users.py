@@ -21,8 +21,9 @@ from meldkamer.auth import passwords, tokens
 from meldkamer.commands.base import writes
 from meldkamer.domain.source import Source
 from meldkamer.errors import Conflict, InvalidInput, NotFound, NotLoggedIn, Refused
-from meldkamer.i18n import N_, tr
+from meldkamer.roles import ROLE_NAMES as ROLE_NAMES  # the names moved to roles
 from meldkamer.roles import Actor, Role
+from meldkamer.roles import role_name as role_name
 from meldkamer.store.models import AppUser, LoginToken, Unit
 
 if TYPE_CHECKING:
@@ -38,23 +39,6 @@ DEMO_ACCOUNTS: tuple[tuple[str, Role, str], ...] = (
     ("demo", Role.OPERATOR, "Demo centralist"),
     ("sup", Role.SUPERVISOR, "Demo supervisor"),
 )
-
-ROLE_NAMES = {
-    Role.OPERATOR: N_("operator"),
-    Role.SUPERVISOR: N_("supervisor"),
-    Role.TRAINER: N_("trainer"),
-    Role.TECHNICIAN: N_("technician"),
-    Role.ADMINISTRATOR: N_("administrator"),
-}
-
-
-def role_name(role: Role | str) -> str:
-    """A role as people read it, in the current language."""
-    try:
-        return tr(ROLE_NAMES[Role(role)])
-    except ValueError:
-        return str(role)
-
 
 @dataclass(frozen=True)
 class UserView:

@@ -24,15 +24,18 @@ position, emergencies and text; the system's own jobs run timers (unit status),
 attention notes, SDS log lines and training events; a scenario (training, the demo
 shift) plays whatever an operator and a trainer may, and loads the demo roster.
 
-Another capability adds its commands with ``register`` (e.g. ``auth`` for users).
+Another capability adds its commands with ``register`` (e.g. ``auth`` for users), with
+what a person reads when refused ("close an incident"). A refusal is ``NotPermitted``
+and names the role and that action, in the reader's language.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from meldkamer.errors import Refused
-from meldkamer.roles import Role
+from meldkamer.errors import NotPermitted
+from meldkamer.i18n import N_, Text
+from meldkamer.roles import ROLE_NAMES, Role
 
 OVERRIDE_BUSY_UNIT = "override.busy_unit"
 """Not a command: the right to take a unit committed to another incident."""
@@ -47,6 +50,34 @@ _INCIDENT_WORK = frozenset({
 _TECHNICIAN = frozenset({"unit.position", "unit.status", "alarm.raise", "incident.log_message"})
 _TRAINING = frozenset({"training.publish"})
 _REFERENCE = frozenset({"roster.import"})
+
+ACTIONS: dict[str, str] = {
+    "incident.create": N_("create an incident"),
+    "incident.locate": N_("change an incident's location"),
+    "incident.classify": N_("classify an incident"),
+    "incident.priority": N_("change an incident's priority"),
+    "incident.note": N_("add a note to an incident"),
+    "incident.log_message": N_("write in an incident's log"),
+    "incident.attach_call": N_("attach a call to an incident"),
+    "incident.duplicate": N_("mark an incident as a duplicate"),
+    "incident.close": N_("close an incident"),
+    "incident.dispatch": N_("dispatch a unit"),
+    "incident.dispatch_turnout": N_("dispatch a turnout"),
+    "incident.withdraw": N_("withdraw a unit"),
+    "unit.status": N_("change a unit's status"),
+    "unit.position": N_("set a unit's position"),
+    "caller.flag": N_("flag a caller"),
+    "alarm.raise": N_("raise an emergency"),
+    "alarm.acknowledge": N_("acknowledge an emergency"),
+    "attention.acknowledge": N_("acknowledge an attention flag"),
+    "attention.note": N_("write an attention note"),
+    "cap.store": N_("store a public warning"),
+    "training.publish": N_("run a training"),
+    "roster.import": N_("import the unit roster"),
+    OVERRIDE_BUSY_UNIT: N_("take a unit committed to another incident"),
+}
+"""What a person reads for a command or right they are refused (English, translated when
+shown); a command without one is named by its code."""
 
 ROLE_PERMISSIONS: dict[Role, set[str]] = {
     Role.OPERATOR: set(_INCIDENT_WORK),
@@ -70,8 +101,12 @@ SOURCE_PERMISSIONS: dict[str, set[str]] = {
 }
 
 
-def register(name: str, roles: Iterable[Role], *, sources: Iterable[str] = ()) -> None:
-    """Let ``roles`` (and non-person ``sources``) execute the command or right ``name``."""
+def register(name: str, roles: Iterable[Role], *, sources: Iterable[str] = (),
+             action: str = "") -> None:
+    """Let ``roles`` (and non-person ``sources``) execute the command or right ``name``;
+    ``action`` (marked with ``N_``) is how a refusal names it."""
+    if action:
+        ACTIONS[name] = action
     for role in roles:
         ROLE_PERMISSIONS[Role(role)].add(name)
     for kind in sources:
@@ -85,14 +120,29 @@ def allows(role: Role, name: str, *, training: bool = False) -> bool:
     return training and name in TRAINING_EXTRA.get(role, ())
 
 
+def action_text(name: str) -> Text | str:
+    """A command or right as a refused person reads it (translated when shown)."""
+    template = ACTIONS.get(name)
+    return Text(template) if template else name
+
+
+def role_text(role: Role) -> Text | str:
+    """A role as people read it, translated when shown."""
+    template = ROLE_NAMES.get(role)
+    return Text(template) if template else str(role)
+
+
 def check(role: Role, source_kind: str, name: str, *, training: bool = False) -> None:
-    """Refuse (``Refused``) a command its actor may not execute; the message names both."""
+    """Refuse (``NotPermitted``) a command its actor may not execute; the message names the
+    role (or source) and what was refused."""
     if source_kind != "operator":
         if name not in SOURCE_PERMISSIONS.get(source_kind, ()):
-            raise Refused("a {source} may not do {action}", source=source_kind, action=name)
+            raise NotPermitted("a {source} may not {action} ({command}); nothing was changed",
+                               source=source_kind, action=action_text(name), command=name)
         return
     if not allows(role, name, training=training):
-        raise Refused("the role {role} may not do {action}", role=role.value, action=name)
+        raise NotPermitted("the role {role} may not {action} ({command}); nothing was changed",
+                           role=role_text(role), action=action_text(name), command=name)
 
 
 def require(role: Role, source_kind: str, right: str, *, training: bool = False,
@@ -100,9 +150,10 @@ def require(role: Role, source_kind: str, right: str, *, training: bool = False,
     """Refuse a right (``OVERRIDE_BUSY_UNIT``) the actor lacks; ``what`` says what needed it."""
     if source_kind != "operator":
         if right not in SOURCE_PERMISSIONS.get(source_kind, ()):
-            raise Refused("a {source} may not do {action}: {what}", source=source_kind,
-                          action=right, what=what)
+            raise NotPermitted("a {source} may not {action}: {what}; nothing was changed",
+                               source=source_kind, action=action_text(right), what=what)
         return
     if not allows(role, right, training=training):
-        raise Refused("the role {role} may not do {action}: {what}; a supervisor may",
-                      role=role.value, action=right, what=what)
+        raise NotPermitted("the role {role} may not {action}: {what}; a supervisor may. "
+                           "Nothing was changed", role=role_text(role),
+                           action=action_text(right), what=what)

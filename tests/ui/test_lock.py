@@ -128,3 +128,32 @@ def test_an_emergency_while_locked_is_shown_on_the_lock_screen(
     assert lock.emergencies == []
     lock.lock()
     assert not lock.emergency.isVisible() and "EMERGENCY" not in win.windowTitle()
+
+
+def _unlock_as(qtbot: QtBot, lock: LockScreen, name: str) -> None:
+    lock.lock()
+    lock.form.name.setText(name)
+    lock.form.password.setText(TESTER_PASSWORD)
+    with qtbot.waitSignal(lock.unlocked, timeout=10_000):
+        lock.form.submit()
+
+
+def test_what_a_role_may_never_do_is_disabled_and_follows_the_user_at_the_lock(
+        qtbot: QtBot, shift: Meldkamer, window: tuple[MainWindow, LockScreen]) -> None:
+    win, lock = window
+    with db_allowed():
+        seed_tester(shift.store.url, "monteur", "technician")
+    close = win.detail_dock.close_action
+    menu_texts = {a.text(): a for a in win.menuBar().actions()[1].menu().actions()}
+    assert close in menu_texts.values() and close.isEnabled()  # the tester: a supervisor
+    _unlock_as(qtbot, lock, "monteur")
+    assert shift.actor.role == Role.TECHNICIAN
+    assert not close.isEnabled()  # "Close incident" (Afsluiten) greyed in the Call menu
+    denied = {name for action, name in win.role_actions if not action.isEnabled()}
+    assert denied == {"incident.create", "alarm.acknowledge", "attention.acknowledge"}
+    assert not win.detail_dock.turnout_action.isEnabled()
+    assert not win.detail_dock.disposition.isEnabled()
+    _unlock_as(qtbot, lock, "jansen")
+    assert shift.actor.role == Role.OPERATOR
+    assert close.isEnabled() and win.detail_dock.turnout_action.isEnabled()
+    assert all(action.isEnabled() for action, _ in win.role_actions)

@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from meldkamer import names
+from meldkamer.commands import permissions
 from meldkamer.core import Meldkamer
 from meldkamer.domain.views import IncidentView, ProposalSet, local
-from meldkamer.errors import Conflict, NotFound, Refused
+from meldkamer.errors import Conflict, NotFound, NotPermitted, Refused
 from meldkamer.i18n import N_, tr
 from meldkamer.services import conflicts
 from ui import theme
@@ -115,6 +116,7 @@ class DetailDock(QDockWidget):
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
         self.setWidget(body)
+        self.denied: frozenset[str] = frozenset()  # commands the actor's role may not do
         self.shortcuts: list[QShortcut] = []
         for keys, slot, tip in (("Ctrl+N", self.note.setFocus, N_("Note")),
                                 ("Ctrl+P", self.priority.setFocus, N_("Priority")),
@@ -151,6 +153,18 @@ class DetailDock(QDockWidget):
         self.turnout.failed.connect(self.error.setText)
         self.turnout.dispatched.connect(self.reload_if_shown)
         self.show_incident(None)
+
+    def apply_role(self) -> None:
+        """Disable what the actor's role may never do here (a technician's closing), after a
+        login or a change of user; ``execute`` refuses it whatever the widgets allow."""
+        core = self.core
+        self.denied = frozenset(
+            name for name in ("incident.note", "incident.close", "incident.priority",
+                              "incident.dispatch_turnout")
+            if not permissions.allows(core.actor.role, name, training=core.training))
+        self.close_action.setEnabled("incident.close" not in self.denied)
+        self.turnout_action.setEnabled("incident.dispatch_turnout" not in self.denied)
+        self.show_incident(self.incident, keep_error=True)
 
     def follow(self, bridge: EventBridge) -> None:
         """Keep the turnout current as units and the incidents they are on change."""
@@ -237,8 +251,10 @@ class DetailDock(QDockWidget):
         if not keep_error:
             self.error.clear()
         enabled = inc is not None and inc.state == "open"
-        for w in (self.note, self.disposition, self.priority, self.priority_reason):
-            w.setEnabled(enabled)
+        for w, name in ((self.note, "incident.note"), (self.disposition, "incident.close"),
+                        (self.priority, "incident.priority"),
+                        (self.priority_reason, "incident.priority")):
+            w.setEnabled(enabled and name not in self.denied)
         if self._close_when_shown and inc is not None and inc.number == self._wanted:
             self._close_when_shown = False
             if enabled:
@@ -295,6 +311,8 @@ class DetailDock(QDockWidget):
 
         def failed(exc: Exception) -> None:
             self.error.setText(str(exc))
+            if isinstance(exc, NotPermitted):  # who may, in the status bar too
+                self.message.emit(str(exc))
             if isinstance(exc, conflicts.Lost):
                 if restore is not None:
                     restore()
@@ -354,6 +372,8 @@ class DetailDock(QDockWidget):
             def work(n: str) -> object:
                 try:
                     return core.dispatch.dispatch(n, [callsign], override_reason=reason)
+                except NotPermitted:
+                    raise  # the role, not a race: saying who took the unit would mislead
                 except (Conflict, Refused) as exc:  # taken meanwhile: say where and by whom
                     number, _found = conflicts.unit_taken(core, callsign)
                     if number is None or number == n:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from meldkamer import names
 from meldkamer.core import Meldkamer
 from meldkamer.domain.views import ProposalSet, TurnoutResult
-from meldkamer.errors import NotFound
+from meldkamer.errors import NotFound, NotPermitted
 from meldkamer.events import IncidentChanged, RosterChanged, UnitChanged
 from meldkamer.i18n import N_, tr
 from meldkamer.services.dispatch import TurnoutChanged
@@ -267,7 +267,13 @@ class IncidentTurnout(QWidget):
 
     def _refused(self, exc: Exception) -> None:
         self._sending = None
+        self._failed(exc)
+
+    def _failed(self, exc: Exception) -> None:
+        """Say why in the dock; a refusal by role also in the status bar (who may, then)."""
         self.failed.emit(str(exc))
+        if isinstance(exc, NotPermitted):
+            self.message.emit(str(exc))
 
     def dispatch_units(self, callsigns: Sequence[str]) -> None:
         """Enter or 1-9 in the list: dispatch those units alone (extra units, one by one)."""
@@ -277,7 +283,7 @@ class IncidentTurnout(QWidget):
         units = list(callsigns)
         self.ops.run(lambda: self.core.dispatch.dispatch(number, units),
                      lambda _: self._units_dispatched(number, units),
-                     lambda exc: self.failed.emit(str(exc)))
+                     self._failed)
 
     def _units_dispatched(self, number: str, units: list[str]) -> None:
         self.message.emit(tr("{callsign} dispatched", callsign=", ".join(units)))

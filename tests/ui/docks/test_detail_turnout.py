@@ -383,3 +383,44 @@ def test_in_the_workstation_f5_in_the_incident_list_and_the_menu_send_it(
         qtbot.waitUntil(allowed(lambda: len(active(core, number)) == needs), timeout=5000)
     finally:
         win.ops.wait()
+
+
+def test_an_operator_may_not_divert_a_busy_unit_and_a_supervisor_may(
+        qtbot: QtBot, core: Meldkamer, dock: DetailDock) -> None:
+    from meldkamer.roles import Actor, Role
+
+    other = busy_boat(core)
+    number, _sent = cleared(core, "WZ.VAA.NOO", *VESSEL)
+    core.set_actor(Actor("jansen", Role.OPERATOR, core.workstation))  # as the login does
+    shown(qtbot, dock, number)
+    messages: list[str] = []
+    dock.message.connect(messages.append)
+    kb = Keyboard(qtbot)
+    dock.units.setFocus()
+    kb.press(Key.Key_F5)
+    qtbot.waitUntil(lambda: dock.turnout.dialog is not None, timeout=5000)
+    dialog = dock.turnout.dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.rest_button, timeout=5000)
+    kb.press(Key.Key_D, Qt.KeyboardModifier.AltModifier)  # divert K-101: not an operator's
+    qtbot.waitUntil(lambda: dock.error.text() != "" and not dock.turnout.busy, timeout=5000)
+    text = dock.error.text()
+    assert text.startswith("the role operator may not take a unit committed to another "
+                           f"incident: K-101 is committed to {other}; a supervisor may")
+    assert messages == [text]
+    assert active(core, number) == []  # nothing sent, not even the rest
+    with db_allowed():
+        assert core.units.get("K-101").incident == other
+    core.set_actor(Actor("sup", Role.SUPERVISOR, core.workstation))
+    dock.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dock, timeout=5000)
+    dock.units.setFocus()
+    kb.press(Key.Key_F5)
+    qtbot.waitUntil(lambda: dock.turnout.dialog is not None, timeout=5000)
+    dialog = dock.turnout.dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.rest_button, timeout=5000)
+    kb.press(Key.Key_D, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: not dock.turnout.busy, timeout=5000)
+    qtbot.waitUntil(allowed(lambda: core.units.get("K-101").incident == number), timeout=5000)
+    assert "K-101" in active(core, number)
