@@ -77,7 +77,7 @@ def test_first_start_creates_the_administrator_once(mk: Meldkamer) -> None:
         mk.users.init_admin("tweede", ADMIN_PASSWORD)
     events = audit_rows(mk)
     assert [(e.action, e.entity_key, e.user) for e in events] == [
-        ("user.create", "beheer", TESTER)]  # who ran it: nobody is logged in yet
+        ("user.create", "beheer", "beheer")]  # the new administrator acts, not who ran it
     with mk.store.read() as s:
         stored = s.scalar(select(AppUser.password_hash).where(AppUser.name == "beheer"))
     assert stored is not None and stored.startswith("$argon2id$")
@@ -167,7 +167,7 @@ def test_an_administrator_adds_changes_and_disables_users(admin: Meldkamer) -> N
     assert [(u.name, u.role, u.active) for u in users.list_users()] == [
         ("beheer", "administrator", True), ("jansen", "supervisor", False)]
     trail = [(e.action, e.entity_key, e.user) for e in audit_rows(admin)]
-    assert trail == [("user.create", "beheer", TESTER), ("user.create", "jansen", "beheer"),
+    assert trail == [("user.create", "beheer", "beheer"), ("user.create", "jansen", "beheer"),
                      ("user.role", "jansen", "beheer"), ("user.disable", "jansen", "beheer")]
     assert all("operator-pass" not in e.data for e in audit_rows(admin))
     assert admin.verify_audit().ok
