@@ -331,8 +331,10 @@ class MainWindow(QMainWindow):
         if self.core.training:  # the trainer's console on this core and runtime
             from ui.trainer import open_console
 
-            self.add_action(self._menu(bar, N_("&Training")), N_("Trainer console"),
-                            "Ctrl+Shift+T", lambda: open_console(self))
+            console = self.add_action(self._menu(bar, N_("&Training")),
+                                      N_("Trainer console"), "Ctrl+Shift+T",
+                                      lambda: open_console(self))
+            self.role_actions.append((console, permissions.TRAIN))
         from ui.reports import open_reports
 
         self.add_action(self._menu(bar, N_("&Reports")), N_("Response times"),

@@ -4,6 +4,11 @@
 removed afterwards) unless ``--db`` names one, as fast as the machine goes unless
 ``--speed`` is given. Without ``--headless`` it plays on the training database in real
 time (``--speed`` 1 to 60) for a trainee at the workstation on the same database.
+
+``run`` on a named or the training database and ``reset`` write, so they act as the
+logged-in user (the token, else a login asked for) and need a role that may train
+(``permissions.TRAIN``). A headless run on its own temporary database has no users to log
+in as; nothing it writes outlives it.
 """
 
 from __future__ import annotations
@@ -126,18 +131,18 @@ def scenario_reset(args: argparse.Namespace) -> int:
             raise Refused(LIVE_REFUSED, where=where)
     finally:
         store.dispose()
-    if not args.yes:
-        if not sys.stdin.isatty():
-            raise InvalidInput(N_("not on a terminal: give --yes to reset {where}"),
-                               where=where)
-        answer = input(tr("Reset the training database {where}? Every incident, call, log "
-                          "line and audit event in it is deleted. Type 'yes' to go on: ",
-                          where=where))
-        if answer.strip().lower() not in ("yes", tr("yes").lower()):
-            _emit(args, {"reset": False}, tr("Nothing was changed."))
-            return 0
+    if not args.yes and not sys.stdin.isatty():
+        raise InvalidInput(N_("not on a terminal: give --yes to reset {where}"), where=where)
     core = Meldkamer.open(url, user=getattr(args, "user", None), training=True)
+    _logged_in_trainer(core, args)  # who resets it, before they are asked
     try:
+        if not args.yes:
+            answer = input(tr("Reset the training database {where}? Every incident, call, "
+                              "log line and audit event in it is deleted. Type 'yes' to go "
+                              "on: ", where=where))
+            if answer.strip().lower() not in ("yes", tr("yes").lower()):
+                _emit(args, {"reset": False}, tr("Nothing was changed."))
+                return 0
         result = reset_training(core)
     finally:
         core.close()
@@ -145,6 +150,19 @@ def scenario_reset(args: argparse.Namespace) -> int:
           tr("{where}: reset; {stations} stations and {units} units loaded", where=where,
              stations=result["stations_loaded"], units=result["units_loaded"]))
     return 0
+
+
+def _logged_in_trainer(core: Any, args: argparse.Namespace) -> None:
+    """Act as the logged-in user (token or login), who must be allowed to run training."""
+    from meldkamer.cli.login import establish
+    from meldkamer.commands import permissions
+
+    try:
+        actor = establish(core, args)
+        permissions.check(actor.role, "operator", permissions.TRAIN, training=core.training)
+    except BaseException:
+        core.close()
+        raise
 
 
 def _path(text: str) -> Path:
@@ -230,9 +248,12 @@ def scenario_run(args: argparse.Namespace) -> int:
     to_pdf = _report_writer(args.report) if args.report else None  # before the run
     db = getattr(args, "db", None)
     with tempfile.TemporaryDirectory(prefix="meldkamer-scenario-") as tmp:
-        if args.headless and db is None:
+        own = args.headless and db is None  # a database of its own, gone afterwards
+        if own:
             db = str(Path(tmp) / "training.sqlite3")
         core = Meldkamer.open(db, user=getattr(args, "user", None), training=True)
+        if not own:
+            _logged_in_trainer(core, args)
         try:
             scenario = load(_path(args.file), core.ref)
             load_demo(core, incidents=False)

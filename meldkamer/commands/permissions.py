@@ -9,8 +9,10 @@ operator           incident work (create, locate, classify, priority, notes,
                    alarms and attention, caller flags, CAP warnings, the
                    trainee's training events
 supervisor         all an operator may, plus ``override.busy_unit``: dispatching
-                   or diverting a unit committed to another incident
-trainer            the training channel; on a training database also all an
+                   or diverting a unit committed to another incident; on a training
+                   database also ``training.run``
+trainer            the training channel and ``training.run`` (the trainer console,
+                   ``scenario run`` and ``reset``); on a training database also all an
                    operator may
 technician         unit positions, radio-side work (radio lines, alarms raised by
                    a radio); no incident closing and no dispatch
@@ -39,6 +41,9 @@ from meldkamer.roles import ROLE_NAMES, Role
 
 OVERRIDE_BUSY_UNIT = "override.busy_unit"
 """Not a command: the right to take a unit committed to another incident."""
+TRAIN = "training.run"
+"""Not a command: the right to run training (the trainer console, ``scenario run`` and
+``scenario reset``): a trainer's, and on a training database a supervisor's."""
 
 _INCIDENT_WORK = frozenset({
     "incident.create", "incident.locate", "incident.classify", "incident.priority",
@@ -72,9 +77,10 @@ ACTIONS: dict[str, str] = {
     "attention.acknowledge": N_("acknowledge an attention flag"),
     "attention.note": N_("write an attention note"),
     "cap.store": N_("store a public warning"),
-    "training.publish": N_("run a training"),
+    "training.publish": N_("publish a training event"),
     "roster.import": N_("import the unit roster"),
     OVERRIDE_BUSY_UNIT: N_("take a unit committed to another incident"),
+    TRAIN: N_("run a training"),
 }
 """What a person reads for a command or right they are refused (English, translated when
 shown); a command without one is named by its code."""
@@ -82,11 +88,12 @@ shown); a command without one is named by its code."""
 ROLE_PERMISSIONS: dict[Role, set[str]] = {
     Role.OPERATOR: set(_INCIDENT_WORK),
     Role.SUPERVISOR: set(_INCIDENT_WORK | {OVERRIDE_BUSY_UNIT}),
-    Role.TRAINER: set(_TRAINING),
+    Role.TRAINER: set(_TRAINING | {TRAIN}),
     Role.TECHNICIAN: set(_TECHNICIAN),
     Role.ADMINISTRATOR: set(_REFERENCE),
 }
-TRAINING_EXTRA: dict[Role, set[str]] = {Role.TRAINER: set(_INCIDENT_WORK)}
+TRAINING_EXTRA: dict[Role, set[str]] = {Role.TRAINER: set(_INCIDENT_WORK),
+                                         Role.SUPERVISOR: {TRAIN}}
 """What a role may do on a training database only, on top of ``ROLE_PERMISSIONS``."""
 
 _RADIO = {"unit.status", "unit.position", "alarm.raise", "incident.note",
@@ -130,6 +137,11 @@ def role_text(role: Role) -> Text | str:
     """A role as people read it, translated when shown."""
     template = ROLE_NAMES.get(role)
     return Text(template) if template else str(role)
+
+
+def may_train(role: Role, *, training: bool = True) -> bool:
+    """True when ``role`` may run training (on a training database, by default)."""
+    return allows(role, TRAIN, training=training)
 
 
 def check(role: Role, source_kind: str, name: str, *, training: bool = False) -> None:

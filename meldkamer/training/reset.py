@@ -28,9 +28,9 @@ from meldkamer.store.models import AuditHead, Base, Incident, Meta, Unit
 if TYPE_CHECKING:
     from meldkamer.core import Meldkamer
 
-KEEP = ("meta", "audit_head")
-"""Tables that stay: what the database is (training) and the audit head (reset, not
-deleted)."""
+KEEP = ("meta", "audit_head", "app_user", "login_token")
+"""Tables that stay: what the database is (training), the audit head (reset, not
+deleted), and the people who log in to it (the trainer who reset it among them)."""
 
 LIVE_REFUSED = N_("{where} is a live database: only a training database is reset")
 

@@ -3,12 +3,15 @@
 - ``meldkamer trainer [--db URL] [--scenario NAME|FILE]``: ``launch`` (the ``trainer``
   frontend of the ``meldkamer.frontends`` entry point group) opens the training database
   (``config.database_url(training=True)``, the one ``meldkamer gui --training`` uses), puts
-  the demo roster in if it has no units, starts a runtime of its own and shows the console.
+  the demo roster (and, while it has no real users, the demo accounts) in if it has no
+  units, logs in someone who may train (``ui.trainer.login``), starts a runtime of its
+  own and shows the console.
   ``--screenshot OUT.png`` renders it and exits; with ``--autopilot`` a perfect operator in
   the same process takes the calls and ``--jump H:MM:SS`` plays the scenario to there
   first (for demonstrations and the docs' picture).
 - In the workstation with ``--training``: Training > Trainer console (Ctrl+Shift+T) calls
-  ``open_console(window)``, a window of its own on the workstation's core and runtime.
+  ``open_console(window)``, a window of its own on the workstation's core and runtime,
+  for a logged-in user who may train (the menu item is disabled for the others).
 """
 
 from __future__ import annotations
@@ -26,7 +29,12 @@ SCREENSHOT_TIMEOUT_MS = 60_000
 def open_console(window: Any) -> Any:
     """The workstation's console window (made once, shown and raised on every call)."""
     from ui.trainer.console import TrainerConsole
+    from ui.trainer.login import refusal
 
+    refused = refusal(window.core, window.core.actor)
+    if refused is not None:
+        window.notify(str(refused))
+        return None
     console = getattr(window, "trainer_console", None)
     if console is None:
         runtime = getattr(window, "runtime", None)
@@ -62,9 +70,17 @@ def launch(args: argparse.Namespace) -> int:
         from meldkamer.demo import load_demo
 
         load_demo(core, incidents=False)
+        core.users.create_demo_accounts()  # only where no real user exists yet
+    from ui.trainer.login import read_login
+
+    login = read_login(core, args, unattended=bool(screenshot))  # before the GUI thread
     prefs = Settings()
     lang = getattr(args, "lang", None) or prefs.get(LANGUAGE)
     i18n.set_language(lang)
+    problem = _scenario_problem(getattr(args, "scenario", None), core.ref)
+    if problem and not screenshot:  # said before anyone is asked to log in
+        print("meldkamer: " + problem, file=sys.stderr)
+        return 2
     # The change feed brings the trainees' answers (another process) back to the engine.
     runtime = Runtime(core)
     try:  # its start reads the store: before there is a GUI thread
@@ -73,13 +89,34 @@ def launch(args: argparse.Namespace) -> int:
         runtime.stop()
         raise
     try:
-        return _show(args, core, runtime, lang, screenshot)
+        return _show(args, core, runtime, lang, screenshot, login)
     finally:
         runtime.stop()
 
 
+def _scenario_problem(name: str | None, ref: Any) -> str:
+    """Why ``--scenario`` (a shipped name or a file) cannot be loaded, or ""."""
+    from pathlib import Path
+
+    from meldkamer.training import ScenarioError, load, shipped
+
+    if not name or any(name == p.stem for p in shipped()):
+        return ""
+    for path in shipped():  # by its name inside the file, as the console finds it
+        try:
+            if load(path, ref).name == name:
+                return ""
+        except ScenarioError:
+            continue  # a broken shipped one: the console lists it as broken
+    try:
+        load(Path(name), ref)
+    except ScenarioError as exc:
+        return str(exc)
+    return ""
+
+
 def _show(args: argparse.Namespace, core: Any, runtime: Any, lang: str,
-          screenshot: str | None) -> int:
+          screenshot: str | None, login: Any) -> int:
     from meldkamer.settings import FONT_SCALE, Settings
     from meldkamer.training.scenario import offset
     from ui import theme
@@ -91,6 +128,15 @@ def _show(args: argparse.Namespace, core: Any, runtime: Any, lang: str,
     app.setApplicationName("meldkamer-trainer")
     install_qt_translations(app, lang)  # type: ignore[arg-type]
     theme.apply_font(app, Settings().get(FONT_SCALE))  # type: ignore[arg-type]
+    from ui.ops import Operations
+    from ui.trainer.login import log_in
+
+    ops = Operations()
+    try:
+        if log_in(core, ops, login) is None:
+            return 0  # cancelled: no console
+    finally:
+        ops.wait()
     console = TrainerConsole(core, runtime, autopilot=bool(getattr(args, "autopilot", False)))
     result = {"code": 0}
     name = getattr(args, "scenario", None)

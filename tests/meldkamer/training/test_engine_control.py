@@ -15,6 +15,7 @@ from meldkamer.errors import InvalidInput, MeldkamerError
 from meldkamer.runtime import Runtime
 from meldkamer.training import parse
 from meldkamer.training.engine import CallRecord, Engine
+from tests.fixtures import seed_tester
 from tests.meldkamer.training.test_training import CALL, HEAD, FakeWall, tcore  # noqa: F401
 
 
@@ -131,6 +132,10 @@ def test_scenario_run_in_real_time_rings_for_trainees(
     db = tmp_path / "training.sqlite3"
     scenario = tmp_path / "one.toml"
     scenario.write_text(HEAD + CALL, encoding="utf-8")
+    assert main(["--db", str(db), "scenario", "run", str(scenario), "--speed", "60",
+                 "--autopilot"]) == 11  # a database of its own has no one to act as yet
+    assert "user init" in capsys.readouterr().err
+    seed_tester(str(db))  # the test supervisor's token logs the run in
     assert main(["--db", str(db), "scenario", "run", str(scenario), "--speed", "60",
                  "--autopilot", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)

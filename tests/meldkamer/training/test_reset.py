@@ -14,11 +14,11 @@ from meldkamer.core import Meldkamer
 from meldkamer.domain.reference import Reference
 from meldkamer.errors import Refused
 from meldkamer.services.changes import ChangeWatcher
-from meldkamer.store.models import AuditEvent, Call, Incident, LogEntry, Unit
+from meldkamer.store.models import AppUser, AuditEvent, Call, Incident, LogEntry, Unit
 from meldkamer.training import load as load_scenario
 from meldkamer.training import play, shipped
 from meldkamer.training.reset import reset_training
-from tests.fixtures import open_core
+from tests.fixtures import TESTER, open_core, seed_tester, write_token_file
 from tests.meldkamer.training.test_training import training_core
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -90,6 +90,7 @@ def test_cli_reset_asks_and_refuses(tmp_path: Path, ref: Reference) -> None:
     core.incidents.create(caller_number="+599 555 0101", lat=12.15, lon=-68.27,
                           classification="BZ.INB.WON")
     core.close()
+    seed_tester(str(training))  # the test supervisor's token logs the CLI in
     # Not on a terminal and no --yes: refused, nothing changed.
     done = run_cli("scenario", "reset", "--db", str(training))
     assert done.returncode == 2 and "--yes" in done.stderr
@@ -101,6 +102,8 @@ def test_cli_reset_asks_and_refuses(tmp_path: Path, ref: Reference) -> None:
     assert '"reset": true' in done.stdout
     core = open_core(str(training), ref)
     assert counts(core)["incidents"] == 0 and counts(core)["units"] > 0
+    with core.store.read() as s:  # the reset is the logged-in user's, who can log in still
+        assert s.scalar(select(AppUser.name)) == TESTER
     core.close()
     live = tmp_path / "live.sqlite3"
     core = open_core(str(live), ref)
@@ -111,4 +114,32 @@ def test_cli_reset_asks_and_refuses(tmp_path: Path, ref: Reference) -> None:
     assert done.returncode == 4 and "live database" in done.stderr
     core = open_core(str(live), ref)
     assert counts(core)["incidents"] == 1
+    core.close()
+
+
+def test_cli_reset_needs_a_login_and_a_role_that_may_train(tmp_path: Path,
+                                                            ref: Reference) -> None:
+    training = tmp_path / "training.sqlite3"
+    core = training_core(str(training), ref)
+    core.incidents.create(caller_number="+599 555 0101", lat=12.15, lon=-68.27,
+                          classification="BZ.INB.WON")
+    core.close()
+    done = run_cli("scenario", "reset", "--db", str(training), "--yes")  # nobody there yet
+    assert done.returncode == 11 and "user init" in done.stderr
+    seed_tester(str(training), "jansen", "operator")
+    token = write_token_file(tmp_path / "jansen.token", "jansen")
+    done = run_cli("--token-file", str(token), "scenario", "reset", "--db", str(training),
+                   "--yes")
+    assert done.returncode == 4, done.stderr
+    assert "the role operator may not run a training" in done.stderr
+    core = open_core(str(training), ref)
+    assert counts(core)["incidents"] == 1  # nothing was changed
+    core.close()
+    seed_tester(str(training), "instructeur", "trainer")
+    token = write_token_file(tmp_path / "trainer.token", "instructeur")
+    done = run_cli("--token-file", str(token), "scenario", "reset", "--db", str(training),
+                   "--yes")
+    assert done.returncode == 0, done.stderr
+    core = open_core(str(training), ref)
+    assert counts(core)["incidents"] == 0
     core.close()
