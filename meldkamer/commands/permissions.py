@@ -139,11 +139,6 @@ def role_text(role: Role) -> Text | str:
     return Text(template) if template else str(role)
 
 
-def may_train(role: Role, *, training: bool = True) -> bool:
-    """True when ``role`` may run training (on a training database, by default)."""
-    return allows(role, TRAIN, training=training)
-
-
 def check(role: Role, source_kind: str, name: str, *, training: bool = False) -> None:
     """Refuse (``NotPermitted``) a command its actor may not execute; the message names the
     role (or source) and what was refused."""
