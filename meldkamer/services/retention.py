@@ -45,7 +45,8 @@ if TYPE_CHECKING:
     from meldkamer.core import Meldkamer
     from meldkamer.settings import Settings
 
-permissions.register(RunRetention.name, (Role.ADMINISTRATOR,), sources=("system",))
+permissions.register(RunRetention.name, (Role.ADMINISTRATOR,), sources=("system",),
+                     action=N_("run the retention pass"))
 
 REMOVED = "[removed]"
 """What a caller's name or number becomes (the column stays filled: rows are counted)."""
