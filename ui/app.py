@@ -190,21 +190,10 @@ def _login_before_window(core: Meldkamer, args: argparse.Namespace,
     run nobody watches (a screenshot, --exit-when-loaded) cannot ask: with --demo it logs
     in the demo operator with the documented demo password, else the window starts locked.
     """
-    from meldkamer.auth import tokens
     from meldkamer.auth.users import DEMO_PASSWORD
     from meldkamer.errors import NotLoggedIn
-    from meldkamer.roles import Actor
 
-    option = getattr(args, "token_file", None)
-    actor: Actor | None = None
-    message = ""
-    if tokens.explicit(option):
-        try:
-            token = tokens.read(tokens.token_path(option))
-            if token is not None:
-                actor = core.users.actor_for_token(token)
-        except MeldkamerError as exc:
-            message = str(exc)
+    actor, message = core.users.actor_for_token_file(getattr(args, "token_file", None))
     unattended = screenshot or bool(getattr(args, "exit_when_loaded", False))
     demo = core.users.demo_accounts()
     if actor is None and unattended and getattr(args, "demo", False) and demo:

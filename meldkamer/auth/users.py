@@ -361,6 +361,20 @@ class UserService:
                 raise NotLoggedIn("{user} is disabled", user=user.name)
             return Actor(user.name, Role(user.role), self.core.workstation)
 
+    def actor_for_token_file(self, option: str | None) -> tuple[Actor | None, str]:
+        """The actor of a token file named with --token-file or MELDKAMER_TOKEN_FILE (the
+        GUI's and the trainer console's login without a dialog), and why not when it fails:
+        (None, "") when no file was named."""
+        from meldkamer.errors import MeldkamerError
+
+        if not tokens.explicit(option):
+            return None, ""
+        try:
+            token = tokens.read(tokens.token_path(option))
+            return (self.actor_for_token(token) if token is not None else None), ""
+        except MeldkamerError as exc:
+            return None, str(exc)
+
     def revoke_token(self, token: str) -> bool:
         """Forget a token (``meldkamer logout``); False when it was not known."""
         return self._revoke_token(tokens.digest(token))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from meldkamer.auth.users import DEMO_PASSWORD, UserView
 from meldkamer.commands import permissions
 from meldkamer.core import Meldkamer
-from meldkamer.errors import MeldkamerError, NotLoggedIn, NotPermitted
+from meldkamer.errors import NotLoggedIn, NotPermitted
 from meldkamer.roles import Actor, Role
 from ui.login import LoginDialog, run_dialog
 from ui.ops import Operations
@@ -47,18 +47,8 @@ def refusal(core: Meldkamer, actor: Actor) -> NotPermitted | None:
 def read_login(core: Meldkamer, args: argparse.Namespace, unattended: bool) -> TrainerLogin:
     """A token file's user or, unattended, a demo account that may train (database work:
     call it before the GUI thread exists)."""
-    from meldkamer.auth import tokens
 
-    option = getattr(args, "token_file", None)
-    actor: Actor | None = None
-    message = ""
-    if tokens.explicit(option):
-        try:
-            token = tokens.read(tokens.token_path(option))
-            if token is not None:
-                actor = core.users.actor_for_token(token)
-        except MeldkamerError as exc:
-            message = str(exc)
+    actor, message = core.users.actor_for_token_file(getattr(args, "token_file", None))
     if actor is not None:
         refused = refusal(core, actor)
         if refused is not None:
